@@ -1,0 +1,36 @@
+# Two commands do all set-up: `make demo` and `make test`. Both create .venv first.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+export BEDROCK_ASSETS_DATA_ROOT ?= $(CURDIR)/.bedrock_assets_data
+
+.PHONY: install demo dev test lint bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed
+
+demo: install
+	$(BIN)/python -m bedrock_assets.demo
+
+dev: install
+	mkdir -p $(DAGSTER_HOME)
+	$(BIN)/python -c "from bedrock_assets.demo import ensure_dagster_home; ensure_dagster_home()"
+	$(BIN)/dagster dev
+
+test: install
+	$(BIN)/pytest -q
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: install
+	$(BIN)/python benchmarks/shard_throughput.py
+
+clean:
+	rm -rf $(VENV) .dagster_home .bedrock_assets_data .pytest_cache

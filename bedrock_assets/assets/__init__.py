@@ -1,0 +1,1 @@
+"""Software-defined assets, in pipeline order."""

@@ -1,0 +1,99 @@
+"""guarded_summaries: ApplyGuardrail on every summary (PII, denied topics, grounding)."""
+
+from collections import Counter
+
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from bedrock_assets.assets.common import GROUP, md_table, table
+from bedrock_assets.assets.outputs import batch_job_outputs
+from bedrock_assets.core.guarding import guardrail_request, interpret
+from bedrock_assets.core.tables import GUARDED, TableWriter, iter_rows
+from bedrock_assets.partitions import daily_partitions
+from bedrock_assets.resources import GuardrailResource, LedgerResource, ObjectStoreResource
+from bedrock_assets.settings import get_settings
+
+
+@asset(
+    partitions_def=daily_partitions,
+    group_name=GROUP,
+    deps=[batch_job_outputs],
+    kinds={"bedrock", "parquet"},
+    description=(
+        "Every successful summary after Bedrock Guardrails (ApplyGuardrail, source OUTPUT, "
+        "the transcript as grounding source): the guarded text with PII masked as {TYPE}, the "
+        "action, and which policies intervened. Raw PII matches are never stored."
+    ),
+)
+def guarded_summaries(
+    context: AssetExecutionContext,
+    object_store: ObjectStoreResource,
+    guardrail: GuardrailResource,
+    ledger: LedgerResource,
+) -> MaterializeResult:
+    settings = get_settings()
+    store = object_store.get_store()
+    client = guardrail.get_client()
+    call_date = context.partition_key
+    prompt_versions = {
+        s.shard_id: s.prompt_version for s in ledger.get_ledger().shards_for_date(call_date)
+    }
+    actions: Counter[str] = Counter()
+    policies: Counter[str] = Counter()
+    pii: Counter[str] = Counter()
+    units = 0
+    with TableWriter(store, table(settings, "guarded_summaries", call_date), GUARDED) as out:
+        for row in iter_rows(store, table(settings, "batch_outputs", call_date)):
+            if row["status"] != "success":
+                continue
+            response = client.apply_guardrail(
+                **guardrail_request(
+                    row["summary"] or "",
+                    row["grounding_source"] or "",
+                    settings.guardrail_id,
+                    settings.guardrail_version,
+                )
+            )
+            result = interpret(row["summary"] or "", response)
+            actions[result.action] += 1
+            policies.update(result.intervened_policies)
+            pii.update(result.pii_types)
+            units += result.text_units
+            out.write(
+                {
+                    "call_date": call_date,
+                    "record_id": row["record_id"],
+                    "transcript_id": row["transcript_id"],
+                    "shard_id": row["shard_id"],
+                    "job_arn": row["job_arn"],
+                    "guarded_summary": result.guarded_summary,
+                    "guardrail_action": result.action,
+                    "intervened_policies": ",".join(result.intervened_policies),
+                    "pii_types": ",".join(result.pii_types),
+                    "pii_count": result.pii_count,
+                    "grounding_score": result.grounding_score,
+                    "relevance_score": result.relevance_score,
+                    "text_units": result.text_units,
+                    "guardrail_id": settings.guardrail_id,
+                    "guardrail_version": settings.guardrail_version,
+                    "prompt_version": prompt_versions.get(row["shard_id"], ""),
+                }
+            )
+    context.log.info(
+        f"{call_date}: {out.count} summaries guarded, "
+        f"{actions['GUARDRAIL_INTERVENED']} interventions"
+    )
+    return MaterializeResult(
+        metadata={
+            "summaries": out.count,
+            "interventions": actions["GUARDRAIL_INTERVENED"],
+            "blocked_by_topic": policies["topicPolicy"],
+            "blocked_by_grounding": policies["contextualGroundingPolicy"],
+            "pii_masked_summaries": policies["sensitiveInformationPolicy"],
+            "guardrail_text_units": units,
+            "pii_types_masked": MetadataValue.md(
+                md_table(["type", "summaries"], sorted(pii.items())) if pii else "none"
+            ),
+            "guardrail": f"{settings.guardrail_id}:{settings.guardrail_version}",
+            "summaries_table": table(settings, "guarded_summaries", call_date),
+        }
+    )

@@ -1,0 +1,137 @@
+"""batch_input_shards: responsible-prompt JSONL shards within every batch quota."""
+
+import hashlib
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from dagster import (
+    AssetExecutionContext,
+    DataVersion,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+
+from bedrock_assets.assets.common import GROUP, md_table, table
+from bedrock_assets.assets.ingest import raw_transcripts
+from bedrock_assets.core.ledger import ShardRow
+from bedrock_assets.core.prompt import claude_messages_body, load_prompt
+from bedrock_assets.core.sharding import encode_model_input, plan_and_build
+from bedrock_assets.core.storage import join_uri
+from bedrock_assets.core.tables import RECORD_MAP, iter_rows, write_rows
+from bedrock_assets.partitions import daily_partitions
+from bedrock_assets.resources import LedgerResource, ObjectStoreResource, quotas_from
+from bedrock_assets.settings import get_settings
+
+
+@asset(
+    partitions_def=daily_partitions,
+    group_name=GROUP,
+    deps=[raw_transcripts],
+    kinds={"s3", "bedrock"},
+    description=(
+        "Bedrock batch input: one JSONL line {recordId, modelInput} per transcript, with the "
+        "versioned responsible-summarization prompt, split into shards (one batch job each) "
+        "that respect the minimum/maximum records per job, records and bytes per file, and "
+        "bytes per job. Each shard is registered as a pending job in the ledger; the "
+        "batch_job_slots sensor submits it."
+    ),
+)
+def batch_input_shards(
+    context: AssetExecutionContext, object_store: ObjectStoreResource, ledger: LedgerResource
+) -> MaterializeResult:
+    settings = get_settings()
+    store = object_store.get_store()
+    call_date = context.partition_key
+    prompt = load_prompt()
+    quotas = quotas_from(settings)
+    transcripts = table(settings, "transcripts", call_date)
+
+    def source() -> Iterator[tuple[str, bytes]]:
+        for row in iter_rows(store, transcripts, columns=["transcript_id", "transcript"]):
+            body = claude_messages_body(
+                prompt, row["transcript"], settings.max_tokens, settings.temperature
+            )
+            yield row["transcript_id"], encode_model_input(body)
+
+    rows: list[ShardRow] = []
+    with tempfile.TemporaryDirectory(prefix="shards-") as workdir:
+        for shard in plan_and_build(source, call_date, quotas, Path(workdir)):
+            input_uri = settings.s3_uri(settings.input_prefix, call_date, shard.shard_id) + "/"
+            for f in shard.files:
+                store.upload_file(f.path, join_uri(input_uri, f.name))
+                f.path.unlink()
+            write_rows(
+                store,
+                table(settings, f"record_map/{call_date}", shard.shard_id),
+                RECORD_MAP,
+                (
+                    {
+                        "record_id": r,
+                        "transcript_id": t,
+                        "shard_id": shard.shard_id,
+                        "file_name": fn,
+                        "line": ln,
+                    }
+                    for r, t, fn, ln in shard.record_map
+                ),
+            )
+            rows.append(
+                ShardRow(
+                    shard_id=shard.shard_id,
+                    call_date=call_date,
+                    shard_index=shard.index,
+                    model_id=settings.model_id,
+                    input_uri=input_uri,
+                    output_uri=settings.s3_uri(settings.output_prefix, call_date, shard.shard_id)
+                    + "/",
+                    record_count=shard.records,
+                    byte_count=shard.bytes,
+                    file_count=len(shard.files),
+                    prompt_version=prompt.version,
+                    state="held" if shard.below_minimum else "pending",
+                )
+            )
+            shard.record_map.clear()
+    led = ledger.get_ledger()
+    changes = led.register_partition(call_date, rows)
+    for old in led.shards_for_date(call_date, include_superseded=True):
+        if old.state == "superseded":
+            store.delete_prefix(old.input_uri)
+    held = [r for r in rows if r.state == "held"]
+    for r in held:
+        context.log.warning(
+            f"shard {r.shard_id} holds {r.record_count} records, below the "
+            f"{quotas.min_records_per_job}-record job minimum: held, not submitted"
+        )
+    records = sum(r.record_count for r in rows)
+    version = hashlib.sha256(
+        (prompt.version + "|" + "|".join(r.shard_id for r in rows)).encode()
+    ).hexdigest()[:16]
+    context.log.info(
+        f"{call_date}: {records} records in {len(rows)} shards ({len(held)} held); ledger {changes}"
+    )
+    return MaterializeResult(
+        data_version=DataVersion(version),
+        metadata={
+            "records": records,
+            "shards": len(rows),
+            "held_shards": len(held),
+            "held_records": sum(r.record_count for r in held),
+            "bytes": sum(r.byte_count for r in rows),
+            "prompt_version": prompt.version,
+            "model_id": settings.model_id,
+            "quotas": quotas.as_metadata(),
+            "ledger_changes": changes,
+            "shard_table": MetadataValue.md(
+                md_table(
+                    ["shard", "records", "files", "bytes", "state"],
+                    [
+                        (r.shard_id, r.record_count, r.file_count, r.byte_count, r.state)
+                        for r in rows[:50]
+                    ],
+                )
+            ),
+        },
+    )

@@ -1,0 +1,58 @@
+"""``bedrock-assets``: land sample data, print a day's report, run the demo."""
+
+from __future__ import annotations
+
+import argparse
+
+from bedrock_assets.core.sample_data import land_sample_day
+from bedrock_assets.report import day_report, format_report
+from bedrock_assets.resources import ObjectStoreResource
+from bedrock_assets.settings import get_settings
+
+
+def _store():
+    from dagster_aws.s3 import S3Resource
+
+    return ObjectStoreResource(s3=S3Resource()).get_store()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="bedrock-assets")
+    sub = parser.add_subparsers(dest="command", required=True)
+    land = sub.add_parser("land-sample", help="land N synthetic transcripts for a day")
+    land.add_argument("--date", required=True)
+    land.add_argument("--count", type=int, default=200)
+    land.add_argument("--seed", type=int, default=7)
+    land.add_argument(
+        "--plain-only",
+        action="store_true",
+        help="only .txt transcripts (no JSONL/CSV/Transcribe files)",
+    )
+    land.add_argument("--no-bad", action="store_true", help="do not add bad inputs")
+    rep = sub.add_parser("report", help="print a day's report")
+    rep.add_argument("--date", required=True)
+    sub.add_parser("demo", help="land a sample day and run it end to end (see make demo)")
+    args, rest = parser.parse_known_args(argv)
+
+    settings = get_settings()
+    if args.command == "land-sample":
+        stats = land_sample_day(
+            _store(),
+            settings.s3_uri(settings.landing_prefix),
+            args.date,
+            args.count,
+            seed=args.seed,
+            mixed_formats=not args.plain_only,
+            include_bad=not args.no_bad,
+        )
+        print(f"landed {stats} for {args.date}")
+    elif args.command == "report":
+        print(format_report(day_report(settings, _store(), args.date)))
+    else:
+        from bedrock_assets import demo
+
+        demo.main(rest)
+
+
+if __name__ == "__main__":
+    main()

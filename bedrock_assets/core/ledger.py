@@ -1,0 +1,304 @@
+"""The job ledger: one SQLite file recording every shard, its job and every transition.
+
+It is the Dagster-side replacement for seed 004's DynamoDB table and survives restarts.
+Shard states: ``held`` (below the job minimum), ``pending``, ``submitting`` (a create call
+may be in flight: reconciled by job name on the next tick), ``active``, ``terminal``,
+``superseded`` (replaced by a re-materialization before it was ever submitted).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+TERMINAL_STATUSES = ("Completed", "PartiallyCompleted", "Failed", "Stopped", "Expired")
+IN_FLIGHT_STATUSES = ("Submitted", "Validating", "Scheduled", "InProgress", "Stopping")
+OPEN_STATES = ("held", "pending", "submitting", "active")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS shards (
+    shard_id TEXT PRIMARY KEY,
+    call_date TEXT NOT NULL,
+    shard_index INTEGER NOT NULL,
+    model_id TEXT NOT NULL,
+    input_uri TEXT NOT NULL,
+    output_uri TEXT NOT NULL,
+    record_count INTEGER NOT NULL,
+    byte_count INTEGER NOT NULL,
+    file_count INTEGER NOT NULL,
+    prompt_version TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempt INTEGER NOT NULL DEFAULT 1,
+    job_name TEXT,
+    client_token TEXT,
+    job_arn TEXT,
+    job_status TEXT,
+    message TEXT,
+    created_at REAL NOT NULL,
+    submitted_at REAL,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS shards_state ON shards(state, call_date, shard_index);
+CREATE INDEX IF NOT EXISTS shards_date ON shards(call_date);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts REAL NOT NULL,
+    shard_id TEXT NOT NULL,
+    from_state TEXT,
+    to_state TEXT NOT NULL,
+    job_arn TEXT,
+    job_status TEXT,
+    message TEXT
+);
+CREATE TABLE IF NOT EXISTS partition_runs (
+    call_date TEXT PRIMARY KEY,
+    run_key TEXT NOT NULL,
+    requested_at REAL NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class ShardRow:
+    shard_id: str
+    call_date: str
+    shard_index: int
+    model_id: str
+    input_uri: str
+    output_uri: str
+    record_count: int
+    byte_count: int
+    file_count: int
+    prompt_version: str
+    state: str
+    attempt: int = 1
+    job_name: str | None = None
+    client_token: str | None = None
+    job_arn: str | None = None
+    job_status: str | None = None
+    message: str | None = None
+    created_at: float = 0.0
+    submitted_at: float | None = None
+    updated_at: float = 0.0
+
+    @property
+    def job_id(self) -> str | None:
+        return self.job_arn.rsplit("/", 1)[-1] if self.job_arn else None
+
+
+class Ledger:
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with self._connect() as conn:
+            conn.executescript(_SCHEMA)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            yield conn
+        finally:
+            conn.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+    @staticmethod
+    def _row(row: sqlite3.Row) -> ShardRow:
+        return ShardRow(**dict(row))
+
+    def _event(
+        self,
+        conn: sqlite3.Connection,
+        shard_id: str,
+        from_state: str | None,
+        to_state: str,
+        job_arn: str | None = None,
+        job_status: str | None = None,
+        message: str | None = None,
+    ) -> None:
+        conn.execute(
+            "INSERT INTO events (ts, shard_id, from_state, to_state, job_arn, job_status, message)"
+            " VALUES (?,?,?,?,?,?,?)",
+            (time.time(), shard_id, from_state, to_state, job_arn, job_status, message),
+        )
+
+    # -- registration ------------------------------------------------------------------------
+    def register_partition(self, call_date: str, shards: Sequence[ShardRow]) -> dict[str, int]:
+        """Make ``shards`` the partition's shard set, idempotently.
+
+        A shard already known (same id, i.e. same content) keeps its state and job. Shards of
+        the date that were never submitted and are not in the new set are superseded.
+        """
+        now = time.time()
+        kept = added = superseded = 0
+        new_ids = {s.shard_id for s in shards}
+        with self._tx() as conn:
+            existing = {
+                r["shard_id"]: r["state"]
+                for r in conn.execute(
+                    "SELECT shard_id, state FROM shards WHERE call_date = ?", (call_date,)
+                )
+            }
+            for shard_id, state in existing.items():
+                if shard_id not in new_ids and state in ("held", "pending"):
+                    conn.execute(
+                        "UPDATE shards SET state='superseded', updated_at=? WHERE shard_id=?",
+                        (now, shard_id),
+                    )
+                    self._event(conn, shard_id, state, "superseded")
+                    superseded += 1
+            for s in shards:
+                if s.shard_id in existing and existing[s.shard_id] != "superseded":
+                    kept += 1
+                    continue
+                conn.execute(
+                    "INSERT OR REPLACE INTO shards (shard_id, call_date, shard_index, model_id, "
+                    "input_uri, output_uri, record_count, byte_count, file_count, prompt_version, "
+                    "state, attempt, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        s.shard_id,
+                        s.call_date,
+                        s.shard_index,
+                        s.model_id,
+                        s.input_uri,
+                        s.output_uri,
+                        s.record_count,
+                        s.byte_count,
+                        s.file_count,
+                        s.prompt_version,
+                        s.state,
+                        1,
+                        now,
+                        now,
+                    ),
+                )
+                self._event(conn, s.shard_id, None, s.state)
+                added += 1
+            conn.execute("DELETE FROM partition_runs WHERE call_date = ?", (call_date,))
+        return {"added": added, "kept": kept, "superseded": superseded}
+
+    # -- queries -----------------------------------------------------------------------------
+    def shard(self, shard_id: str) -> ShardRow | None:
+        with self._connect() as conn:
+            row = conn.execute("SELECT * FROM shards WHERE shard_id=?", (shard_id,)).fetchone()
+        return self._row(row) if row else None
+
+    def shards_in_state(self, *states: str, limit: int | None = None) -> list[ShardRow]:
+        sql = (
+            f"SELECT * FROM shards WHERE state IN ({','.join('?' * len(states))}) "
+            "ORDER BY call_date, shard_index"
+        )
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        with self._connect() as conn:
+            return [self._row(r) for r in conn.execute(sql, states)]
+
+    def shards_for_date(self, call_date: str, include_superseded: bool = False) -> list[ShardRow]:
+        sql = "SELECT * FROM shards WHERE call_date=?"
+        if not include_superseded:
+            sql += " AND state != 'superseded'"
+        with self._connect() as conn:
+            return [self._row(r) for r in conn.execute(sql + " ORDER BY shard_index", (call_date,))]
+
+    def events(self, shard_id: str | None = None) -> list[dict[str, Any]]:
+        with self._connect() as conn:
+            if shard_id:
+                rows = conn.execute(
+                    "SELECT * FROM events WHERE shard_id=? ORDER BY id", (shard_id,)
+                )
+            else:
+                rows = conn.execute("SELECT * FROM events ORDER BY id")
+            return [dict(r) for r in rows]
+
+    def ready_partitions(self) -> list[tuple[str, list[ShardRow]]]:
+        """Dates whose every shard is terminal and whose downstream run was not yet requested."""
+        with self._connect() as conn:
+            dates = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT call_date FROM shards WHERE state != 'superseded' "
+                    "AND call_date NOT IN (SELECT call_date FROM partition_runs) "
+                    "GROUP BY call_date HAVING SUM(state != 'terminal') = 0 ORDER BY call_date"
+                )
+            ]
+        return [(d, self.shards_for_date(d)) for d in dates]
+
+    # -- transitions -------------------------------------------------------------------------
+    def _transition(
+        self, shard_id: str, to_state: str, expect: Sequence[str] | None = None, **fields: Any
+    ) -> bool:
+        now = time.time()
+        with self._tx() as conn:
+            row = conn.execute("SELECT state FROM shards WHERE shard_id=?", (shard_id,)).fetchone()
+            if row is None or (expect is not None and row["state"] not in expect):
+                return False
+            fields["state"] = to_state
+            fields["updated_at"] = now
+            cols = ", ".join(f"{k}=?" for k in fields)
+            conn.execute(f"UPDATE shards SET {cols} WHERE shard_id=?", (*fields.values(), shard_id))
+            self._event(
+                conn,
+                shard_id,
+                row["state"],
+                to_state,
+                fields.get("job_arn"),
+                fields.get("job_status"),
+                fields.get("message"),
+            )
+        return True
+
+    def mark_submitting(self, shard_id: str, job_name: str, client_token: str) -> bool:
+        return self._transition(
+            shard_id,
+            "submitting",
+            ("pending", "submitting"),
+            job_name=job_name,
+            client_token=client_token,
+        )
+
+    def mark_active(self, shard_id: str, job_arn: str, job_status: str) -> bool:
+        return self._transition(
+            shard_id,
+            "active",
+            ("submitting",),
+            job_arn=job_arn,
+            job_status=job_status,
+            submitted_at=time.time(),
+        )
+
+    def mark_pending(self, shard_id: str, message: str) -> bool:
+        return self._transition(shard_id, "pending", ("submitting",), message=message)
+
+    def record_status(self, shard_id: str, job_status: str, message: str | None) -> bool:
+        state = "terminal" if job_status in TERMINAL_STATUSES else "active"
+        current = self.shard(shard_id)
+        if current is None or (current.job_status == job_status and current.state == state):
+            return False
+        return self._transition(
+            shard_id, state, ("active",), job_status=job_status, message=message
+        )
+
+    def mark_requested(self, call_date: str, run_key: str) -> None:
+        with self._tx() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO partition_runs VALUES (?,?,?)",
+                (call_date, run_key, time.time()),
+            )

@@ -1,0 +1,262 @@
+"""Read a batch job's output (``*.jsonl.out`` + ``manifest.json.out``) and join it by recordId.
+
+Output order is not guaranteed, lines may be missing (failed or stopped jobs) and a job can
+be ``Completed`` with every record in error; so every submitted record gets exactly one row:
+a success, the record's own error, or ``missing_output`` naming the job's status.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from bedrock_assets.core.ledger import ShardRow
+from bedrock_assets.core.prompt import extract_transcript
+from bedrock_assets.core.storage import ObjectStore, join_uri
+
+MANIFEST_KEYS = (
+    "totalRecordCount",
+    "processedRecordCount",
+    "successRecordCount",
+    "errorRecordCount",
+    "inputTokenCount",
+    "outputTokenCount",
+)
+
+
+@dataclass
+class ShardOutcome:
+    """What one shard's job produced, with the counts the asset checks compare."""
+
+    shard: ShardRow
+    manifest: dict[str, int] | None = None
+    lines: int = 0
+    successes: int = 0
+    errors: int = 0
+    missing: int = 0
+    duplicate_ids: int = 0
+    unknown_ids: int = 0
+    malformed_lines: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+def job_output_prefix(shard: ShardRow) -> str:
+    assert shard.job_id, "shard has no job"
+    return join_uri(shard.output_uri, shard.job_id)
+
+
+def read_manifest(store: ObjectStore, shard: ShardRow) -> dict[str, int] | None:
+    uri = join_uri(job_output_prefix(shard), "manifest.json.out")
+    if not store.exists(uri):
+        return None
+    data = json.loads(store.read_bytes(uri))
+    return {k: int(data.get(k, 0)) for k in MANIFEST_KEYS}
+
+
+def parse_model_output(output: dict[str, Any]) -> tuple[str, str | None, int, int]:
+    """(text, stop reason, input tokens, output tokens) from Claude Messages or Converse."""
+    if "content" in output:  # Anthropic Messages
+        text = "".join(
+            b.get("text", "") for b in output.get("content", []) if b.get("type", "text") == "text"
+        )
+        usage = output.get("usage", {})
+        return (
+            text,
+            output.get("stop_reason"),
+            int(usage.get("input_tokens", 0)),
+            int(usage.get("output_tokens", 0)),
+        )
+    if "output" in output:  # Converse
+        blocks = output["output"].get("message", {}).get("content", [])
+        usage = output.get("usage", {})
+        return (
+            "".join(b.get("text", "") for b in blocks),
+            output.get("stopReason"),
+            int(usage.get("inputTokens", 0)),
+            int(usage.get("outputTokens", 0)),
+        )
+    raise ValueError("unrecognised modelOutput shape")
+
+
+def source_transcript(model_input: Any) -> str:
+    """The transcript a record's modelInput asked to summarize (the grounding source)."""
+    if not isinstance(model_input, dict):
+        return ""
+    messages = model_input.get("messages") or []
+    if not messages:
+        return ""
+    content = messages[-1].get("content", "")
+    if isinstance(content, list):
+        content = "\n".join(b.get("text", "") for b in content if isinstance(b, dict))
+    return extract_transcript(content)
+
+
+def iter_output_lines(store: ObjectStore, shard: ShardRow) -> Iterator[tuple[str, bytes]]:
+    for uri in store.list_uris(job_output_prefix(shard) + "/"):
+        if uri.endswith(".jsonl.out"):
+            for line in store.iter_lines(uri):
+                if line.strip():
+                    yield uri.rsplit("/", 1)[-1], line
+
+
+def collect_shard(store: ObjectStore, shard: ShardRow, record_map: dict[str, str]) -> ShardOutcome:
+    """Join one shard's output lines to its submitted records (``recordId -> transcript_id``)."""
+    outcome = ShardOutcome(shard=shard)
+    seen: set[str] = set()
+    base = {
+        "call_date": shard.call_date,
+        "shard_id": shard.shard_id,
+        "job_arn": shard.job_arn,
+        "model_id": shard.model_id,
+    }
+    if shard.job_id:
+        outcome.manifest = read_manifest(store, shard)
+        for _, raw in iter_output_lines(store, shard):
+            outcome.lines += 1
+            try:
+                line = json.loads(raw)
+                rid = line["recordId"]
+            except (ValueError, KeyError, TypeError):
+                outcome.malformed_lines += 1
+                continue
+            if rid not in record_map:
+                outcome.unknown_ids += 1
+                continue
+            if rid in seen:
+                outcome.duplicate_ids += 1
+                continue
+            seen.add(rid)
+            row = {
+                **base,
+                "record_id": rid,
+                "transcript_id": record_map[rid],
+                "grounding_source": source_transcript(line.get("modelInput")),
+            }
+            if "error" in line or "modelOutput" not in line:
+                err = line.get("error") or {}
+                row.update(
+                    status="error",
+                    error_code=str(err.get("errorCode", "unknown")),
+                    error_message=str(err.get("errorMessage", "no modelOutput"))[:500],
+                )
+                outcome.errors += 1
+            else:
+                try:
+                    text, stop, tin, tout = parse_model_output(line["modelOutput"])
+                except (ValueError, AttributeError, TypeError):
+                    row.update(
+                        status="error",
+                        error_code="unparseable_output",
+                        error_message="modelOutput has an unknown shape",
+                    )
+                    outcome.errors += 1
+                else:
+                    row.update(
+                        status="success",
+                        summary=text,
+                        stop_reason=stop,
+                        input_tokens=tin,
+                        output_tokens=tout,
+                    )
+                    outcome.successes += 1
+                    outcome.input_tokens += tin
+                    outcome.output_tokens += tout
+            outcome.rows.append(row)
+    for rid, tid in record_map.items():
+        if rid not in seen:
+            outcome.missing += 1
+            outcome.rows.append(
+                {
+                    **base,
+                    "record_id": rid,
+                    "transcript_id": tid,
+                    "status": "error",
+                    "error_code": "missing_output",
+                    "error_message": f"record not in the output of a "
+                    f"{shard.job_status or 'never-run'} job",
+                }
+            )
+    return outcome
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    passed: bool
+    description: str
+    failures: list[str]
+
+
+def check_manifest_total(outcomes: list[ShardOutcome]) -> CheckOutcome:
+    bad = [
+        f"{o.shard.shard_id}: manifest total {o.manifest['totalRecordCount']} != "
+        f"{o.shard.record_count} submitted"
+        for o in outcomes
+        if o.manifest is not None and o.manifest["totalRecordCount"] != o.shard.record_count
+    ]
+    no_manifest = [
+        f"{o.shard.shard_id}: no manifest ({o.shard.job_status})"
+        for o in outcomes
+        if o.manifest is None and o.shard.job_status in ("Completed", "PartiallyCompleted")
+    ]
+    return CheckOutcome(
+        not bad and not no_manifest,
+        "manifest totalRecordCount equals the records submitted",
+        bad + no_manifest,
+    )
+
+
+def check_processed_sum(outcomes: list[ShardOutcome]) -> CheckOutcome:
+    bad = []
+    for o in outcomes:
+        m = o.manifest
+        if m is None:
+            continue
+        if m["processedRecordCount"] != m["successRecordCount"] + m["errorRecordCount"]:
+            bad.append(
+                f"{o.shard.shard_id}: processed {m['processedRecordCount']} != success "
+                f"{m['successRecordCount']} + error {m['errorRecordCount']}"
+            )
+        elif (m["successRecordCount"], m["errorRecordCount"]) != (o.successes, o.errors):
+            bad.append(
+                f"{o.shard.shard_id}: manifest success/error {m['successRecordCount']}/"
+                f"{m['errorRecordCount']} but lines say {o.successes}/{o.errors}"
+            )
+    return CheckOutcome(
+        not bad, "processed = success + error, and both match the output lines", bad
+    )
+
+
+def check_record_ids(outcomes: list[ShardOutcome]) -> CheckOutcome:
+    bad = []
+    for o in outcomes:
+        complete = o.shard.job_status == "Completed"
+        if o.duplicate_ids or o.unknown_ids or o.malformed_lines or (complete and o.missing):
+            bad.append(
+                f"{o.shard.shard_id}: {o.missing} missing, {o.duplicate_ids} duplicated, "
+                f"{o.unknown_ids} unknown, {o.malformed_lines} malformed output lines"
+            )
+    return CheckOutcome(not bad, "every submitted recordId appears exactly once in the output", bad)
+
+
+def check_token_totals(outcomes: list[ShardOutcome]) -> CheckOutcome:
+    bad = [
+        f"{o.shard.shard_id}: lines {o.input_tokens}/{o.output_tokens} tokens, manifest "
+        f"{o.manifest['inputTokenCount']}/{o.manifest['outputTokenCount']}"
+        for o in outcomes
+        if o.manifest is not None
+        and (o.manifest["inputTokenCount"], o.manifest["outputTokenCount"])
+        != (o.input_tokens, o.output_tokens)
+    ]
+    return CheckOutcome(not bad, "input/output token totals equal the manifest's", bad)
+
+
+ALL_CHECKS = {
+    "manifest_total_matches_submitted": check_manifest_total,
+    "manifest_processed_equals_success_plus_error": check_processed_sum,
+    "record_ids_exactly_once": check_record_ids,
+    "token_totals_match_manifest": check_token_totals,
+}

@@ -1,0 +1,162 @@
+"""Object stores addressed by ``s3://bucket/key`` URIs: a local directory or Amazon S3.
+
+Both backends use the same URIs, so the Bedrock job requests (which carry S3 URIs) are
+identical whichever backend runs them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Protocol
+
+
+def split_uri(uri: str) -> tuple[str, str]:
+    """``s3://bucket/a/b`` -> ``("bucket", "a/b")``."""
+    if not uri.startswith("s3://"):
+        raise ValueError(f"not an s3:// URI: {uri!r}")
+    bucket, _, key = uri[5:].partition("/")
+    if not bucket:
+        raise ValueError(f"URI has no bucket: {uri!r}")
+    return bucket, key
+
+
+def join_uri(base: str, *parts: str) -> str:
+    out = base.rstrip("/")
+    for p in parts:
+        out += "/" + p.strip("/")
+    return out
+
+
+class ObjectStore(Protocol):
+    """What the pipeline needs from S3 (and nothing more)."""
+
+    def put_bytes(self, uri: str, data: bytes) -> None: ...
+    def read_bytes(self, uri: str) -> bytes: ...
+    def upload_file(self, local_path: Path, uri: str) -> None: ...
+    def download_file(self, uri: str, local_path: Path) -> None: ...
+    def iter_lines(self, uri: str) -> Iterator[bytes]: ...
+    def list_uris(self, prefix_uri: str) -> list[str]: ...
+    def exists(self, uri: str) -> bool: ...
+    def delete_prefix(self, prefix_uri: str) -> int: ...
+
+
+class LocalObjectStore:
+    """A directory laid out like buckets: ``root/<bucket>/<key>``. Files are owner-only."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+
+    def path_for(self, uri: str) -> Path:
+        bucket, key = split_uri(uri)
+        path = (self.root / bucket / key).resolve()
+        if not str(path).startswith(str(self.root.resolve())):
+            raise ValueError(f"URI escapes the object store: {uri!r}")
+        return path
+
+    def _prepare(self, uri: str) -> Path:
+        path = self.path_for(uri)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return path
+
+    def put_bytes(self, uri: str, data: bytes) -> None:
+        path = self._prepare(uri)
+        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+
+    def read_bytes(self, uri: str) -> bytes:
+        return self.path_for(uri).read_bytes()
+
+    def upload_file(self, local_path: Path, uri: str) -> None:
+        path = self._prepare(uri)
+        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        shutil.copyfile(local_path, tmp)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+
+    def download_file(self, uri: str, local_path: Path) -> None:
+        shutil.copyfile(self.path_for(uri), local_path)
+
+    def iter_lines(self, uri: str) -> Iterator[bytes]:
+        with open(self.path_for(uri), "rb") as fh:
+            yield from fh
+
+    def list_uris(self, prefix_uri: str) -> list[str]:
+        bucket, key = split_uri(prefix_uri)
+        base = self.root / bucket
+        start = self.path_for(prefix_uri)
+        if start.is_file():
+            return [prefix_uri]
+        if not start.is_dir():
+            return []
+        out = []
+        for path in sorted(start.rglob("*")):
+            if path.is_file() and ".tmp-" not in path.name:
+                out.append(f"s3://{bucket}/{path.relative_to(base).as_posix()}")
+        return out
+
+    def exists(self, uri: str) -> bool:
+        return self.path_for(uri).exists()
+
+    def delete_prefix(self, prefix_uri: str) -> int:
+        uris = self.list_uris(prefix_uri)
+        for uri in uris:
+            self.path_for(uri).unlink(missing_ok=True)
+        return len(uris)
+
+
+class S3ObjectStore:
+    """Amazon S3 through a boto3 client (from dagster-aws ``S3Resource.get_client()``)."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def put_bytes(self, uri: str, data: bytes) -> None:
+        bucket, key = split_uri(uri)
+        self.client.put_object(Bucket=bucket, Key=key, Body=data)
+
+    def read_bytes(self, uri: str) -> bytes:
+        bucket, key = split_uri(uri)
+        return self.client.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+    def upload_file(self, local_path: Path, uri: str) -> None:
+        bucket, key = split_uri(uri)
+        self.client.upload_file(str(local_path), bucket, key)
+
+    def download_file(self, uri: str, local_path: Path) -> None:
+        bucket, key = split_uri(uri)
+        self.client.download_file(bucket, key, str(local_path))
+
+    def iter_lines(self, uri: str) -> Iterator[bytes]:
+        bucket, key = split_uri(uri)
+        body = self.client.get_object(Bucket=bucket, Key=key)["Body"]
+        yield from body.iter_lines(keepends=True)
+
+    def list_uris(self, prefix_uri: str) -> list[str]:
+        bucket, key = split_uri(prefix_uri)
+        out: list[str] = []
+        for page in self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=bucket, Prefix=key
+        ):
+            out.extend(f"s3://{bucket}/{obj['Key']}" for obj in page.get("Contents", []))
+        return sorted(out)
+
+    def exists(self, uri: str) -> bool:
+        bucket, key = split_uri(uri)
+        resp = self.client.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1)
+        return any(obj["Key"] == key for obj in resp.get("Contents", []))
+
+    def delete_prefix(self, prefix_uri: str) -> int:
+        uris = self.list_uris(prefix_uri)
+        for i in range(0, len(uris), 1000):
+            chunk = uris[i : i + 1000]
+            bucket = split_uri(chunk[0])[0]
+            self.client.delete_objects(
+                Bucket=bucket, Delete={"Objects": [{"Key": split_uri(u)[1]} for u in chunk]}
+            )
+        return len(uris)

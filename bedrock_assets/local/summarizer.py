@@ -1,0 +1,220 @@
+"""The embedded model: a deterministic *extractive* summarizer, not an LLM.
+
+It reads a Claude Messages (or Converse) ``modelInput``, picks the transcript sentences that
+state the reason for the call and its resolution, and answers in the matching response shape
+with token usage. Its model name says what it is so nobody mistakes its output for an LLM's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from typing import Any
+
+MODEL_NAME = "local-extractive-summarizer-v1"
+MAX_OUTPUT_TOKENS = 4096
+
+_STAGE = re.compile(r"\*[^*]{0,80}\*")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_TURN = re.compile(r"^\s*([A-Za-z][A-Za-z0-9 _.'()-]{0,39}?)\s*:\s*(.+)$")
+_REASON_WORDS = {
+    "order",
+    "charge",
+    "charged",
+    "bill",
+    "billing",
+    "refund",
+    "cancel",
+    "account",
+    "payment",
+    "problem",
+    "issue",
+    "received",
+    "delivery",
+    "package",
+    "broken",
+    "damaged",
+    "return",
+    "subscription",
+    "password",
+    "login",
+    "upgrade",
+    "plan",
+    "question",
+    "wrong",
+    "late",
+    "error",
+    "offer",
+    "promotion",
+    "discount",
+    "card",
+    "fee",
+    "service",
+    "warranty",
+    "replace",
+    "missing",
+}
+_RESOLUTION_WORDS = {
+    "processed",
+    "refund",
+    "refunded",
+    "credit",
+    "credited",
+    "sent",
+    "ship",
+    "shipped",
+    "cancel",
+    "cancelled",
+    "canceled",
+    "updated",
+    "resolved",
+    "reset",
+    "replacement",
+    "escalate",
+    "ticket",
+    "applied",
+    "scheduled",
+    "confirm",
+    "confirmed",
+    "issued",
+    "waive",
+    "waived",
+    "arrange",
+}
+
+
+class ModelInputError(ValueError):
+    """The body is not a valid request for the model (a per-record 400 in batch output)."""
+
+
+def estimate_tokens(text: str) -> int:
+    """A stable stand-in for a tokenizer: about four characters per token."""
+    return max(1, math.ceil(len(text) / 4)) if text else 0
+
+
+def _sentences(text: str) -> list[str]:
+    clean = " ".join(_STAGE.sub(" ", text).split())
+    return [s.strip() for s in _SENTENCE.split(clean) if len(s.split()) >= 4]
+
+
+def _score(sentence: str, words: set[str]) -> int:
+    tokens = {w.strip(".,!?;:'\"").lower() for w in sentence.split()}
+    return len(tokens & words)
+
+
+def summarize_transcript(transcript: str, max_chars: int) -> str:
+    """Reason for the call (customer) + what the agent did + how it ended."""
+    customer: list[str] = []
+    agent: list[str] = []
+    for line in transcript.splitlines():
+        match = _TURN.match(line)
+        if not match:
+            continue
+        speaker = match.group(1).lower()
+        target = agent if "agent" in speaker or speaker.startswith("rep") else customer
+        target.extend(_sentences(match.group(2)))
+    if not customer and not agent:
+        sentences = _sentences(transcript)
+        return " ".join(sentences[:3])[:max_chars] or "The transcript contains no usable content."
+    parts = []
+    early = customer[:8]
+    if early:
+        reason = max(early, key=lambda s: (_score(s, _REASON_WORDS), -early.index(s)))
+        parts.append(f"The customer called about the following: {reason}")
+    if agent:
+        late = agent[len(agent) // 3 :] or agent
+        action = max(late, key=lambda s: (_score(s, _RESOLUTION_WORDS), late.index(s)))
+        parts.append(f"The agent responded: {action}")
+        closing = agent[-1]
+        if closing != action:
+            parts.append(f"The call ended with the agent saying: {closing}")
+    return " ".join(parts)[:max_chars]
+
+
+def _text_blocks(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        out = []
+        for block in content:
+            if not isinstance(block, dict):
+                raise ModelInputError("content blocks must be objects")
+            if "text" in block and isinstance(block["text"], str):
+                out.append(block["text"])
+        return "\n".join(out)
+    raise ModelInputError("message content must be a string or a list of content blocks")
+
+
+def _check_messages(messages: Any) -> list[dict]:
+    if not isinstance(messages, list) or not messages:
+        raise ModelInputError("#: required key [messages] not found or empty")
+    for i, msg in enumerate(messages):
+        if not isinstance(msg, dict) or msg.get("role") not in ("user", "assistant"):
+            raise ModelInputError(f"#/messages/{i}: role must be 'user' or 'assistant'")
+    if messages[0]["role"] != "user":
+        raise ModelInputError("#/messages/0: the first message must use the 'user' role")
+    return messages
+
+
+def invoke_claude(body: Any, record_key: str = "") -> dict:
+    """Answer an Anthropic Messages body in the Claude Messages response shape."""
+    from bedrock_assets.core.prompt import ANTHROPIC_VERSION, extract_transcript
+
+    if not isinstance(body, dict):
+        raise ModelInputError("Malformed input request: expected a JSON object")
+    if body.get("anthropic_version") != ANTHROPIC_VERSION:
+        raise ModelInputError(
+            f"Malformed input request: #/anthropic_version: expected {ANTHROPIC_VERSION!r}"
+        )
+    max_tokens = body.get("max_tokens")
+    if not isinstance(max_tokens, int) or isinstance(max_tokens, bool):
+        raise ModelInputError("Malformed input request: #: required key [max_tokens] not found")
+    if not 1 <= max_tokens <= MAX_OUTPUT_TOKENS:
+        raise ModelInputError(
+            f"Malformed input request: #/max_tokens: {max_tokens} is not in 1..{MAX_OUTPUT_TOKENS}"
+        )
+    messages = _check_messages(body.get("messages"))
+    system = body.get("system", "")
+    system_text = _text_blocks(system) if system else ""
+    user_text = _text_blocks(messages[-1].get("content"))
+    prompt_text = system_text + "".join(_text_blocks(m.get("content")) for m in messages)
+    full = summarize_transcript(extract_transcript(user_text), max_chars=max_tokens * 4)
+    stop_reason = "max_tokens" if estimate_tokens(full) >= max_tokens else "end_turn"
+    digest = hashlib.sha256((record_key + full).encode()).hexdigest()[:24]
+    return {
+        "id": f"msg_bdrk_{digest}",
+        "type": "message",
+        "role": "assistant",
+        "model": MODEL_NAME,
+        "content": [{"type": "text", "text": full}],
+        "stop_reason": stop_reason,
+        "stop_sequence": None,
+        "usage": {
+            "input_tokens": estimate_tokens(prompt_text),
+            "output_tokens": estimate_tokens(full),
+        },
+    }
+
+
+def invoke_converse(body: Any) -> dict:
+    """Answer a Converse body in the Converse response shape."""
+    from bedrock_assets.core.prompt import extract_transcript
+
+    if not isinstance(body, dict):
+        raise ModelInputError("Malformed input request: expected a JSON object")
+    messages = _check_messages(body.get("messages"))
+    config = body.get("inferenceConfig") or {}
+    max_tokens = config.get("maxTokens", 512)
+    if not isinstance(max_tokens, int) or not 1 <= max_tokens <= MAX_OUTPUT_TOKENS:
+        raise ModelInputError("Malformed input request: #/inferenceConfig/maxTokens out of range")
+    system_text = _text_blocks(body.get("system") or [])
+    user_text = _text_blocks(messages[-1].get("content"))
+    prompt_text = system_text + "".join(_text_blocks(m.get("content")) for m in messages)
+    full = summarize_transcript(extract_transcript(user_text), max_chars=max_tokens * 4)
+    in_tok, out_tok = estimate_tokens(prompt_text), estimate_tokens(full)
+    return {
+        "output": {"message": {"role": "assistant", "content": [{"text": full}]}},
+        "stopReason": "max_tokens" if out_tok >= max_tokens else "end_turn",
+        "usage": {"inputTokens": in_tok, "outputTokens": out_tok, "totalTokens": in_tok + out_tok},
+    }

@@ -1,0 +1,121 @@
+"""Dagster resources: the same four handles whichever backend the settings select.
+
+The pipeline code never branches on the backend: these resources hand it an object store,
+a ``bedrock`` client, a guardrail client (``apply_guardrail``) and the job ledger.
+Clients are created once per process and settings are read at run time, so a change of
+``BEDROCK_ASSETS_*`` variables needs no code change.
+"""
+
+import functools
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from dagster import ConfigurableResource, ResourceDependency
+from dagster_aws.s3 import S3Resource
+
+from bedrock_assets.core.ledger import Ledger
+from bedrock_assets.core.sharding import Quotas
+from bedrock_assets.core.slots import JobSettings
+from bedrock_assets.core.storage import LocalObjectStore, ObjectStore, S3ObjectStore
+from bedrock_assets.local.batch_engine import EngineConfig, LocalBedrockClient
+from bedrock_assets.local.guardrail_engine import LocalGuardrailClient
+from bedrock_assets.settings import Settings, get_settings
+
+_BOTO_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 8})
+
+
+def quotas_from(settings: Settings) -> Quotas:
+    return Quotas(
+        min_records_per_job=settings.min_records_per_job,
+        max_records_per_job=settings.max_records_per_job,
+        max_records_per_file=settings.max_records_per_file,
+        max_file_bytes=settings.max_file_bytes,
+        max_job_bytes=settings.max_job_bytes,
+    )
+
+
+def job_settings_from(settings: Settings) -> JobSettings:
+    return JobSettings(
+        model_id=settings.model_id,
+        role_arn=settings.role_arn,
+        job_name_prefix=settings.job_name_prefix,
+        max_concurrent_jobs=settings.max_concurrent_jobs,
+        max_submits_per_tick=settings.sensor_max_submits_per_tick,
+        timeout_duration_hours=settings.timeout_duration_hours,
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def local_batch_client(settings: Settings) -> LocalBedrockClient:
+    config = EngineConfig(
+        store_root=str(settings.object_store_root.resolve()),
+        region=settings.region,
+        account_id=settings.account_id,
+        max_concurrent_jobs=settings.max_concurrent_jobs,
+        min_records_per_job=settings.min_records_per_job,
+        max_records_per_job=settings.max_records_per_job,
+        max_records_per_file=settings.max_records_per_file,
+        max_file_bytes=settings.max_file_bytes,
+        step_seconds=settings.local_step_seconds,
+    )
+    return LocalBedrockClient(settings.local_engine_path.resolve(), config)
+
+
+@functools.lru_cache(maxsize=8)
+def aws_client(service: str, region: str) -> Any:
+    """boto3 client on the standard chain; honours AWS_PROFILE and AWS_ENDPOINT_URL_<SERVICE>."""
+    return boto3.session.Session().client(service, region_name=region, config=_BOTO_CONFIG)
+
+
+class ObjectStoreResource(ConfigurableResource):
+    """The bucket: a local directory by default, S3 (dagster-aws ``S3Resource``) on AWS."""
+
+    s3: ResourceDependency[S3Resource]
+
+    def get_store(self) -> ObjectStore:
+        settings = get_settings()
+        if settings.backend == "aws":
+            return S3ObjectStore(self.s3.get_client())
+        return LocalObjectStore(settings.object_store_root)
+
+
+class BedrockBatchResource(ConfigurableResource):
+    """The ``bedrock`` control plane (batch jobs): the local engine or boto3."""
+
+    def get_client(self) -> Any:
+        settings = get_settings()
+        if settings.backend == "aws":
+            return aws_client("bedrock", settings.region)
+        return local_batch_client(settings)
+
+
+class GuardrailResource(ConfigurableResource):
+    """``ApplyGuardrail``: the local guardrail engine or ``bedrock-runtime``."""
+
+    def get_client(self) -> Any:
+        settings = get_settings()
+        if settings.backend == "aws":
+            return aws_client("bedrock-runtime", settings.region)
+        return _local_guardrail()
+
+
+@functools.lru_cache(maxsize=1)
+def _local_guardrail() -> LocalGuardrailClient:
+    return LocalGuardrailClient()
+
+
+class LedgerResource(ConfigurableResource):
+    """The SQLite job ledger shared by the sensor and the assets."""
+
+    def get_ledger(self) -> Ledger:
+        return Ledger(get_settings().ledger_path)
+
+
+def build_resources() -> dict[str, Any]:
+    return {
+        "object_store": ObjectStoreResource(s3=S3Resource()),
+        "bedrock": BedrockBatchResource(),
+        "guardrail": GuardrailResource(),
+        "ledger": LedgerResource(),
+    }

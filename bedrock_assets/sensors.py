@@ -1,0 +1,93 @@
+"""batch_job_slots: the Dagster replacement for seed 004's Lambda + DynamoDB queue manager."""
+
+from dagster import (
+    AssetKey,
+    AssetObservation,
+    DefaultSensorStatus,
+    RunRequest,
+    RunsFilter,
+    SensorEvaluationContext,
+    SensorResult,
+    SkipReason,
+    sensor,
+)
+
+from bedrock_assets.core.slots import run_tick
+from bedrock_assets.jobs import batch_outputs_job
+from bedrock_assets.resources import BedrockBatchResource, LedgerResource, job_settings_from
+from bedrock_assets.settings import get_settings
+
+RUN_KEY_TAG = "bedrock_assets/run_key"
+
+
+@sensor(
+    name="batch_job_slots",
+    job=batch_outputs_job,
+    minimum_interval_seconds=get_settings().sensor_interval_seconds,
+    default_status=DefaultSensorStatus.RUNNING,
+    description=(
+        "Fills the quota-limited Bedrock batch job slots. Each tick: refreshes the status of "
+        "active jobs, reconciles submissions interrupted by a crash, counts the slots in use "
+        "for the model (jobs this pipeline did not create count too), submits pending shards "
+        "oldest day first with an idempotent clientRequestToken, records every transition in "
+        "the SQLite ledger, and when every job of a day is terminal requests one run of "
+        "batch_job_outputs -> guarded_summaries -> token_usage_metrics for that day."
+    ),
+)
+def batch_job_slots(
+    context: SensorEvaluationContext, bedrock: BedrockBatchResource, ledger: LedgerResource
+) -> SensorResult | SkipReason:
+    settings = get_settings()
+    led = ledger.get_ledger()
+    report = run_tick(bedrock.get_client(), led, job_settings_from(settings))
+    for line in report.logs:
+        context.log.info(line)
+    events = []
+    for shard, status in report.refreshed:
+        events.append(
+            AssetObservation(
+                asset_key=AssetKey("batch_input_shards"),
+                partition=shard.call_date,
+                metadata={
+                    "shard_id": shard.shard_id,
+                    "job_arn": shard.job_arn or "",
+                    "job_status": status,
+                },
+            )
+        )
+    for shard in report.submitted:
+        current = led.shard(shard.shard_id)
+        events.append(
+            AssetObservation(
+                asset_key=AssetKey("batch_input_shards"),
+                partition=shard.call_date,
+                metadata={
+                    "shard_id": shard.shard_id,
+                    "job_arn": current.job_arn if current else "",
+                    "job_status": "Submitted",
+                    "records": shard.record_count,
+                },
+            )
+        )
+    requests = []
+    for call_date, run_key, shards in report.ready:
+        if context.instance.get_runs(filters=RunsFilter(tags={RUN_KEY_TAG: run_key}), limit=1):
+            led.mark_requested(call_date, run_key)  # launched by an earlier tick
+            continue
+        statuses = sorted({s.job_status or "" for s in shards})
+        context.log.info(
+            f"{call_date}: all {len(shards)} jobs terminal ({', '.join(statuses)}):"
+            f" requesting {run_key}"
+        )
+        requests.append(
+            RunRequest(run_key=run_key, partition_key=call_date, tags={RUN_KEY_TAG: run_key})
+        )
+    summary = (
+        f"{len(report.submitted)} submitted, {len(report.refreshed)} status changes, "
+        f"{report.used_slots}/{settings.max_concurrent_jobs} slots used "
+        f"({report.foreign_jobs} foreign), tick {report.seconds:.2f}s"
+    )
+    context.log.info(summary)
+    if not requests and not events:
+        return SkipReason(summary)
+    return SensorResult(run_requests=requests, asset_events=events)

@@ -1,0 +1,121 @@
+"""The one source of truth for configuration: ``BEDROCK_ASSETS_*`` environment variables."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SettingsError(ValueError):
+    """Raised with a readable message naming the offending environment variable."""
+
+
+class Settings(BaseSettings):
+    """Pipeline settings. Every field maps to ``BEDROCK_ASSETS_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix="BEDROCK_ASSETS_", extra="ignore", frozen=True)
+
+    backend: Literal["local", "aws"] = "local"
+    data_root: Path = Field(default=Path(".bedrock_assets_data"))
+    bucket: str = Field(
+        default="bedrock-assets-local", pattern=r"^[a-z0-9][-.a-z0-9]{1,61}[a-z0-9]$"
+    )
+    landing_prefix: str = "landing"
+    input_prefix: str = "batch-input"
+    output_prefix: str = "batch-output"
+    tables_prefix: str = "tables"
+    region: str = "us-east-1"
+    account_id: str = Field(default="123456789012", pattern=r"^[0-9]{12}$")
+    model_id: str = "anthropic.claude-3-haiku-20240307-v1:0"
+    role_arn: str = "arn:aws:iam::123456789012:role/BedrockBatchInferenceRole"
+    job_name_prefix: str = Field(
+        default="bedrock-assets", pattern=r"^[a-zA-Z0-9][a-zA-Z0-9-]{0,23}$"
+    )
+    timeout_duration_hours: int | None = Field(default=None, ge=24, le=168)
+
+    # Quotas (per model and Region; Bedrock's defaults, always overridable).
+    min_records_per_job: int = Field(default=100, ge=1)
+    max_records_per_job: int = Field(default=50_000, ge=1)
+    max_records_per_file: int = Field(default=50_000, ge=1)
+    max_file_bytes: int = Field(default=200 * 1024**2, ge=1024)
+    max_job_bytes: int = Field(default=1024**3, ge=1024)
+    max_concurrent_jobs: int = Field(default=10, ge=1)
+
+    # Prompt / model request.
+    max_tokens: int = Field(default=512, ge=1, le=8192)
+    temperature: float = Field(default=0.0, ge=0.0, le=1.0)
+
+    # Guardrail.
+    guardrail_id: str = Field(
+        default="bedrockassetslocal",
+        pattern=r"^([a-z0-9]+|arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+)$",
+    )
+    guardrail_version: str = Field(default="DRAFT", pattern=r"^([1-9][0-9]{0,7}|DRAFT)$")
+
+    # Dagster.
+    sensor_interval_seconds: int = Field(default=30, ge=1, le=3600)
+    sensor_max_submits_per_tick: int = Field(default=50, ge=1)
+    partitions_start_date: str = Field(default="2024-01-01", pattern=r"^\d{4}-\d{2}-\d{2}$")
+
+    # Local engine.
+    local_step_seconds: float = Field(default=0.5, ge=0.0, le=60.0)
+
+    @field_validator("landing_prefix", "input_prefix", "output_prefix", "tables_prefix")
+    @classmethod
+    def _clean_prefix(cls, value: str) -> str:
+        value = value.strip("/")
+        if not value or any(c not in _PREFIX_CHARS for c in value):
+            raise ValueError(
+                "prefixes use letters, digits and -_.()!*'/ only (Bedrock's S3 URI pattern)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _consistent_quotas(self) -> Settings:
+        if self.min_records_per_job > self.max_records_per_job:
+            raise ValueError("min_records_per_job must not exceed max_records_per_job")
+        if self.max_file_bytes > self.max_job_bytes:
+            raise ValueError("max_file_bytes must not exceed max_job_bytes")
+        return self
+
+    @property
+    def ledger_path(self) -> Path:
+        return self.data_root / "state" / "ledger.sqlite"
+
+    @property
+    def local_engine_path(self) -> Path:
+        return self.data_root / "state" / "local_bedrock.sqlite"
+
+    @property
+    def object_store_root(self) -> Path:
+        return self.data_root / "object_store"
+
+    def s3_uri(self, *parts: str) -> str:
+        key = "/".join(p.strip("/") for p in parts if p)
+        return f"s3://{self.bucket}/{key}"
+
+
+_PREFIX_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.()!*'/")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment, turning validation errors into one clear message."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = "_".join(str(p) for p in err["loc"]).upper()
+            name = f"BEDROCK_ASSETS_{loc}" if loc else "settings"
+            problems.append(f"{name}: {err['msg']}")
+        raise SettingsError("invalid configuration: " + "; ".join(problems)) from None
+
+
+@functools.lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Process-wide settings (cached; tests call ``get_settings.cache_clear()``)."""
+    return load_settings()
