@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> None:
     from bedrock_assets.definitions import defs
 
     with DagsterInstance.get() as instance:
-        result = defs.get_job_def("prepare_batch_inputs").execute_in_process(
+        result = defs.resolve_job_def("prepare_batch_inputs").execute_in_process(
             instance=instance, partition_key=args.date
         )
         if not result.success:

@@ -62,7 +62,7 @@ def tick(instance: DagsterInstance) -> SensorResult | None:
 def prepare_day(instance: DagsterInstance, call_date: str) -> None:
     from bedrock_assets.definitions import defs
 
-    result = defs.get_job_def("prepare_batch_inputs").execute_in_process(
+    result = defs.resolve_job_def("prepare_batch_inputs").execute_in_process(
         instance=instance, partition_key=call_date
     )
     assert result.success
@@ -77,7 +77,7 @@ def drain(instance: DagsterInstance, timeout: float = 120.0) -> list[RunRequest]
     while time.time() < deadline:
         result = tick(instance)
         for request in (result.run_requests or []) if result else []:
-            run = defs.get_job_def("collect_batch_outputs").execute_in_process(
+            run = defs.resolve_job_def("collect_batch_outputs").execute_in_process(
                 instance=instance,
                 partition_key=request.partition_key,
                 tags=request.tags,

@@ -353,13 +353,15 @@ def _parse_csv(source_file: str, text: str, call_date: str) -> Iterator[Transcri
             "CSV needs a transcript_id column and a text/transcript or speaker+text column",
         )
         return
-    norm = [{(k or "").strip().lower(): v for k, v in row.items()} for _, row in rows]
-    for (lineno, _), row in zip(rows, norm, strict=True):
+    norm = []
+    for lineno, row in rows:
         if None in row or any(v is None for v in row.values()):
             yield Quarantined(
                 source_file, MALFORMED_CSV, "row has the wrong number of fields", line=lineno
             )
-            row.clear()
+            norm.append({})
+        else:
+            norm.append({(k or "").strip().lower(): v for k, v in row.items()})
     if "speaker" in cols:
         grouped: dict[str, dict] = {}
         for (lineno, _), row in zip(rows, norm, strict=True):

@@ -1,0 +1,226 @@
+"""The slot manager: foreign jobs, oldest-first submission, deferral, crash and restart."""
+
+from pathlib import Path
+
+import pytest
+from botocore.exceptions import ClientError
+
+from bedrock_assets.core.ledger import Ledger, ShardRow
+from bedrock_assets.core.slots import JobSettings, job_name_for, run_tick
+from bedrock_assets.local.batch_engine import EngineConfig, LocalBedrockClient
+from bedrock_assets.local.validation import client_error
+
+MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
+ROLE = "arn:aws:iam::123456789012:role/BatchRole"
+
+
+def settings(slots: int = 3) -> JobSettings:
+    return JobSettings(
+        model_id=MODEL, role_arn=ROLE, job_name_prefix="ba", max_concurrent_jobs=slots
+    )
+
+
+def engine(tmp_path: Path, slots: int = 3) -> LocalBedrockClient:
+    """An engine whose jobs stay Submitted (no workers): they hold their slots."""
+    return LocalBedrockClient(
+        tmp_path / "engine.sqlite",
+        EngineConfig(store_root=str(tmp_path / "os"), max_concurrent_jobs=slots),
+        spawn_workers=False,
+    )
+
+
+def shard(day: str, i: int) -> ShardRow:
+    sid = f"{day}-{i:04d}-{i:08x}"
+    return ShardRow(
+        shard_id=sid,
+        call_date=day,
+        shard_index=i,
+        model_id=MODEL,
+        input_uri=f"s3://bucket/in/{day}/{sid}/",
+        output_uri=f"s3://bucket/out/{sid}/",
+        record_count=100,
+        byte_count=1000,
+        file_count=1,
+        prompt_version="p",
+        state="pending",
+    )
+
+
+def register(ledger: Ledger, day: str, n: int) -> list[ShardRow]:
+    rows = [shard(day, i) for i in range(n)]
+    ledger.register_partition(day, rows)
+    return rows
+
+
+def foreign_job(client: LocalBedrockClient, name: str, model: str = MODEL) -> str:
+    return client.create_model_invocation_job(
+        jobName=name,
+        roleArn=ROLE,
+        modelId=model,
+        inputDataConfig={"s3InputDataConfig": {"s3Uri": "s3://other/in/"}},
+        outputDataConfig={"s3OutputDataConfig": {"s3Uri": "s3://other/out/"}},
+    )["jobArn"]
+
+
+def jobs_named(client: LocalBedrockClient, name: str) -> int:
+    return sum(
+        j["jobName"] == name
+        for j in client.list_model_invocation_jobs(nameContains=name)["invocationJobSummaries"]
+    )
+
+
+def test_foreign_jobs_occupy_slots(tmp_path: Path) -> None:
+    client, ledger = engine(tmp_path), Ledger(tmp_path / "ledger.sqlite")
+    foreign_job(client, "someone-else-1")
+    foreign_job(client, "someone-else-2")
+    foreign_job(client, "other-model", model="amazon.nova-lite-v1:0")  # another model's quota
+    register(ledger, "2024-08-01", 3)
+    report = run_tick(client, ledger, settings(3))
+    assert report.used_slots == 2 and report.foreign_jobs == 2
+    assert len(report.submitted) == 1
+    assert len(ledger.shards_in_state("pending")) == 2
+    again = run_tick(client, ledger, settings(3))
+    assert again.used_slots == 3 and again.submitted == []
+
+
+def test_fills_free_slots_oldest_day_first(tmp_path: Path) -> None:
+    client, ledger = engine(tmp_path), Ledger(tmp_path / "ledger.sqlite")
+    register(ledger, "2024-08-03", 2)
+    register(ledger, "2024-08-01", 2)
+    register(ledger, "2024-08-02", 2)
+    report = run_tick(client, ledger, settings(3))
+    assert [(s.call_date, s.shard_index) for s in report.submitted] == [
+        ("2024-08-01", 0),
+        ("2024-08-01", 1),
+        ("2024-08-02", 0),
+    ]
+
+
+def test_submissions_carry_idempotent_token_name_and_tags(tmp_path: Path) -> None:
+    client, ledger = engine(tmp_path), Ledger(tmp_path / "ledger.sqlite")
+    row = register(ledger, "2024-08-01", 1)[0]
+    run_tick(client, ledger, settings())
+    stored = ledger.shard(row.shard_id)
+    assert stored.state == "active" and stored.job_arn
+    job = client.get_model_invocation_job(jobIdentifier=stored.job_arn)
+    assert job["jobName"] == job_name_for(row, "ba") == stored.job_name
+    assert job["clientRequestToken"] == stored.client_token
+    assert "2024-08-01" in job["jobName"]
+    events = [e["to_state"] for e in ledger.events(row.shard_id)]
+    assert events == ["pending", "submitting", "active"]
+
+
+@pytest.mark.parametrize("code", ["ThrottlingException", "ServiceQuotaExceededException"])
+def test_retryable_submit_errors_leave_the_shard_pending(tmp_path: Path, code: str) -> None:
+    client, ledger = engine(tmp_path), Ledger(tmp_path / "ledger.sqlite")
+    register(ledger, "2024-08-01", 2)
+
+    def refuse(**_: object) -> dict:
+        raise client_error(code, "slow down", "CreateModelInvocationJob")
+
+    client.create_model_invocation_job = refuse  # type: ignore[method-assign]
+    report = run_tick(client, ledger, settings())
+    assert report.deferred == code and report.submitted == []
+    assert len(ledger.shards_in_state("pending")) == 2
+
+
+def test_crash_after_create_before_ledger_write_adopts_the_job(tmp_path: Path) -> None:
+    client, ledger = engine(tmp_path), Ledger(tmp_path / "ledger.sqlite")
+    row = register(ledger, "2024-08-01", 1)[0]
+
+    class Crash(BaseException):
+        pass
+
+    def crash(*_: object, **__: object) -> bool:
+        raise Crash()
+
+    ledger.mark_active = crash  # type: ignore[method-assign]  # the process dies here
+    with pytest.raises(Crash):
+        run_tick(client, ledger, settings())
+    assert ledger.shard(row.shard_id).state == "submitting"
+    # Restart: fresh objects over the same files.
+    client2, ledger2 = engine(tmp_path), Ledger(tmp_path / "ledger.sqlite")
+    report = run_tick(client2, ledger2, settings())
+    assert [s.shard_id for s in report.adopted] == [row.shard_id]
+    assert report.submitted == []
+    name = ledger2.shard(row.shard_id).job_name
+    assert jobs_named(client2, name) == 1
+    assert ledger2.shard(row.shard_id).state == "active"
+
+
+def test_crash_before_create_resubmits_once(tmp_path: Path) -> None:
+    client, ledger = engine(tmp_path), Ledger(tmp_path / "ledger.sqlite")
+    row = register(ledger, "2024-08-01", 1)[0]
+
+    def die(**_: object) -> dict:
+        raise KeyboardInterrupt  # killed inside the create call, before Bedrock saw it
+
+    original = client.create_model_invocation_job
+    client.create_model_invocation_job = die  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt):
+        run_tick(client, ledger, settings())
+    client.create_model_invocation_job = original  # type: ignore[method-assign]
+    run_tick(client, ledger, settings())  # reconciles: no job -> pending
+    run_tick(client, ledger, settings())
+    stored = ledger.shard(row.shard_id)
+    assert stored.state == "active"
+    assert jobs_named(client, stored.job_name) == 1
+
+
+def test_retried_create_with_same_token_does_not_duplicate(tmp_path: Path) -> None:
+    client, ledger = engine(tmp_path), Ledger(tmp_path / "ledger.sqlite")
+    row = register(ledger, "2024-08-01", 1)[0]
+    calls: list[dict] = []
+    original = client.create_model_invocation_job
+
+    def flaky(**kwargs: object) -> dict:
+        calls.append(kwargs)
+        result = original(**kwargs)
+        if len(calls) == 1:  # the response is lost on the way back
+            raise client_error("InternalServerException", "lost", "CreateModelInvocationJob", 500)
+        return result
+
+    client.create_model_invocation_job = flaky  # type: ignore[method-assign]
+    run_tick(client, ledger, settings())
+    run_tick(client, ledger, settings())
+    stored = ledger.shard(row.shard_id)
+    assert stored.state == "active"
+    assert len(calls) == 2 and calls[0]["clientRequestToken"] == calls[1]["clientRequestToken"]
+    assert jobs_named(client, stored.job_name) == 1
+
+
+def test_restart_mid_flight_refreshes_instead_of_resubmitting(tmp_path: Path) -> None:
+    client, ledger = engine(tmp_path), Ledger(tmp_path / "ledger.sqlite")
+    register(ledger, "2024-08-01", 2)
+    first = run_tick(client, ledger, settings())
+    assert len(first.submitted) == 2
+    client2, ledger2 = engine(tmp_path), Ledger(tmp_path / "ledger.sqlite")
+    second = run_tick(client2, ledger2, settings())
+    assert second.submitted == [] and second.used_slots == 2
+    total = client2.list_model_invocation_jobs(nameContains="ba-2024-08-01")
+    assert len(total["invocationJobSummaries"]) == 2
+
+
+def test_partition_ready_only_when_every_job_is_terminal(tmp_path: Path) -> None:
+    client, ledger = engine(tmp_path), Ledger(tmp_path / "ledger.sqlite")
+    rows = register(ledger, "2024-08-01", 2)
+    run_tick(client, ledger, settings())
+    arns = [ledger.shard(r.shard_id).job_arn for r in rows]
+    client.state.set_status(arns[0].rsplit("/", 1)[1], "Completed")
+    assert run_tick(client, ledger, settings()).ready == []
+    client.state.set_status(arns[1].rsplit("/", 1)[1], "Failed", "boom")
+    ready = run_tick(client, ledger, settings()).ready
+    assert [d for d, _, _ in ready] == ["2024-08-01"]
+
+
+def test_held_shards_are_never_submitted(tmp_path: Path) -> None:
+    client, ledger = engine(tmp_path), Ledger(tmp_path / "ledger.sqlite")
+    held = shard("2024-08-01", 0)
+    ledger.register_partition("2024-08-01", [ShardRow(**{**held.__dict__, "state": "held"})])
+    report = run_tick(client, ledger, settings())
+    assert report.submitted == [] and report.ready == []
+
+
+def test_client_errors_are_botocore_client_errors() -> None:
+    exc = client_error("ThrottlingException", "x", "CreateModelInvocationJob")
+    assert isinstance(exc, ClientError) and exc.response["Error"]["Code"] == "ThrottlingException"
