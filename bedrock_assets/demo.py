@@ -69,6 +69,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--timeout", type=float, default=240.0)
     args = parser.parse_args(argv)
 
+    # Small jobs and two slots, so the demo day needs several jobs queued through the quota.
+    os.environ.setdefault("BEDROCK_ASSETS_MAX_RECORDS_PER_JOB", "150")
+    os.environ.setdefault("BEDROCK_ASSETS_MAX_CONCURRENT_JOBS", "2")
+    os.environ.setdefault("BEDROCK_ASSETS_SENSOR_INTERVAL_SECONDS", "5")
+    get_settings.cache_clear()
     home = ensure_dagster_home()
     settings = get_settings()
     if settings.backend != "local":
@@ -99,7 +104,6 @@ def main(argv: list[str] | None = None) -> None:
             "daemon so the batch_job_slots sensor submits and tracks the jobs ..."
         )
         env = {**os.environ, "DAGSTER_HOME": str(home)}
-        env.setdefault("BEDROCK_ASSETS_SENSOR_INTERVAL_SECONDS", "5")
         daemon = subprocess.Popen(
             [
                 str(Path(sys.executable).with_name("dagster-daemon")),

@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     # Local engine.
     local_step_seconds: float = Field(default=0.5, ge=0.0, le=60.0)
 
+    @field_validator("data_root")
+    @classmethod
+    def _absolute_root(cls, value: Path) -> Path:
+        """Absolute, so run workers and job workers agree whatever their working directory."""
+        return value.expanduser().resolve()
+
     @field_validator("landing_prefix", "input_prefix", "output_prefix", "tables_prefix")
     @classmethod
     def _clean_prefix(cls, value: str) -> str:

@@ -1,0 +1,76 @@
+"""The embedded model reads Claude Messages / Converse bodies and answers in their shapes."""
+
+import pytest
+
+from bedrock_assets.core.outputs import parse_model_output, source_transcript
+from bedrock_assets.core.prompt import claude_messages_body, load_prompt
+from bedrock_assets.local.summarizer import ModelInputError, invoke_claude, invoke_converse
+
+TRANSCRIPT = (
+    "Agent: Thanks for calling, how can I help?\n"
+    "Customer: I was charged twice for my order and need a refund.\n"
+    "Agent: I have processed a refund for the duplicate charge.\n"
+    "Agent: Is there anything else I can help with today?"
+)
+
+
+def body() -> dict:
+    return claude_messages_body(load_prompt(), TRANSCRIPT, 300, 0.0)
+
+
+def test_claude_response_shape_and_determinism() -> None:
+    out = invoke_claude(body(), "k")
+    assert out == invoke_claude(body(), "k")
+    assert out["type"] == "message" and out["role"] == "assistant"
+    assert out["stop_reason"] == "end_turn" and out["stop_sequence"] is None
+    text, stop, tin, tout = parse_model_output(out)
+    assert "charged twice" in text and "processed a refund" in text
+    assert tin > 100 and 0 < tout < 300
+
+
+def test_prompt_carries_the_responsible_guidelines_and_a_version() -> None:
+    prompt = load_prompt()
+    for guideline in (
+        "Privacy protection",
+        "Factual accuracy",
+        "Bias mitigation",
+        "Gender neutrality",
+        "Responsible behavior flagging",
+        "Transparency",
+    ):
+        assert guideline in prompt.system
+    assert prompt.version.startswith("responsible_summary_v1-")
+    assert source_transcript(body()) == TRANSCRIPT
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda b: b.pop("max_tokens"), "max_tokens"),
+        (lambda b: b.update(max_tokens=100000), "max_tokens"),
+        (lambda b: b.update(anthropic_version="2023"), "anthropic_version"),
+        (lambda b: b.update(messages=[]), "messages"),
+        (lambda b: b.update(messages=[{"role": "assistant", "content": "x"}]), "user"),
+    ],
+)
+def test_invalid_bodies_are_record_errors(mutate, message: str) -> None:
+    b = body()
+    mutate(b)
+    with pytest.raises(ModelInputError, match=message):
+        invoke_claude(b)
+
+
+def test_converse_shape() -> None:
+    out = invoke_converse(
+        {
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [{"text": f"<transcript>\n{TRANSCRIPT}\n</transcript>"}],
+                }
+            ],
+            "inferenceConfig": {"maxTokens": 200},
+        }
+    )
+    text, stop, tin, tout = parse_model_output(out)
+    assert "refund" in text and stop == "end_turn" and out["usage"]["totalTokens"] == tin + tout
