@@ -23,7 +23,12 @@ from bedrock_assets.core.storage import LocalObjectStore
 from bedrock_assets.report import day_report, format_report
 from bedrock_assets.settings import get_settings
 
+# The same code location `make dev` opens, so the demo's sensor ticks show in its UI.
+WORKSPACE = Path(__file__).resolve().parents[1] / "workspace.yaml"
+
 DAGSTER_YAML = """telemetry:
+  enabled: false
+nux:
   enabled: false
 run_coordinator:
   module: dagster._core.run_coordinator
@@ -108,8 +113,8 @@ def main(argv: list[str] | None = None) -> None:
             [
                 str(Path(sys.executable).with_name("dagster-daemon")),
                 "run",
-                "-m",
-                "bedrock_assets.definitions",
+                "-w",
+                str(WORKSPACE),
             ],
             env=env,
             stdout=subprocess.DEVNULL,

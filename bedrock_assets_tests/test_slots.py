@@ -224,3 +224,11 @@ def test_held_shards_are_never_submitted(tmp_path: Path) -> None:
 def test_client_errors_are_botocore_client_errors() -> None:
     exc = client_error("ThrottlingException", "x", "CreateModelInvocationJob")
     assert isinstance(exc, ClientError) and exc.response["Error"]["Code"] == "ThrottlingException"
+
+
+def test_state_files_recreated_if_wiped_under_a_running_process(tmp_path: Path) -> None:
+    client, ledger = engine(tmp_path), Ledger(tmp_path / "ledger.sqlite")
+    (tmp_path / "engine.sqlite").unlink()
+    (tmp_path / "ledger.sqlite").unlink()
+    register(ledger, "2024-08-01", 1)
+    assert len(run_tick(client, ledger, settings()).submitted) == 1
