@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from bedrock_assets.core.sqlite_file import SqliteFile
 
 TERMINAL_STATUSES = ("Completed", "PartiallyCompleted", "Failed", "Stopped", "Expired")
 IN_FLIGHT_STATUSES = ("Submitted", "Validating", "Scheduled", "InProgress", "Stopping")
@@ -93,36 +94,10 @@ class ShardRow:
 
 class Ledger:
     def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        with self._connect() as conn:
-            conn.executescript(_SCHEMA)
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        fresh = not self.path.exists()  # first use, or the data root was wiped under us
-        if fresh:
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA busy_timeout=30000")
-            if fresh:
-                conn.executescript(_SCHEMA)
-            yield conn
-        finally:
-            conn.close()
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._connect() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+        self.db = SqliteFile(path, _SCHEMA)
+        self.path = self.db.path
+        self._connect = self.db.connect
+        self._tx = self.db.transaction
 
     @staticmethod
     def _row(row: sqlite3.Row) -> ShardRow:

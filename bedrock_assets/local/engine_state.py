@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from bedrock_assets.core.sqlite_file import SqliteFile
 
 IN_FLIGHT = ("Submitted", "Validating", "Scheduled", "InProgress", "Stopping")
 TERMINAL = ("Completed", "PartiallyCompleted", "Failed", "Stopped", "Expired")
@@ -46,39 +45,13 @@ CREATE UNIQUE INDEX IF NOT EXISTS jobs_token ON jobs(client_request_token);
 
 
 class EngineState:
-    """Connection helper around the jobs table; every call opens a short transaction."""
+    """The jobs table; every call opens a short transaction (workers run in other processes)."""
 
     def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        with self.connect() as conn:
-            conn.executescript(_SCHEMA)
-
-    @contextmanager
-    def connect(self) -> Iterator[sqlite3.Connection]:
-        fresh = not self.path.exists()  # first use, or the data root was wiped under us
-        if fresh:
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA busy_timeout=30000")
-            if fresh:
-                conn.executescript(_SCHEMA)
-            yield conn
-        finally:
-            conn.close()
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        with self.connect() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+        self.db = SqliteFile(path, _SCHEMA)
+        self.path = self.db.path
+        self.connect = self.db.connect
+        self.transaction = self.db.transaction
 
     def job(self, job_id: str) -> dict[str, Any] | None:
         with self.connect() as conn:
