@@ -43,6 +43,14 @@ def job_settings_from(settings: Settings) -> JobSettings:
         max_concurrent_jobs=settings.max_concurrent_jobs,
         max_submits_per_tick=settings.sensor_max_submits_per_tick,
         timeout_duration_hours=settings.timeout_duration_hours,
+        model_invocation_type=settings.model_invocation_type,
+        kms_key_id=settings.kms_key_id,
+        s3_bucket_owner=settings.s3_bucket_owner,
+        vpc_config=(
+            (tuple(vpc["subnetIds"]), tuple(vpc["securityGroupIds"]))
+            if (vpc := settings.vpc_config)
+            else None
+        ),
     )
 
 

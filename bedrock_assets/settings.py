@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -28,7 +29,7 @@ class Settings(BaseSettings):
     input_prefix: str = "batch-input"
     output_prefix: str = "batch-output"
     tables_prefix: str = "tables"
-    region: str = "us-east-1"
+    region: str = Field(default_factory=lambda: _aws_region())
     account_id: str = Field(default="123456789012", pattern=r"^[0-9]{12}$")
     model_id: str = "anthropic.claude-3-haiku-20240307-v1:0"
     role_arn: str = "arn:aws:iam::123456789012:role/BedrockBatchInferenceRole"
@@ -36,6 +37,16 @@ class Settings(BaseSettings):
         default="bedrock-assets", pattern=r"^[a-zA-Z0-9][a-zA-Z0-9-]{0,23}$"
     )
     timeout_duration_hours: int | None = Field(default=None, ge=24, le=168)
+    model_invocation_type: Literal["InvokeModel", "Converse"] = "InvokeModel"
+    kms_key_id: str | None = Field(
+        default=None,
+        pattern=r"^((arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:((key/[a-zA-Z0-9-]{36})|"
+        r"(alias/[a-zA-Z0-9-_/]+)))|([a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+))$",
+    )
+    s3_bucket_owner: str | None = Field(default=None, pattern=r"^[0-9]{12}$")
+    vpc_subnet_ids: str = Field(default="", pattern=r"^[-0-9a-zA-Z,]*$")
+    vpc_security_group_ids: str = Field(default="", pattern=r"^[-0-9a-zA-Z,]*$")
+    quotas_from_service_quotas: bool = True
 
     # Quotas (per model and Region; Bedrock's defaults, always overridable).
     min_records_per_job: int = Field(default=100, ge=1)
@@ -82,11 +93,20 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _consistent_quotas(self) -> Settings:
+        vpc = self.vpc_config
+        if vpc and not (vpc["subnetIds"] and vpc["securityGroupIds"]):
+            raise ValueError("vpc_subnet_ids and vpc_security_group_ids go together")
         if self.min_records_per_job > self.max_records_per_job:
             raise ValueError("min_records_per_job must not exceed max_records_per_job")
         if self.max_file_bytes > self.max_job_bytes:
             raise ValueError("max_file_bytes must not exceed max_job_bytes")
         return self
+
+    @property
+    def vpc_config(self) -> dict[str, list[str]] | None:
+        subnets = [x for x in self.vpc_subnet_ids.split(",") if x]
+        groups = [x for x in self.vpc_security_group_ids.split(",") if x]
+        return {"subnetIds": subnets, "securityGroupIds": groups} if subnets or groups else None
 
     @property
     def ledger_path(self) -> Path:
@@ -103,6 +123,11 @@ class Settings(BaseSettings):
     def s3_uri(self, *parts: str) -> str:
         key = "/".join(p.strip("/") for p in parts if p)
         return f"s3://{self.bucket}/{key}"
+
+
+def _aws_region() -> str:
+    """The standard AWS region variables, so AWS mode needs no second copy of the region."""
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
 
 
 _PREFIX_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.()!*'/")

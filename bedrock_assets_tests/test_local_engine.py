@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError, ParamValidationError
 
-from bedrock_assets.core.prompt import claude_messages_body, load_prompt
+from bedrock_assets.core.model_families import build_body
+from bedrock_assets.core.prompt import load_prompt
 from bedrock_assets.core.record_ids import record_id
 from bedrock_assets.core.storage import LocalObjectStore
 from bedrock_assets.local.batch_engine import EngineConfig, LocalBedrockClient
@@ -37,7 +38,8 @@ def land(tmp_path: Path, name: str, n: int, bad: int = 0) -> str:
     prompt = load_prompt()
     lines = []
     for i in range(n):
-        body = claude_messages_body(
+        body = build_body(
+            "claude",
             prompt,
             f"Customer: I need a refund for order {i}.\nAgent: I have processed the refund.",
             200,

@@ -1,9 +1,12 @@
 """The embedded model reads Claude Messages / Converse bodies and answers in their shapes."""
 
+from dataclasses import astuple
+
 import pytest
 
-from bedrock_assets.core.outputs import parse_model_output, source_transcript
-from bedrock_assets.core.prompt import claude_messages_body, load_prompt
+from bedrock_assets.core.model_families import build_body, parse_output
+from bedrock_assets.core.outputs import source_transcript
+from bedrock_assets.core.prompt import load_prompt
 from bedrock_assets.local.summarizer import ModelInputError, invoke_claude, invoke_converse
 
 TRANSCRIPT = (
@@ -15,7 +18,7 @@ TRANSCRIPT = (
 
 
 def body() -> dict:
-    return claude_messages_body(load_prompt(), TRANSCRIPT, 300, 0.0)
+    return build_body("claude", load_prompt(), TRANSCRIPT, 300, 0.0)
 
 
 def test_claude_response_shape_and_determinism() -> None:
@@ -23,7 +26,7 @@ def test_claude_response_shape_and_determinism() -> None:
     assert out == invoke_claude(body(), "k")
     assert out["type"] == "message" and out["role"] == "assistant"
     assert out["stop_reason"] == "end_turn" and out["stop_sequence"] is None
-    text, stop, tin, tout = parse_model_output(out)
+    text, stop, tin, tout = astuple(parse_output(out))
     assert "charged twice" in text and "processed a refund" in text
     assert tin > 100 and 0 < tout < 300
 
@@ -72,5 +75,5 @@ def test_converse_shape() -> None:
             "inferenceConfig": {"maxTokens": 200},
         }
     )
-    text, stop, tin, tout = parse_model_output(out)
+    text, stop, tin, tout = astuple(parse_output(out))
     assert "refund" in text and stop == "end_turn" and out["usage"]["totalTokens"] == tin + tout

@@ -49,7 +49,8 @@ def generate(root: Path, n: int) -> None:
 
 
 def shard(root: Path) -> dict:
-    from bedrock_assets.core.prompt import claude_messages_body, load_prompt
+    from bedrock_assets.core.model_families import build_body
+    from bedrock_assets.core.prompt import load_prompt
     from bedrock_assets.core.sharding import Quotas, encode_model_input, plan_and_build
     from bedrock_assets.core.storage import LocalObjectStore, join_uri
     from bedrock_assets.core.tables import iter_rows
@@ -60,7 +61,7 @@ def shard(root: Path) -> dict:
 
     def source():
         for row in iter_rows(store, uri, columns=["transcript_id", "transcript"]):
-            body = claude_messages_body(prompt, row["transcript"], 512, 0.0)
+            body = build_body("claude", prompt, row["transcript"], 512, 0.0)
             yield row["transcript_id"], encode_model_input(body)
 
     start = time.perf_counter()

@@ -16,7 +16,8 @@ from dagster import (
 from bedrock_assets.assets.common import GROUP, md_table, table
 from bedrock_assets.assets.ingest import raw_transcripts
 from bedrock_assets.core.ledger import ShardRow
-from bedrock_assets.core.prompt import claude_messages_body, load_prompt
+from bedrock_assets.core.model_families import build_body, family_of
+from bedrock_assets.core.prompt import load_prompt
 from bedrock_assets.core.sharding import encode_model_input, plan_and_build
 from bedrock_assets.core.storage import join_uri
 from bedrock_assets.core.tables import RECORD_MAP, iter_rows, write_rows
@@ -48,10 +49,12 @@ def batch_input_shards(
     quotas = quotas_from(settings)
     transcripts = table(settings, "transcripts", call_date)
 
+    family = family_of(settings.model_id, settings.model_invocation_type)
+
     def source() -> Iterator[tuple[str, bytes]]:
         for row in iter_rows(store, transcripts, columns=["transcript_id", "transcript"]):
-            body = claude_messages_body(
-                prompt, row["transcript"], settings.max_tokens, settings.temperature
+            body = build_body(
+                family, prompt, row["transcript"], settings.max_tokens, settings.temperature
             )
             yield row["transcript_id"], encode_model_input(body)
 
@@ -122,6 +125,7 @@ def batch_input_shards(
             "bytes": sum(r.byte_count for r in rows),
             "prompt_version": prompt.version,
             "model_id": settings.model_id,
+            "request_format": family,
             "quotas": quotas.as_metadata(),
             "ledger_changes": changes,
             "shard_table": MetadataValue.md(

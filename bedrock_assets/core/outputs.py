@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bedrock_assets.core.ledger import ShardRow
+from bedrock_assets.core.model_families import parse_output, prompt_text
 from bedrock_assets.core.prompt import extract_transcript
 from bedrock_assets.core.storage import ObjectStore, join_uri
 
@@ -57,42 +58,9 @@ def read_manifest(store: ObjectStore, shard: ShardRow) -> dict[str, int] | None:
     return {k: int(data.get(k, 0)) for k in MANIFEST_KEYS}
 
 
-def parse_model_output(output: dict[str, Any]) -> tuple[str, str | None, int, int]:
-    """(text, stop reason, input tokens, output tokens) from Claude Messages or Converse."""
-    if "content" in output:  # Anthropic Messages
-        text = "".join(
-            b.get("text", "") for b in output.get("content", []) if b.get("type", "text") == "text"
-        )
-        usage = output.get("usage", {})
-        return (
-            text,
-            output.get("stop_reason"),
-            int(usage.get("input_tokens", 0)),
-            int(usage.get("output_tokens", 0)),
-        )
-    if "output" in output:  # Converse
-        blocks = output["output"].get("message", {}).get("content", [])
-        usage = output.get("usage", {})
-        return (
-            "".join(b.get("text", "") for b in blocks),
-            output.get("stopReason"),
-            int(usage.get("inputTokens", 0)),
-            int(usage.get("outputTokens", 0)),
-        )
-    raise ValueError("unrecognised modelOutput shape")
-
-
 def source_transcript(model_input: Any) -> str:
     """The transcript a record's modelInput asked to summarize (the grounding source)."""
-    if not isinstance(model_input, dict):
-        return ""
-    messages = model_input.get("messages") or []
-    if not messages:
-        return ""
-    content = messages[-1].get("content", "")
-    if isinstance(content, list):
-        content = "\n".join(b.get("text", "") for b in content if isinstance(b, dict))
-    return extract_transcript(content)
+    return extract_transcript(prompt_text(model_input))
 
 
 def iter_output_lines(store: ObjectStore, shard: ShardRow) -> Iterator[tuple[str, bytes]]:
@@ -146,7 +114,7 @@ def collect_shard(store: ObjectStore, shard: ShardRow, record_map: dict[str, str
                 outcome.errors += 1
             else:
                 try:
-                    text, stop, tin, tout = parse_model_output(line["modelOutput"])
+                    parsed = parse_output(line["modelOutput"])
                 except (ValueError, AttributeError, TypeError):
                     row.update(
                         status="error",
@@ -157,14 +125,14 @@ def collect_shard(store: ObjectStore, shard: ShardRow, record_map: dict[str, str
                 else:
                     row.update(
                         status="success",
-                        summary=text,
-                        stop_reason=stop,
-                        input_tokens=tin,
-                        output_tokens=tout,
+                        summary=parsed.text,
+                        stop_reason=parsed.stop_reason,
+                        input_tokens=parsed.input_tokens,
+                        output_tokens=parsed.output_tokens,
                     )
                     outcome.successes += 1
-                    outcome.input_tokens += tin
-                    outcome.output_tokens += tout
+                    outcome.input_tokens += parsed.input_tokens
+                    outcome.output_tokens += parsed.output_tokens
             outcome.rows.append(row)
     for rid, tid in record_map.items():
         if rid not in seen:

@@ -39,21 +39,6 @@ def load_prompt(name: str = PROMPT_NAME) -> PromptTemplate:
     return PromptTemplate(name=name, system=system.strip(), user_template=USER_TEMPLATE)
 
 
-def claude_messages_body(
-    prompt: PromptTemplate, transcript: str, max_tokens: int, temperature: float
-) -> dict:
-    """An InvokeModel body in the Anthropic Claude Messages format."""
-    return {
-        "anthropic_version": ANTHROPIC_VERSION,
-        "max_tokens": max_tokens,
-        "temperature": temperature,
-        "system": prompt.system,
-        "messages": [
-            {"role": "user", "content": [{"type": "text", "text": prompt.user_text(transcript)}]}
-        ],
-    }
-
-
 def extract_transcript(user_text: str) -> str:
     """The transcript inside the ``<transcript>`` tags of a user message (or all of it)."""
     start, end = user_text.find("<transcript>"), user_text.rfind("</transcript>")

@@ -34,6 +34,10 @@ class JobSettings:
     max_concurrent_jobs: int
     max_submits_per_tick: int = 50
     timeout_duration_hours: int | None = None
+    model_invocation_type: str = "InvokeModel"
+    kms_key_id: str | None = None
+    s3_bucket_owner: str | None = None
+    vpc_config: tuple[tuple[str, ...], tuple[str, ...]] | None = None
     tags: tuple[tuple[str, str], ...] = (("pipeline", "bedrock_assets"),)
 
 
@@ -64,15 +68,21 @@ def client_token_for(shard: ShardRow) -> str:
 
 
 def create_request(shard: ShardRow, settings: JobSettings) -> dict[str, Any]:
+    """The CreateModelInvocationJob request for one shard attempt, with every option set."""
+    input_config: dict[str, Any] = {"s3Uri": shard.input_uri, "s3InputFormat": "JSONL"}
+    output_config: dict[str, Any] = {"s3Uri": shard.output_uri}
+    if settings.s3_bucket_owner:
+        input_config["s3BucketOwner"] = output_config["s3BucketOwner"] = settings.s3_bucket_owner
+    if settings.kms_key_id:
+        output_config["s3EncryptionKeyId"] = settings.kms_key_id
     request: dict[str, Any] = {
         "jobName": job_name_for(shard, settings.job_name_prefix),
         "roleArn": settings.role_arn,
         "clientRequestToken": client_token_for(shard),
         "modelId": shard.model_id,
-        "inputDataConfig": {
-            "s3InputDataConfig": {"s3Uri": shard.input_uri, "s3InputFormat": "JSONL"}
-        },
-        "outputDataConfig": {"s3OutputDataConfig": {"s3Uri": shard.output_uri}},
+        "modelInvocationType": settings.model_invocation_type,
+        "inputDataConfig": {"s3InputDataConfig": input_config},
+        "outputDataConfig": {"s3OutputDataConfig": output_config},
         "tags": [{"key": k, "value": v} for k, v in settings.tags]
         + [
             {"key": "partition", "value": shard.call_date},
@@ -81,6 +91,9 @@ def create_request(shard: ShardRow, settings: JobSettings) -> dict[str, Any]:
     }
     if settings.timeout_duration_hours:
         request["timeoutDurationInHours"] = settings.timeout_duration_hours
+    if settings.vpc_config:
+        subnets, groups = settings.vpc_config
+        request["vpcConfig"] = {"subnetIds": list(subnets), "securityGroupIds": list(groups)}
     return request
 
 

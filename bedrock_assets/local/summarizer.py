@@ -197,8 +197,8 @@ def invoke_claude(body: Any, record_key: str = "") -> dict:
     }
 
 
-def invoke_converse(body: Any) -> dict:
-    """Answer a Converse body in the Converse response shape."""
+def invoke_converse(body: Any, nova: bool = False) -> dict:
+    """Answer a Converse body (or an Amazon Nova InvokeModel body) in the Converse shape."""
     from bedrock_assets.core.prompt import extract_transcript
 
     if not isinstance(body, dict):
@@ -218,3 +218,65 @@ def invoke_converse(body: Any) -> dict:
         "stopReason": "max_tokens" if out_tok >= max_tokens else "end_turn",
         "usage": {"inputTokens": in_tok, "outputTokens": out_tok, "totalTokens": in_tok + out_tok},
     }
+
+
+def invoke_llama(body: Any) -> dict:
+    """Answer a Meta Llama body (``prompt``, ``max_gen_len``) in Llama's response shape."""
+    from bedrock_assets.core.prompt import extract_transcript
+
+    if not isinstance(body, dict) or not isinstance(body.get("prompt"), str):
+        raise ModelInputError("Malformed input request: #: required key [prompt] not found")
+    max_tokens = body.get("max_gen_len", 512)
+    if not isinstance(max_tokens, int) or not 1 <= max_tokens <= 2048:
+        raise ModelInputError("Malformed input request: #/max_gen_len out of range")
+    text = summarize_transcript(extract_transcript(body["prompt"]), max_chars=max_tokens * 4)
+    out_tok = estimate_tokens(text)
+    return {
+        "generation": text,
+        "prompt_token_count": estimate_tokens(body["prompt"]),
+        "generation_token_count": out_tok,
+        "stop_reason": "length" if out_tok >= max_tokens else "stop",
+    }
+
+
+def invoke_titan(body: Any) -> dict:
+    """Answer an Amazon Titan Text body (``inputText``) in Titan's response shape."""
+    from bedrock_assets.core.prompt import extract_transcript
+
+    if not isinstance(body, dict) or not isinstance(body.get("inputText"), str):
+        raise ModelInputError("Malformed input request: #: required key [inputText] not found")
+    config = body.get("textGenerationConfig") or {}
+    max_tokens = config.get("maxTokenCount", 512)
+    if not isinstance(max_tokens, int) or not 1 <= max_tokens <= 8192:
+        raise ModelInputError("Malformed input request: #/textGenerationConfig/maxTokenCount")
+    text = summarize_transcript(extract_transcript(body["inputText"]), max_chars=max_tokens * 4)
+    out_tok = estimate_tokens(text)
+    return {
+        "inputTextTokenCount": estimate_tokens(body["inputText"]),
+        "results": [
+            {
+                "tokenCount": out_tok,
+                "outputText": text,
+                "completionReason": "LENGTH" if out_tok >= max_tokens else "FINISH",
+            }
+        ],
+    }
+
+
+def invoke(
+    body: Any, model_id: str, invocation_type: str = "InvokeModel", record_key: str = ""
+) -> dict:
+    """Answer ``body`` the way ``model_id`` would for the given invocation type."""
+    from bedrock_assets.core.model_families import family_of
+
+    try:
+        family = family_of(model_id, invocation_type)
+    except ValueError as exc:
+        raise ModelInputError(str(exc)) from None
+    if family == "claude":
+        return invoke_claude(body, record_key)
+    if family in ("converse", "nova"):
+        return invoke_converse(body, nova=family == "nova")
+    if family == "llama":
+        return invoke_llama(body)
+    return invoke_titan(body)

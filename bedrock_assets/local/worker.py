@@ -13,9 +13,10 @@ import re
 import time
 from pathlib import PurePosixPath
 
+from bedrock_assets.core.model_families import parse_output
 from bedrock_assets.core.storage import LocalObjectStore, join_uri
 from bedrock_assets.local.engine_state import TERMINAL, EngineState
-from bedrock_assets.local.summarizer import ModelInputError, invoke_claude, invoke_converse
+from bedrock_assets.local.summarizer import ModelInputError, invoke
 
 RECORD_ID = re.compile(r"^[0-9A-Za-z]{11}$")
 
@@ -92,10 +93,12 @@ class JobRunner:
     def _answer(self, rec: dict, key: str) -> dict:
         body = rec.get("modelInput")
         try:
-            if self.request.get("modelInvocationType") == "Converse":
-                output = invoke_converse(body)
-            else:
-                output = invoke_claude(body, key)
+            output = invoke(
+                body,
+                self.request["modelId"],
+                self.request.get("modelInvocationType", "InvokeModel"),
+                key,
+            )
         except ModelInputError as exc:
             return {"error": {"errorCode": 400, "errorMessage": str(exc)}}
         return {"modelOutput": output}
@@ -150,9 +153,9 @@ class JobRunner:
                         line = {"recordId": rid, "modelInput": rec.get("modelInput"), **result}
                         errors += 1
                     else:
-                        usage = result["modelOutput"].get("usage", {})
-                        in_tok += usage.get("input_tokens", usage.get("inputTokens", 0))
-                        out_tok += usage.get("output_tokens", usage.get("outputTokens", 0))
+                        parsed = parse_output(result["modelOutput"])
+                        in_tok += parsed.input_tokens
+                        out_tok += parsed.output_tokens
                         line = {"modelInput": rec.get("modelInput"), **result, "recordId": rid}
                         success += 1
                     processed += 1
