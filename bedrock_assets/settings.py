@@ -65,6 +65,9 @@ class Settings(BaseSettings):
         default="bedrockassetslocal",
         pattern=r"^([a-z0-9]+|arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+)$",
     )
+    guardrail_requests_per_second: float | None = Field(default=None, gt=0)
+    guardrail_concurrency: int = Field(default=4, ge=1, le=64)
+    guardrail_max_attempts: int = Field(default=8, ge=1, le=20)
     guardrail_version: str = Field(default="DRAFT", pattern=r"^([1-9][0-9]{0,7}|DRAFT)$")
 
     # Dagster.
@@ -101,6 +104,13 @@ class Settings(BaseSettings):
         if self.max_file_bytes > self.max_job_bytes:
             raise ValueError("max_file_bytes must not exceed max_job_bytes")
         return self
+
+    @property
+    def guardrail_rate(self) -> float | None:
+        """Client-side ApplyGuardrail rate: unlimited locally, 20/s on AWS unless configured."""
+        if self.guardrail_requests_per_second is not None:
+            return self.guardrail_requests_per_second
+        return 20.0 if self.backend == "aws" else None
 
     @property
     def vpc_config(self) -> dict[str, list[str]] | None:

@@ -1,13 +1,15 @@
 """guarded_summaries: ApplyGuardrail on every summary (PII, denied topics, grounding)."""
 
 from collections import Counter
+from collections.abc import Iterator
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from bedrock_assets.assets.common import GROUP, md_table, table
 from bedrock_assets.assets.outputs import batch_job_outputs
+from bedrock_assets.core.guard_calls import RateLimiter, apply_all
 from bedrock_assets.core.guarding import guardrail_request, interpret
-from bedrock_assets.core.tables import GUARDED, TableWriter, iter_rows
+from bedrock_assets.core.tables import GUARDED, POLICY_UNIT_COLUMNS, TableWriter, iter_rows
 from bedrock_assets.partitions import daily_partitions
 from bedrock_assets.resources import GuardrailResource, LedgerResource, ObjectStoreResource
 from bedrock_assets.settings import get_settings
@@ -41,23 +43,35 @@ def guarded_summaries(
     policies: Counter[str] = Counter()
     pii: Counter[str] = Counter()
     units = 0
-    with TableWriter(store, table(settings, "guarded_summaries", call_date), GUARDED) as out:
+    limiter = RateLimiter(settings.guardrail_rate)
+
+    def requests() -> Iterator[tuple[dict, dict]]:
         for row in iter_rows(store, table(settings, "batch_outputs", call_date)):
-            if row["status"] != "success":
-                continue
-            response = client.apply_guardrail(
-                **guardrail_request(
-                    row["summary"] or "",
-                    row["grounding_source"] or "",
-                    settings.guardrail_id,
-                    settings.guardrail_version,
+            if row["status"] == "success":
+                yield (
+                    row,
+                    guardrail_request(
+                        row["summary"] or "",
+                        row["grounding_source"] or "",
+                        settings.guardrail_id,
+                        settings.guardrail_version,
+                    ),
                 )
-            )
+
+    with TableWriter(store, table(settings, "guarded_summaries", call_date), GUARDED) as out:
+        for row, response in apply_all(
+            client,
+            requests(),
+            limiter,
+            concurrency=settings.guardrail_concurrency,
+            attempts=settings.guardrail_max_attempts,
+        ):
             result = interpret(row["summary"] or "", response)
             actions[result.action] += 1
             policies.update(result.intervened_policies)
             pii.update(result.pii_types)
             units += result.text_units
+            per_policy = dict(result.units_by_policy)
             out.write(
                 {
                     "call_date": call_date,
@@ -73,6 +87,7 @@ def guarded_summaries(
                     "grounding_score": result.grounding_score,
                     "relevance_score": result.relevance_score,
                     "text_units": result.text_units,
+                    **{col: per_policy.get(key, 0) for key, col in POLICY_UNIT_COLUMNS.items()},
                     "guardrail_id": settings.guardrail_id,
                     "guardrail_version": settings.guardrail_version,
                     "prompt_version": prompt_versions.get(row["shard_id"], ""),

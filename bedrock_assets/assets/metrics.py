@@ -14,7 +14,7 @@ from bedrock_assets.assets.common import GROUP, table
 from bedrock_assets.assets.guarded import guarded_summaries
 from bedrock_assets.core.pricing import GUARDRAIL_PRICES_PER_1K_UNITS, token_cost
 from bedrock_assets.core.storage import ObjectStore
-from bedrock_assets.core.tables import read_table, write_arrow
+from bedrock_assets.core.tables import POLICY_UNIT_COLUMNS, read_table, write_arrow
 from bedrock_assets.partitions import daily_partitions
 from bedrock_assets.resources import LedgerResource, ObjectStoreResource
 from bedrock_assets.settings import get_settings
@@ -57,7 +57,7 @@ def token_usage_metrics(
     guarded = read_table(
         store,
         table(settings, "guarded_summaries", call_date),
-        columns=["guardrail_action", "text_units"],
+        columns=["guardrail_action", "text_units", *POLICY_UNIT_COLUMNS.values()],
     ).to_pandas()
     landed = _count(store, table(settings, "transcripts", call_date)) + _count(
         store, table(settings, "quarantine", call_date)
@@ -100,9 +100,15 @@ def token_usage_metrics(
         ],
     )
     units = int(guarded["text_units"].sum()) if len(guarded) else 0
-    # Units are summed across policies, so price them at the sensitive-information rate.
+    # Each policy's text units at that policy's price.
     guardrail_cost = round(
-        units / 1000 * GUARDRAIL_PRICES_PER_1K_UNITS["sensitiveInformationPolicyUnits"], 6
+        sum(
+            int(guarded[column].sum()) / 1000 * GUARDRAIL_PRICES_PER_1K_UNITS[key]
+            for key, column in POLICY_UNIT_COLUMNS.items()
+        )
+        if len(guarded)
+        else 0.0,
+        6,
     )
     frame["guardrail_text_units"] = units if len(frame) else None
     frame["guardrail_cost_usd"] = guardrail_cost if len(frame) else None

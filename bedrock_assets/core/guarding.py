@@ -22,6 +22,7 @@ class GuardResult:
     grounding_score: float | None
     relevance_score: float | None
     text_units: int
+    units_by_policy: tuple[tuple[str, int], ...] = ()
 
 
 def guardrail_request(
@@ -93,4 +94,7 @@ def interpret(summary: str, response: dict[str, Any]) -> GuardResult:
         grounding_score=grounding,
         relevance_score=relevance,
         text_units=sum(v for k, v in usage.items() if k.endswith("Units") and isinstance(v, int)),
+        units_by_policy=tuple(
+            (k, v) for k, v in sorted(usage.items()) if k.endswith("Units") and isinstance(v, int)
+        ),
     )

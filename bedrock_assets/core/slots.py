@@ -138,7 +138,14 @@ def run_tick(
     log = report.logs.append
 
     for shard in ledger.shards_in_state("active"):
-        job = client.get_model_invocation_job(jobIdentifier=shard.job_arn)
+        try:
+            job = client.get_model_invocation_job(jobIdentifier=shard.job_arn)
+        except ClientError as exc:
+            code = _error_code(exc)
+            if code != "ResourceNotFoundException":
+                log(f"refresh of {shard.job_arn} deferred: {code}")
+                continue
+            job = {"status": "Failed", "message": "the job no longer exists in Bedrock"}
         status = job["status"]
         if ledger.record_status(shard.shard_id, status, job.get("message")):
             report.refreshed.append((shard, status))

@@ -13,6 +13,16 @@ import pyarrow.parquet as pq
 
 from bedrock_assets.core.storage import LocalObjectStore, ObjectStore
 
+# ApplyGuardrail usage keys -> the GUARDED columns that keep them per record.
+POLICY_UNIT_COLUMNS = {
+    "topicPolicyUnits": "topic_policy_units",
+    "contentPolicyUnits": "content_policy_units",
+    "wordPolicyUnits": "word_policy_units",
+    "sensitiveInformationPolicyUnits": "sensitive_information_policy_units",
+    "sensitiveInformationPolicyFreeUnits": "sensitive_information_policy_free_units",
+    "contextualGroundingPolicyUnits": "contextual_grounding_policy_units",
+}
+
 TRANSCRIPTS = pa.schema(
     [
         ("transcript_id", pa.string()),
@@ -77,6 +87,7 @@ GUARDED = pa.schema(
         ("grounding_score", pa.float64()),
         ("relevance_score", pa.float64()),
         ("text_units", pa.int64()),
+        *[(column, pa.int64()) for column in POLICY_UNIT_COLUMNS.values()],
         ("guardrail_id", pa.string()),
         ("guardrail_version", pa.string()),
         ("prompt_version", pa.string()),
