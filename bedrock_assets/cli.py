@@ -32,6 +32,15 @@ def main(argv: list[str] | None = None) -> None:
     rep = sub.add_parser("report", help="print a day's report")
     rep.add_argument("--date", required=True)
     sub.add_parser("demo", help="land a sample day and run it end to end (see make demo)")
+    guard = sub.add_parser("guardrail", help="guardrail as code")
+    guard_sub = guard.add_subparsers(dest="action", required=True)
+    dep = guard_sub.add_parser(
+        "deploy",
+        help="create/update the Bedrock guardrail and publish a version from the policy file",
+    )
+    dep.add_argument("--policy", help="policy file (default: the package's guardrail_policy.json)")
+    dep.add_argument("--guardrail-id", help="update this guardrail instead of finding it by name")
+    dep.add_argument("--dry-run", action="store_true", help="print the request, call nothing")
     args, rest = parser.parse_known_args(argv)
 
     settings = get_settings()
@@ -48,10 +57,30 @@ def main(argv: list[str] | None = None) -> None:
         print(f"landed {stats} for {args.date}")
     elif args.command == "report":
         print(format_report(day_report(settings, _store(), args.date)))
+    elif args.command == "guardrail":
+        _deploy_guardrail(args, settings)
     else:
         from bedrock_assets import demo
 
         demo.main(rest)
+
+
+def _deploy_guardrail(args: argparse.Namespace, settings) -> None:
+    import json
+
+    from bedrock_assets.guardrail_admin import deploy, guardrail_params
+    from bedrock_assets.local.guardrail_engine import load_policy
+    from bedrock_assets.resources import aws_client
+
+    policy = load_policy(args.policy)
+    if args.dry_run:
+        print(json.dumps(guardrail_params(policy), indent=2))
+        return
+    result = deploy(aws_client("bedrock", settings.region), policy, args.guardrail_id)
+    verb = "created" if result.created else "updated"
+    print(f"{verb} {result.guardrail_arn}, published version {result.version}")
+    print(f"export BEDROCK_ASSETS_GUARDRAIL_ID={result.guardrail_id}")
+    print(f"export BEDROCK_ASSETS_GUARDRAIL_VERSION={result.version}")
 
 
 if __name__ == "__main__":

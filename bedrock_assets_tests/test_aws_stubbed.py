@@ -332,3 +332,71 @@ def test_rate_limiter_spaces_calls() -> None:
     for _ in range(5):
         limiter.acquire()
     assert now[0] == pytest.approx(1.0)  # 5 calls at 4/s take a second
+
+
+def test_guardrail_policy_file_deploys_as_create_then_version() -> None:
+    from bedrock_assets.guardrail_admin import deploy, guardrail_params
+    from bedrock_assets.local.guardrail_engine import load_policy
+
+    policy = load_policy()
+    params = guardrail_params(policy)
+    assert "localEngine" not in params
+    validate_request("bedrock", "CreateGuardrail", {**params, "clientRequestToken": "x"})
+    bedrock = client("bedrock")
+    gid, garn = "abc123def456", "arn:aws:bedrock:us-east-1:111122223333:guardrail/abc123def456"
+    now = datetime(2024, 8, 1, tzinfo=UTC)
+    with Stubber(bedrock) as stub:
+        stub.add_response("list_guardrails", {"guardrails": []}, {"maxResults": 100})
+        stub.add_response(
+            "create_guardrail",
+            {"guardrailId": gid, "guardrailArn": garn, "version": "DRAFT", "createdAt": now},
+            {**params, "clientRequestToken": ANY, "tags": ANY},
+        )
+        stub.add_response(
+            "create_guardrail_version",
+            {"guardrailId": gid, "version": "1"},
+            {"guardrailIdentifier": gid, "description": ANY, "clientRequestToken": ANY},
+        )
+        result = deploy(bedrock, policy)
+        stub.assert_no_pending_responses()
+    assert (result.guardrail_id, result.version, result.created) == (gid, "1", True)
+
+
+def test_guardrail_redeploy_updates_the_existing_guardrail() -> None:
+    from bedrock_assets.guardrail_admin import deploy, guardrail_params
+    from bedrock_assets.local.guardrail_engine import load_policy
+
+    policy = load_policy()
+    bedrock = client("bedrock")
+    gid, garn = "abc123def456", "arn:aws:bedrock:us-east-1:111122223333:guardrail/abc123def456"
+    now = datetime(2024, 8, 1, tzinfo=UTC)
+    with Stubber(bedrock) as stub:
+        stub.add_response(
+            "list_guardrails",
+            {
+                "guardrails": [
+                    {
+                        "id": gid,
+                        "arn": garn,
+                        "status": "READY",
+                        "name": policy["name"],
+                        "version": "DRAFT",
+                        "createdAt": now,
+                        "updatedAt": now,
+                    }
+                ]
+            },
+            {"maxResults": 100},
+        )
+        stub.add_response(
+            "update_guardrail",
+            {"guardrailId": gid, "guardrailArn": garn, "version": "DRAFT", "updatedAt": now},
+            {"guardrailIdentifier": gid, **guardrail_params(policy)},
+        )
+        stub.add_response(
+            "create_guardrail_version",
+            {"guardrailId": gid, "version": "2"},
+            {"guardrailIdentifier": gid, "description": ANY, "clientRequestToken": ANY},
+        )
+        result = deploy(bedrock, policy)
+    assert (result.version, result.created) == ("2", False)
