@@ -15,6 +15,13 @@ from dagster import ConfigurableResource, ResourceDependency
 from dagster_aws.s3 import S3Resource
 
 from bedrock_assets.core.ledger import Ledger
+from bedrock_assets.core.quotas import (
+    QUOTA_FIELDS,
+    QuotaCache,
+    QuotasInForce,
+    read_service_quotas,
+    resolve,
+)
 from bedrock_assets.core.sharding import Quotas
 from bedrock_assets.core.slots import JobSettings
 from bedrock_assets.core.storage import LocalObjectStore, ObjectStore, S3ObjectStore
@@ -25,14 +32,34 @@ from bedrock_assets.settings import Settings, get_settings
 _BOTO_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 8})
 
 
-def quotas_from(settings: Settings) -> Quotas:
-    return Quotas(
-        min_records_per_job=settings.min_records_per_job,
-        max_records_per_job=settings.max_records_per_job,
-        max_records_per_file=settings.max_records_per_file,
-        max_file_bytes=settings.max_file_bytes,
-        max_job_bytes=settings.max_job_bytes,
+_QUOTA_CACHE = QuotaCache()
+
+
+def quotas_in_force(settings: Settings) -> QuotasInForce:
+    """Configuration, explicit overrides and, on AWS, the account's Service Quotas values."""
+    configured = {field: getattr(settings, field) for field in QUOTA_FIELDS}
+    explicit = set(settings.model_fields_set) & set(QUOTA_FIELDS)
+    fetch = None
+    if settings.backend == "aws" and settings.quotas_from_service_quotas:
+
+        def fetch() -> dict[str, int]:
+            return read_service_quotas(
+                aws_client("service-quotas", settings.region), settings.model_id
+            )
+
+    key = (
+        settings.model_id,
+        settings.region,
+        tuple(sorted(configured.items())),
+        tuple(sorted(explicit)),
+        fetch is not None,
     )
+    return _QUOTA_CACHE.get(key, lambda: resolve(configured, explicit, fetch))
+
+
+def quotas_from(settings: Settings) -> Quotas:
+    values = quotas_in_force(settings).values
+    return Quotas(**{k: v for k, v in values.items() if k != "max_concurrent_jobs"})
 
 
 def job_settings_from(settings: Settings) -> JobSettings:
@@ -40,7 +67,7 @@ def job_settings_from(settings: Settings) -> JobSettings:
         model_id=settings.model_id,
         role_arn=settings.role_arn,
         job_name_prefix=settings.job_name_prefix,
-        max_concurrent_jobs=settings.max_concurrent_jobs,
+        max_concurrent_jobs=quotas_in_force(settings).values["max_concurrent_jobs"],
         max_submits_per_tick=settings.sensor_max_submits_per_tick,
         timeout_duration_hours=settings.timeout_duration_hours,
         model_invocation_type=settings.model_invocation_type,

@@ -14,7 +14,12 @@ from dagster import (
 
 from bedrock_assets.core.slots import run_tick
 from bedrock_assets.jobs import batch_outputs_job
-from bedrock_assets.resources import BedrockBatchResource, LedgerResource, job_settings_from
+from bedrock_assets.resources import (
+    BedrockBatchResource,
+    LedgerResource,
+    job_settings_from,
+    quotas_in_force,
+)
 from bedrock_assets.settings import get_settings
 
 RUN_KEY_TAG = "bedrock_assets/run_key"
@@ -39,7 +44,9 @@ def batch_job_slots(
 ) -> SensorResult | SkipReason:
     settings = get_settings()
     led = ledger.get_ledger()
-    report = run_tick(bedrock.get_client(), led, job_settings_from(settings))
+    context.log.info(f"quotas in force: {quotas_in_force(settings).describe()}")
+    job_settings = job_settings_from(settings)
+    report = run_tick(bedrock.get_client(), led, job_settings)
     for line in report.logs:
         context.log.info(line)
     events = []
@@ -84,7 +91,7 @@ def batch_job_slots(
         )
     summary = (
         f"{len(report.submitted)} submitted, {len(report.refreshed)} status changes, "
-        f"{report.used_slots}/{settings.max_concurrent_jobs} slots used "
+        f"{report.used_slots}/{job_settings.max_concurrent_jobs} slots used "
         f"({report.foreign_jobs} foreign), tick {report.seconds:.2f}s"
     )
     context.log.info(summary)

@@ -22,7 +22,12 @@ from bedrock_assets.core.sharding import encode_model_input, plan_and_build
 from bedrock_assets.core.storage import join_uri
 from bedrock_assets.core.tables import RECORD_MAP, iter_rows, write_rows
 from bedrock_assets.partitions import daily_partitions
-from bedrock_assets.resources import LedgerResource, ObjectStoreResource, quotas_from
+from bedrock_assets.resources import (
+    LedgerResource,
+    ObjectStoreResource,
+    quotas_from,
+    quotas_in_force,
+)
 from bedrock_assets.settings import get_settings
 
 
@@ -127,6 +132,7 @@ def batch_input_shards(
             "model_id": settings.model_id,
             "request_format": family,
             "quotas": quotas.as_metadata(),
+            "quota_sources": quotas_in_force(settings).sources,
             "ledger_changes": changes,
             "shard_table": MetadataValue.md(
                 md_table(
