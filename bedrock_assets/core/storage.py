@@ -40,6 +40,7 @@ class ObjectStore(Protocol):
     def iter_lines(self, uri: str) -> Iterator[bytes]: ...
     def list_uris(self, prefix_uri: str) -> list[str]: ...
     def exists(self, uri: str) -> bool: ...
+    def size(self, uri: str) -> int: ...
     def delete_prefix(self, prefix_uri: str) -> int: ...
 
 
@@ -103,6 +104,9 @@ class LocalObjectStore:
     def exists(self, uri: str) -> bool:
         return self.path_for(uri).exists()
 
+    def size(self, uri: str) -> int:
+        return self.path_for(uri).stat().st_size
+
     def delete_prefix(self, prefix_uri: str) -> int:
         uris = self.list_uris(prefix_uri)
         for uri in uris:
@@ -150,6 +154,10 @@ class S3ObjectStore:
         bucket, key = split_uri(uri)
         resp = self.client.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1)
         return any(obj["Key"] == key for obj in resp.get("Contents", []))
+
+    def size(self, uri: str) -> int:
+        bucket, key = split_uri(uri)
+        return int(self.client.head_object(Bucket=bucket, Key=key)["ContentLength"])
 
     def delete_prefix(self, prefix_uri: str) -> int:
         uris = self.list_uris(prefix_uri)

@@ -42,6 +42,7 @@ class EngineConfig:
     max_records_per_file: int = 50_000
     max_file_bytes: int = 200 * 1024**2
     step_seconds: float = 0.5
+    s3_endpoint_url: str | None = None  # jobs read and write S3 (an emulator) instead of a folder
 
 
 def _ts(value: float | None) -> datetime | None:

@@ -14,11 +14,23 @@ import time
 from pathlib import PurePosixPath
 
 from bedrock_assets.core.model_families import parse_output
-from bedrock_assets.core.storage import LocalObjectStore, join_uri
+from bedrock_assets.core.storage import LocalObjectStore, ObjectStore, S3ObjectStore, join_uri
 from bedrock_assets.local.engine_state import TERMINAL, EngineState
 from bedrock_assets.local.summarizer import ModelInputError, invoke
 
 RECORD_ID = re.compile(r"^[0-9A-Za-z]{11}$")
+
+
+def open_store(config: dict) -> ObjectStore:
+    """The job's object store: the local folder, or S3 at an endpoint (an emulator)."""
+    if config.get("s3_endpoint_url"):
+        import boto3
+
+        client = boto3.client(
+            "s3", endpoint_url=config["s3_endpoint_url"], region_name=config.get("region")
+        )
+        return S3ObjectStore(client)
+    return LocalObjectStore(config["store_root"])
 
 
 class _Stopped(Exception):
@@ -35,7 +47,7 @@ class JobRunner:
         self.job = job
         self.request = json.loads(job["request_json"])
         self.config = json.loads(job["engine_config"])
-        self.store = LocalObjectStore(self.config["store_root"])
+        self.store = open_store(self.config)
         self.step = float(self.config.get("step_seconds", 0.5))
 
     def _stop_requested(self) -> bool:
@@ -59,7 +71,7 @@ class JobRunner:
             return "The input S3 location does not contain any .jsonl file."
         total = 0
         for uri in files:
-            size = self.store.path_for(uri).stat().st_size
+            size = self.store.size(uri)
             if size > cfg["max_file_bytes"]:
                 limit = cfg["max_file_bytes"]
                 return f"Input file {PurePosixPath(uri).name} exceeds the {limit}-byte limit."
