@@ -22,7 +22,7 @@ def day_report(settings: Settings, store: ObjectStore, call_date: str) -> dict:
     outputs = load("batch_outputs", ["status", "input_tokens", "output_tokens", "error_code"])
     guarded = load("guarded_summaries", ["guardrail_action", "intervened_policies"])
     metrics = load(
-        "token_usage_metrics", ["batch_cost_usd", "on_demand_cost_usd", "guardrail_text_units"]
+        "token_usage_metrics", ["cost_usd", "on_demand_cost_usd", "guardrail_text_units"]
     )
     shards = Ledger(settings.ledger_path).shards_for_date(call_date)
     policies: Counter[str] = Counter()
@@ -46,7 +46,7 @@ def day_report(settings: Settings, store: ObjectStore, call_date: str) -> dict:
         "intervening_policies": dict(policies),
         "input_tokens": sum(o["input_tokens"] or 0 for o in outputs),
         "output_tokens": sum(o["output_tokens"] or 0 for o in outputs),
-        "batch_cost_usd": sum(m["batch_cost_usd"] or 0 for m in metrics),
+        "cost_usd": sum(m["cost_usd"] or 0 for m in metrics),
         "on_demand_cost_usd": sum(m["on_demand_cost_usd"] or 0 for m in metrics),
         "guardrail_text_units": sum(m["guardrail_text_units"] or 0 for m in metrics),
         "tables": base,
@@ -67,9 +67,9 @@ def format_report(r: dict) -> str:
         f"  guarded summaries         {r['summarized']}",
         f"  guardrail interventions   {r['guardrail_interventions']}  {r['intervening_policies']}",
         f"  tokens in / out           {r['input_tokens']} / {r['output_tokens']}",
-        f"  cost at batch price       ${r['batch_cost_usd']:.4f}  (on demand: "
+        f"  cost (batch price)        ${r['cost_usd']:.4f}  (on demand: "
         f"${r['on_demand_cost_usd']:.4f}, saved "
-        f"${r['on_demand_cost_usd'] - r['batch_cost_usd']:.4f})",
+        f"${r['on_demand_cost_usd'] - r['cost_usd']:.4f})",
         f"  guardrail text units      {r['guardrail_text_units']}",
         f"  conservation              landed {r['landed']} = quarantined {r['quarantined']} + "
         f"summarized {r['summarized']} + errors {r['errors']} + pending {r['pending']}"

@@ -26,7 +26,7 @@ from bedrock_assets.core.sharding import Quotas
 from bedrock_assets.core.slots import JobSettings
 from bedrock_assets.core.storage import LocalObjectStore, ObjectStore, S3ObjectStore
 from bedrock_assets.local.batch_engine import EngineConfig, LocalBedrockClient
-from bedrock_assets.local.guardrail_engine import LocalGuardrailClient
+from bedrock_assets.local.runtime import LocalRuntimeClient
 from bedrock_assets.settings import Settings, get_settings
 
 _BOTO_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 8})
@@ -125,19 +125,20 @@ class BedrockBatchResource(ConfigurableResource):
         return local_batch_client(settings)
 
 
-class GuardrailResource(ConfigurableResource):
-    """``ApplyGuardrail``: the local guardrail engine or ``bedrock-runtime``."""
+class BedrockRuntimeResource(ConfigurableResource):
+    """``bedrock-runtime``: ApplyGuardrail, and InvokeModel/Converse for the on-demand path;
+    the local guardrail engine and summarizer, or boto3."""
 
     def get_client(self) -> Any:
         settings = get_settings()
         if settings.backend == "aws":
             return aws_client("bedrock-runtime", settings.region)
-        return _local_guardrail()
+        return _local_runtime()
 
 
 @functools.lru_cache(maxsize=1)
-def _local_guardrail() -> LocalGuardrailClient:
-    return LocalGuardrailClient()
+def _local_runtime() -> LocalRuntimeClient:
+    return LocalRuntimeClient()
 
 
 class LedgerResource(ConfigurableResource):
@@ -151,6 +152,6 @@ def build_resources() -> dict[str, Any]:
     return {
         "object_store": ObjectStoreResource(s3=S3Resource()),
         "bedrock": BedrockBatchResource(),
-        "guardrail": GuardrailResource(),
+        "bedrock_runtime": BedrockRuntimeResource(),
         "ledger": LedgerResource(),
     }

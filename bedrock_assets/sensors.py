@@ -46,7 +46,9 @@ def batch_job_slots(
     led = ledger.get_ledger()
     context.log.info(f"quotas in force: {quotas_in_force(settings).describe()}")
     job_settings = job_settings_from(settings)
-    report = run_tick(bedrock.get_client(), led, job_settings)
+    report = run_tick(
+        bedrock.get_client(), led, job_settings, deadline_for=settings.below_minimum_deadline
+    )
     for line in report.logs:
         context.log.info(line)
     events = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -47,6 +48,10 @@ class Settings(BaseSettings):
     vpc_subnet_ids: str = Field(default="", pattern=r"^[-0-9a-zA-Z,]*$")
     vpc_security_group_ids: str = Field(default="", pattern=r"^[-0-9a-zA-Z,]*$")
     quotas_from_service_quotas: bool = True
+    # A day (or a day's tail) below the job minimum: wait to ride along with later days'
+    # jobs for up to below_minimum_wait_hours after its call date, or go on demand at once.
+    below_minimum_policy: Literal["wait", "on_demand"] = "wait"
+    below_minimum_wait_hours: float = Field(default=72.0, ge=0)
 
     # Quotas (per model and Region; Bedrock's defaults, always overridable).
     min_records_per_job: int = Field(default=100, ge=1)
@@ -104,6 +109,12 @@ class Settings(BaseSettings):
         if self.max_file_bytes > self.max_job_bytes:
             raise ValueError("max_file_bytes must not exceed max_job_bytes")
         return self
+
+    def below_minimum_deadline(self, call_date: str) -> float:
+        """Epoch seconds after which held records of ``call_date`` go on demand."""
+        day_end = datetime.fromisoformat(call_date).replace(tzinfo=UTC) + timedelta(days=1)
+        hours = 0.0 if self.below_minimum_policy == "on_demand" else self.below_minimum_wait_hours
+        return (day_end + timedelta(hours=hours)).timestamp()
 
     @property
     def guardrail_rate(self) -> float | None:

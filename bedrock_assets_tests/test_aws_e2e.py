@@ -17,8 +17,8 @@ from bedrock_assets.core.sample_data import land_sample_day
 from bedrock_assets.core.storage import LocalObjectStore, S3ObjectStore
 from bedrock_assets.core.tables import read_table
 from bedrock_assets.local.batch_engine import EngineConfig, LocalBedrockClient
-from bedrock_assets.local.guardrail_engine import LocalGuardrailClient
 from bedrock_assets.local.http_service import BedrockHTTPService
+from bedrock_assets.local.runtime import LocalRuntimeClient
 from bedrock_assets.report import day_report
 from bedrock_assets.settings import get_settings
 from bedrock_assets_tests.conftest import drain, prepare_day, reset_caches
@@ -64,7 +64,7 @@ def emulators(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Local
             step_seconds=0.02,
         ),
     )
-    service = BedrockHTTPService(engine, LocalGuardrailClient()).start()
+    service = BedrockHTTPService(engine, LocalRuntimeClient()).start()
     monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK", service.url)
     monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", service.url)
     try:

@@ -89,8 +89,7 @@ def test_day_end_to_end(env: Settings, instance: DagsterInstance) -> None:
     materialized = instance.get_latest_materialization_event(AssetKey("token_usage_metrics"))
     meta = materialized.asset_materialization.metadata
     assert (
-        meta["landed"].value == 45
-        and meta["on_demand_cost_usd"].value > meta["batch_cost_usd"].value > 0
+        meta["landed"].value == 45 and meta["on_demand_cost_usd"].value > meta["cost_usd"].value > 0
     )
     # The run key dedupes: once the run exists, later ticks request nothing more.
     assert tick(instance) is None or not tick(instance).run_requests
@@ -214,17 +213,6 @@ def test_changed_input_supersedes_unsubmitted_shards(
     assert not store.list_uris(old[0].input_uri)
     drain(instance)
     assert day_report(env, store, DAY)["summarized"] == 25
-
-
-def test_below_minimum_day_is_held_and_counted_pending(
-    env: Settings, instance: DagsterInstance
-) -> None:
-    store = land(env, count=5, mixed_formats=False, include_bad=False)
-    prepare_day(instance, DAY)
-    assert drain(instance) == []
-    shards = Ledger(env.ledger_path).shards_for_date(DAY)
-    assert [s.state for s in shards] == ["held"]
-    assert day_report(env, store, DAY)["pending"] == 5
 
 
 def test_missing_landing_area_is_not_a_crash(env: Settings, instance: DagsterInstance) -> None:

@@ -21,7 +21,7 @@ LINE = line_size(BODY)  # every test record renders to exactly this many bytes
 
 def build(n: int, quotas: Quotas, tmp_path: Path) -> list[Shard]:
     def source():
-        return ((f"t{i}", BODY) for i in range(n))
+        return ((DAY, f"t{i}", BODY) for i in range(n))
 
     return list(plan_and_build(source, DAY, quotas, tmp_path))
 
@@ -65,6 +65,7 @@ def test_lines_are_valid_batch_records_with_unique_ids(tmp_path: Path) -> None:
             assert f.bytes == f.path.stat().st_size
         assert len(ids) == len(set(ids)) == shard.records
         assert [r[0] for r in shard.record_map] == ids
+        assert shard.dates == {DAY: shard.records}
 
 
 @pytest.mark.parametrize(("n", "expected"), [(100, [100]), (101, [51, 50])])
@@ -123,3 +124,17 @@ def test_shard_ids_are_stable_for_the_same_input(tmp_path: Path) -> None:
     a = [s.shard_id for s in build(150, q(max_records_per_job=100), tmp_path / "a")]
     b = [s.shard_id for s in build(150, q(max_records_per_job=100), tmp_path / "b")]
     assert a == b and len(set(a)) == 2
+
+
+def test_records_of_earlier_days_keep_their_date_and_id(tmp_path: Path) -> None:
+    from bedrock_assets.core.record_ids import record_id
+
+    def source():
+        yield from (("2024-08-21", f"old{i}", BODY) for i in range(3))
+        yield from ((DAY, f"t{i}", BODY) for i in range(5))
+
+    shards = list(plan_and_build(source, DAY, q(), tmp_path))
+    assert len(shards) == 1 and shards[0].dates == {"2024-08-21": 3, DAY: 5}
+    first = shards[0].record_map[0]
+    assert first[:3] == (record_id("2024-08-21", "old0"), "2024-08-21", "old0")
+    assert shards[0].shard_id.startswith(DAY)

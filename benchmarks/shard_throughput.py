@@ -62,7 +62,7 @@ def shard(root: Path) -> dict:
     def source():
         for row in iter_rows(store, uri, columns=["transcript_id", "transcript"]):
             body = build_body("claude", prompt, row["transcript"], 512, 0.0)
-            yield row["transcript_id"], encode_model_input(body)
+            yield DAY, row["transcript_id"], encode_model_input(body)
 
     start = time.perf_counter()
     shards = records = files = total_bytes = 0

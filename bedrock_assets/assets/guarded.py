@@ -11,7 +11,7 @@ from bedrock_assets.core.guard_calls import RateLimiter, apply_all
 from bedrock_assets.core.guarding import guardrail_request, interpret
 from bedrock_assets.core.tables import GUARDED, POLICY_UNIT_COLUMNS, TableWriter, iter_rows
 from bedrock_assets.partitions import daily_partitions
-from bedrock_assets.resources import GuardrailResource, LedgerResource, ObjectStoreResource
+from bedrock_assets.resources import BedrockRuntimeResource, LedgerResource, ObjectStoreResource
 from bedrock_assets.settings import get_settings
 
 
@@ -29,12 +29,12 @@ from bedrock_assets.settings import get_settings
 def guarded_summaries(
     context: AssetExecutionContext,
     object_store: ObjectStoreResource,
-    guardrail: GuardrailResource,
+    bedrock_runtime: BedrockRuntimeResource,
     ledger: LedgerResource,
 ) -> MaterializeResult:
     settings = get_settings()
     store = object_store.get_store()
-    client = guardrail.get_client()
+    client = bedrock_runtime.get_client()
     call_date = context.partition_key
     prompt_versions = {
         s.shard_id: s.prompt_version for s in ledger.get_ledger().shards_for_date(call_date)

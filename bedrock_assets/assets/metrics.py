@@ -38,9 +38,9 @@ def _count(store: ObjectStore, uri: str) -> int:
         )
     ],
     description=(
-        "Per day and model: records, successes, errors, input and output tokens, cost at the "
-        "batch price and the same work at the on-demand price, the saving, and guardrail text "
-        "units and cost."
+        "Per day, model and inference mode (batch, or on demand for records below the job "
+        "minimum): records, successes, errors, input and output tokens, what was paid, the "
+        "same work at the on-demand price, the saving, and guardrail text units and cost."
     ),
 )
 def token_usage_metrics(
@@ -52,7 +52,7 @@ def token_usage_metrics(
     outputs = read_table(
         store,
         table(settings, "batch_outputs", call_date),
-        columns=["model_id", "status", "input_tokens", "output_tokens"],
+        columns=["model_id", "inference_mode", "status", "input_tokens", "output_tokens"],
     ).to_pandas()
     guarded = read_table(
         store,
@@ -63,26 +63,29 @@ def token_usage_metrics(
         store, table(settings, "quarantine", call_date)
     )
     quarantined = _count(store, table(settings, "quarantine", call_date))
+    led = ledger.get_ledger()
+    counts = led.date_counts(call_date)
     pending = sum(
-        s.record_count
-        for s in ledger.get_ledger().shards_for_date(call_date)
-        if s.state != "terminal"
+        counts[s.shard_id] for s in led.shards_for_date(call_date) if s.state != "terminal"
     )
     rows = []
-    for model_id, grp in outputs.groupby("model_id") if len(outputs) else []:
+    groups = outputs.groupby(["model_id", "inference_mode"]) if len(outputs) else []
+    for (model_id, mode), grp in groups:
         tin = int(grp["input_tokens"].fillna(0).sum())
         tout = int(grp["output_tokens"].fillna(0).sum())
+        on_demand = token_cost(model_id, tin, tout, batch=False)
         rows.append(
             {
                 "call_date": call_date,
                 "model_id": model_id,
+                "inference_mode": mode,
                 "records": len(grp),
                 "successes": int((grp["status"] == "success").sum()),
                 "errors": int((grp["status"] == "error").sum()),
                 "input_tokens": tin,
                 "output_tokens": tout,
-                "batch_cost_usd": token_cost(model_id, tin, tout, batch=True),
-                "on_demand_cost_usd": token_cost(model_id, tin, tout, batch=False),
+                "cost_usd": token_cost(model_id, tin, tout, batch=mode == "batch"),
+                "on_demand_cost_usd": on_demand,
             }
         )
     frame = pd.DataFrame(
@@ -90,12 +93,13 @@ def token_usage_metrics(
         columns=[
             "call_date",
             "model_id",
+            "inference_mode",
             "records",
             "successes",
             "errors",
             "input_tokens",
             "output_tokens",
-            "batch_cost_usd",
+            "cost_usd",
             "on_demand_cost_usd",
         ],
     )
@@ -118,7 +122,7 @@ def token_usage_metrics(
     summarized = len(guarded)
     errors = int((outputs["status"] == "error").sum()) if len(outputs) else 0
     balance = landed - (quarantined + summarized + errors + pending)
-    batch_cost = float(frame["batch_cost_usd"].fillna(0).sum())
+    cost = float(frame["cost_usd"].fillna(0).sum())
     on_demand = float(frame["on_demand_cost_usd"].fillna(0).sum())
     context.log.info(
         f"{call_date}: landed {landed} = quarantined {quarantined} + summarized "
@@ -147,9 +151,9 @@ def token_usage_metrics(
             "pending": pending,
             "input_tokens": int(frame["input_tokens"].sum()),
             "output_tokens": int(frame["output_tokens"].sum()),
-            "batch_cost_usd": round(batch_cost, 6),
+            "cost_usd": round(cost, 6),
             "on_demand_cost_usd": round(on_demand, 6),
-            "savings_usd": round(on_demand - batch_cost, 6),
+            "savings_usd": round(on_demand - cost, 6),
             "guardrail_text_units": units,
             "guardrail_cost_usd": guardrail_cost,
             "guardrail_interventions": int(

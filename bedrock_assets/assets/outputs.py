@@ -13,10 +13,12 @@ from dagster import (
 
 from bedrock_assets.assets.common import GROUP, md_table, table
 from bedrock_assets.assets.shards import batch_input_shards
+from bedrock_assets.core.guard_calls import RateLimiter
+from bedrock_assets.core.on_demand import run_on_demand
 from bedrock_assets.core.outputs import ALL_CHECKS, ShardOutcome, collect_shard
 from bedrock_assets.core.tables import BATCH_OUTPUTS, TableWriter, iter_rows
 from bedrock_assets.partitions import daily_partitions
-from bedrock_assets.resources import LedgerResource, ObjectStoreResource
+from bedrock_assets.resources import BedrockRuntimeResource, LedgerResource, ObjectStoreResource
 from bedrock_assets.settings import get_settings
 
 CHECK_DESCRIPTIONS = {
@@ -55,39 +57,63 @@ CHECK_DESCRIPTIONS = {
     ),
 )
 def batch_job_outputs(
-    context: AssetExecutionContext, object_store: ObjectStoreResource, ledger: LedgerResource
+    context: AssetExecutionContext,
+    object_store: ObjectStoreResource,
+    ledger: LedgerResource,
+    bedrock_runtime: BedrockRuntimeResource,
 ) -> MaterializeResult:
     settings = get_settings()
     store = object_store.get_store()
     call_date = context.partition_key
-    shards = ledger.get_ledger().shards_for_date(call_date)
-    unfinished = [s for s in shards if s.state != "terminal"]
+    led = ledger.get_ledger()
+    shards = led.shards_for_date(call_date)
+    unfinished = [s for s in shards if s.state not in ("terminal", "on_demand")]
     if unfinished:
         raise Failure(
-            f"{len(unfinished)} of {len(shards)} shards of {call_date} are not finished "
-            f"({', '.join(sorted({s.state for s in unfinished}))}); the batch_job_slots sensor "
-            "requests this run once every job is terminal."
+            f"{len(unfinished)} of {len(shards)} shards holding {call_date}'s records are not "
+            f"finished ({', '.join(sorted({s.state for s in unfinished}))}); the "
+            "batch_job_slots sensor requests this run once every job is terminal."
         )
+    for shard in [s for s in shards if s.state == "on_demand"]:
+        manifest = run_on_demand(
+            bedrock_runtime.get_client(),
+            store,
+            shard,
+            settings.model_invocation_type,
+            RateLimiter(settings.guardrail_rate),
+            attempts=settings.guardrail_max_attempts,
+        )
+        led.mark_on_demand_done(
+            shard.shard_id,
+            "Completed",
+            f"{manifest['processedRecordCount']} records on demand (below the batch job minimum)",
+        )
+        context.log.info(
+            f"{shard.shard_id}: {shard.record_count} records below the batch "
+            f"minimum sent on demand: {manifest}"
+        )
+    shards = led.shards_for_date(call_date)
+    counts = led.date_counts(call_date)
     outcomes: list[ShardOutcome] = []
     with TableWriter(store, table(settings, "batch_outputs", call_date), BATCH_OUTPUTS) as out:
         for shard in shards:
             mapping = {
-                r["record_id"]: r["transcript_id"]
+                r["record_id"]: (r["call_date"], r["transcript_id"])
                 for r in iter_rows(
                     store,
-                    table(settings, f"record_map/{call_date}", shard.shard_id),
-                    columns=["record_id", "transcript_id"],
+                    table(settings, f"record_map/{shard.call_date}", shard.shard_id),
+                    columns=["record_id", "call_date", "transcript_id"],
                 )
             }
-            outcome = collect_shard(store, shard, mapping)
+            outcome = collect_shard(store, shard, mapping, call_date)
             for row in outcome.rows:
                 out.write(row)
             outcome.rows = []
             outcomes.append(outcome)
             context.log.info(
-                f"{shard.shard_id} ({shard.job_arn}, {shard.job_status}): "
-                f"{outcome.successes} ok, {outcome.errors} errors, "
-                f"{outcome.missing} missing"
+                f"{shard.shard_id} ({shard.job_arn or shard.mode}, {shard.job_status}): "
+                f"{outcome.day_successes} ok, {outcome.day_errors} errors, "
+                f"{outcome.day_missing} missing of {call_date}'s {counts.get(shard.shard_id)}"
             )
     checks = []
     for name, fn in ALL_CHECKS.items():
@@ -106,12 +132,13 @@ def batch_job_outputs(
             )
         )
     totals = {
-        "records": sum(s.record_count for s in shards),
-        "successes": sum(o.successes for o in outcomes),
-        "errors": sum(o.errors + o.missing for o in outcomes),
-        "missing": sum(o.missing for o in outcomes),
-        "input_tokens": sum(o.input_tokens for o in outcomes),
-        "output_tokens": sum(o.output_tokens for o in outcomes),
+        "records": sum(counts.values()),
+        "successes": sum(o.day_successes for o in outcomes),
+        "errors": sum(o.day_errors + o.day_missing for o in outcomes),
+        "missing": sum(o.day_missing for o in outcomes),
+        "input_tokens": sum(o.day_input_tokens for o in outcomes),
+        "output_tokens": sum(o.day_output_tokens for o in outcomes),
+        "on_demand_records": sum(counts[s.shard_id] for s in shards if s.mode == "on_demand"),
     }
     return MaterializeResult(
         check_results=checks,

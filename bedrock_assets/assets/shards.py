@@ -1,7 +1,9 @@
 """batch_input_shards: responsible-prompt JSONL shards within every batch quota."""
 
 import hashlib
+import json
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +21,7 @@ from bedrock_assets.core.ledger import ShardRow
 from bedrock_assets.core.model_families import build_body, family_of
 from bedrock_assets.core.prompt import load_prompt
 from bedrock_assets.core.sharding import encode_model_input, plan_and_build
-from bedrock_assets.core.storage import join_uri
+from bedrock_assets.core.storage import ObjectStore, join_uri
 from bedrock_assets.core.tables import RECORD_MAP, iter_rows, write_rows
 from bedrock_assets.partitions import daily_partitions
 from bedrock_assets.resources import (
@@ -28,7 +30,7 @@ from bedrock_assets.resources import (
     quotas_from,
     quotas_in_force,
 )
-from bedrock_assets.settings import get_settings
+from bedrock_assets.settings import Settings, get_settings
 
 
 @asset(
@@ -55,15 +57,26 @@ def batch_input_shards(
     transcripts = table(settings, "transcripts", call_date)
 
     family = family_of(settings.model_id, settings.model_invocation_type)
+    led = ledger.get_ledger()
+    carried = [
+        h
+        for h in led.carry_candidates(call_date, settings.model_id)
+        if settings.below_minimum_policy == "wait"
+        and h.prompt_version == prompt.version
+        and time.time() < settings.below_minimum_deadline(led.oldest_date(h.shard_id))
+    ]
 
-    def source() -> Iterator[tuple[str, bytes]]:
+    def source() -> Iterator[tuple[str, str, bytes]]:
+        for held in carried:  # earlier days' held records ride along, oldest first
+            yield from held_records(store, settings, held)
         for row in iter_rows(store, transcripts, columns=["transcript_id", "transcript"]):
             body = build_body(
                 family, prompt, row["transcript"], settings.max_tokens, settings.temperature
             )
-            yield row["transcript_id"], encode_model_input(body)
+            yield call_date, row["transcript_id"], encode_model_input(body)
 
     rows: list[ShardRow] = []
+    dates: dict[str, dict[str, int]] = {}
     with tempfile.TemporaryDirectory(prefix="shards-") as workdir:
         for shard in plan_and_build(source, call_date, quotas, Path(workdir)):
             input_uri = settings.s3_uri(settings.input_prefix, call_date, shard.shard_id) + "/"
@@ -77,14 +90,16 @@ def batch_input_shards(
                 (
                     {
                         "record_id": r,
+                        "call_date": d,
                         "transcript_id": t,
                         "shard_id": shard.shard_id,
                         "file_name": fn,
                         "line": ln,
                     }
-                    for r, t, fn, ln in shard.record_map
+                    for r, d, t, fn, ln in shard.record_map
                 ),
             )
+            dates[shard.shard_id] = dict(shard.dates)
             rows.append(
                 ShardRow(
                     shard_id=shard.shard_id,
@@ -102,8 +117,12 @@ def batch_input_shards(
                 )
             )
             shard.record_map.clear()
-    led = ledger.get_ledger()
-    changes = led.register_partition(call_date, rows)
+    changes = led.register_partition(call_date, rows, dates, absorbed=[h.shard_id for h in carried])
+    for held in carried:
+        context.log.info(
+            f"carried {held.record_count} held records of {held.call_date} "
+            f"({held.shard_id}) into {call_date}'s jobs"
+        )
     for old in led.shards_for_date(call_date, include_superseded=True):
         if old.state == "superseded":
             store.delete_prefix(old.input_uri)
@@ -134,6 +153,8 @@ def batch_input_shards(
             "quotas": quotas.as_metadata(),
             "quota_sources": quotas_in_force(settings).sources,
             "ledger_changes": changes,
+            "carried_records": sum(h.record_count for h in carried),
+            "below_minimum_policy": settings.below_minimum_policy,
             "shard_table": MetadataValue.md(
                 md_table(
                     ["shard", "records", "files", "bytes", "state"],
@@ -145,3 +166,23 @@ def batch_input_shards(
             ),
         },
     )
+
+
+def held_records(
+    store: ObjectStore, settings: Settings, held: ShardRow
+) -> Iterator[tuple[str, str, bytes]]:
+    """A held shard's records as ``(call date, transcript id, modelInput)``, as prepared."""
+    owners = {
+        r["record_id"]: (r["call_date"], r["transcript_id"])
+        for r in iter_rows(
+            store,
+            table(settings, f"record_map/{held.call_date}", held.shard_id),
+            columns=["record_id", "call_date", "transcript_id"],
+        )
+    }
+    for uri in store.list_uris(held.input_uri):
+        for raw in store.iter_lines(uri):
+            if raw.strip():
+                line = json.loads(raw)
+                day, tid = owners[line["recordId"]]
+                yield day, tid, encode_model_input(line["modelInput"])

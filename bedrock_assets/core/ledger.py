@@ -3,14 +3,17 @@
 It is the Dagster-side replacement for seed 004's DynamoDB table and survives restarts.
 Shard states: ``held`` (below the job minimum), ``pending``, ``submitting`` (a create call
 may be in flight: reconciled by job name on the next tick), ``active``, ``terminal``,
-``superseded`` (replaced by a re-materialization before it was ever submitted).
+``superseded`` (replaced by a re-materialization before it was ever submitted), ``merged``
+(a held shard whose records joined a later day's shards), ``on_demand`` (a held shard sent
+to on-demand inference by the collect run). A shard may hold records of several call dates
+(``shard_dates``): a day is finished when every shard holding its records is.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +22,8 @@ from bedrock_assets.core.sqlite_file import SqliteFile
 
 TERMINAL_STATUSES = ("Completed", "PartiallyCompleted", "Failed", "Stopped", "Expired")
 IN_FLIGHT_STATUSES = ("Submitted", "Validating", "Scheduled", "InProgress", "Stopping")
-OPEN_STATES = ("held", "pending", "submitting", "active")
+OPEN_STATES = ("held", "pending", "submitting", "active", "on_demand")
+INACTIVE_STATES = ("superseded", "merged")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS shards (
@@ -42,8 +46,17 @@ CREATE TABLE IF NOT EXISTS shards (
     message TEXT,
     created_at REAL NOT NULL,
     submitted_at REAL,
-    updated_at REAL NOT NULL
+    updated_at REAL NOT NULL,
+    mode TEXT NOT NULL DEFAULT 'batch',
+    merged_into TEXT
 );
+CREATE TABLE IF NOT EXISTS shard_dates (
+    shard_id TEXT NOT NULL,
+    call_date TEXT NOT NULL,
+    record_count INTEGER NOT NULL,
+    PRIMARY KEY (shard_id, call_date)
+);
+CREATE INDEX IF NOT EXISTS shard_dates_date ON shard_dates(call_date);
 CREATE INDEX IF NOT EXISTS shards_state ON shards(state, call_date, shard_index);
 CREATE INDEX IF NOT EXISTS shards_date ON shards(call_date);
 CREATE TABLE IF NOT EXISTS events (
@@ -86,6 +99,8 @@ class ShardRow:
     created_at: float = 0.0
     submitted_at: float | None = None
     updated_at: float = 0.0
+    mode: str = "batch"
+    merged_into: str | None = None
 
     @property
     def job_id(self) -> str | None:
@@ -98,6 +113,20 @@ class Ledger:
         self.path = self.db.path
         self._connect = self.db.connect
         self._tx = self.db.transaction
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Ledgers written before multi-day shards: add the columns and date rows."""
+        with self._tx() as conn:
+            cols = {r["name"] for r in conn.execute("PRAGMA table_info(shards)")}
+            if "mode" not in cols:
+                conn.execute("ALTER TABLE shards ADD COLUMN mode TEXT NOT NULL DEFAULT 'batch'")
+            if "merged_into" not in cols:
+                conn.execute("ALTER TABLE shards ADD COLUMN merged_into TEXT")
+            conn.execute(
+                "INSERT OR IGNORE INTO shard_dates SELECT shard_id, call_date, record_count "
+                "FROM shards WHERE shard_id NOT IN (SELECT shard_id FROM shard_dates)"
+            )
 
     @staticmethod
     def _row(row: sqlite3.Row) -> ShardRow:
@@ -120,15 +149,24 @@ class Ledger:
         )
 
     # -- registration ------------------------------------------------------------------------
-    def register_partition(self, call_date: str, shards: Sequence[ShardRow]) -> dict[str, int]:
+    def register_partition(
+        self,
+        call_date: str,
+        shards: Sequence[ShardRow],
+        dates: Mapping[str, Mapping[str, int]] | None = None,
+        absorbed: Sequence[str] = (),
+    ) -> dict[str, int]:
         """Make ``shards`` the partition's shard set, idempotently.
 
         A shard already known (same id, i.e. same content) keeps its state and job. Shards of
         the date that were never submitted and are not in the new set are superseded.
+        ``dates`` gives each shard's records per call date (default: all of ``call_date``);
+        ``absorbed`` are earlier days' held shards whose records the new shards now carry.
         """
         now = time.time()
         kept = added = superseded = 0
         new_ids = {s.shard_id for s in shards}
+        dates = dates or {s.shard_id: {call_date: s.record_count} for s in shards}
         with self._tx() as conn:
             existing = {
                 r["shard_id"]: r["state"]
@@ -145,6 +183,11 @@ class Ledger:
                     self._event(conn, shard_id, state, "superseded")
                     superseded += 1
             for s in shards:
+                for day, count in dates[s.shard_id].items():
+                    conn.execute(
+                        "INSERT OR REPLACE INTO shard_dates VALUES (?,?,?)",
+                        (s.shard_id, day, count),
+                    )
                 if s.shard_id in existing and existing[s.shard_id] != "superseded":
                     kept += 1
                     continue
@@ -171,8 +214,58 @@ class Ledger:
                 )
                 self._event(conn, s.shard_id, None, s.state)
                 added += 1
-            conn.execute("DELETE FROM partition_runs WHERE call_date = ?", (call_date,))
-        return {"added": added, "kept": kept, "superseded": superseded}
+            touched = {call_date}
+            for shard_id in absorbed:
+                row = conn.execute(
+                    "SELECT state, call_date FROM shards WHERE shard_id=?", (shard_id,)
+                ).fetchone()
+                touched.add(row["call_date"])
+                if row["state"] == "held":
+                    conn.execute(
+                        "UPDATE shards SET state='merged', merged_into=?, updated_at=? "
+                        "WHERE shard_id=?",
+                        (call_date, now, shard_id),
+                    )
+                    self._event(
+                        conn,
+                        shard_id,
+                        "held",
+                        "merged",
+                        message=f"records carried into {call_date}",
+                    )
+            for day in touched:
+                conn.execute("DELETE FROM partition_runs WHERE call_date = ?", (day,))
+        return {"added": added, "kept": kept, "superseded": superseded, "absorbed": len(absorbed)}
+
+    def carry_candidates(self, before: str, model_id: str) -> list[ShardRow]:
+        """Held shards of earlier days for the model (or already merged into ``before``, so
+        a re-materialization of ``before`` carries them again)."""
+        with self._connect() as conn:
+            rows = conn.execute(
+                "SELECT * FROM shards WHERE model_id=? AND call_date < ? AND "
+                "(state='held' OR (state='merged' AND merged_into=?)) "
+                "ORDER BY call_date, shard_index",
+                (model_id, before, before),
+            ).fetchall()
+        return [self._row(r) for r in rows]
+
+    def oldest_date(self, shard_id: str) -> str:
+        """The earliest call date a shard holds records of (its records' waiting time)."""
+        with self._connect() as conn:
+            row = conn.execute(
+                "SELECT MIN(call_date) FROM shard_dates WHERE shard_id=?", (shard_id,)
+            ).fetchone()
+        return row[0]
+
+    def date_counts(self, call_date: str) -> dict[str, int]:
+        """Records of ``call_date`` per live shard."""
+        with self._connect() as conn:
+            rows = conn.execute(
+                "SELECT d.shard_id, d.record_count FROM shard_dates d JOIN shards s "
+                "USING (shard_id) WHERE d.call_date=? AND s.state NOT IN ('superseded','merged')",
+                (call_date,),
+            ).fetchall()
+        return {r["shard_id"]: r["record_count"] for r in rows}
 
     # -- queries -----------------------------------------------------------------------------
     def shard(self, shard_id: str) -> ShardRow | None:
@@ -191,11 +284,18 @@ class Ledger:
             return [self._row(r) for r in conn.execute(sql, states)]
 
     def shards_for_date(self, call_date: str, include_superseded: bool = False) -> list[ShardRow]:
-        sql = "SELECT * FROM shards WHERE call_date=?"
-        if not include_superseded:
-            sql += " AND state != 'superseded'"
+        """Live shards holding records of ``call_date`` (all of its own, with the flag)."""
+        if include_superseded:
+            sql, args = "SELECT * FROM shards WHERE call_date=? ORDER BY shard_index", (call_date,)
+        else:
+            sql = (
+                "SELECT s.* FROM shards s JOIN shard_dates d USING (shard_id) "
+                "WHERE d.call_date=? AND s.state NOT IN ('superseded','merged') "
+                "ORDER BY s.call_date, s.shard_index"
+            )
+            args = (call_date,)
         with self._connect() as conn:
-            return [self._row(r) for r in conn.execute(sql + " ORDER BY shard_index", (call_date,))]
+            return [self._row(r) for r in conn.execute(sql, args)]
 
     def events(self, shard_id: str | None = None) -> list[dict[str, Any]]:
         with self._connect() as conn:
@@ -208,14 +308,17 @@ class Ledger:
             return [dict(r) for r in rows]
 
     def ready_partitions(self) -> list[tuple[str, list[ShardRow]]]:
-        """Dates whose every shard is terminal and whose downstream run was not yet requested."""
+        """Dates whose every shard is finished (terminal, or waiting for the collect run's
+        on-demand pass) and whose downstream run was not yet requested."""
         with self._connect() as conn:
             dates = [
                 r[0]
                 for r in conn.execute(
-                    "SELECT call_date FROM shards WHERE state != 'superseded' "
-                    "AND call_date NOT IN (SELECT call_date FROM partition_runs) "
-                    "GROUP BY call_date HAVING SUM(state != 'terminal') = 0 ORDER BY call_date"
+                    "SELECT d.call_date FROM shard_dates d JOIN shards s USING (shard_id) "
+                    "WHERE s.state NOT IN ('superseded','merged') "
+                    "AND d.call_date NOT IN (SELECT call_date FROM partition_runs) "
+                    "GROUP BY d.call_date "
+                    "HAVING SUM(s.state NOT IN ('terminal','on_demand')) = 0 ORDER BY d.call_date"
                 )
             ]
         return [(d, self.shards_for_date(d)) for d in dates]
@@ -273,6 +376,19 @@ class Ledger:
             return False
         return self._transition(
             shard_id, state, ("active",), job_status=job_status, message=message
+        )
+
+    def mark_on_demand(self, shard_id: str, reason: str) -> bool:
+        return self._transition(shard_id, "on_demand", ("held",), message=reason)
+
+    def mark_on_demand_done(self, shard_id: str, job_status: str, message: str | None) -> bool:
+        return self._transition(
+            shard_id,
+            "terminal",
+            ("on_demand",),
+            job_status=job_status,
+            message=message,
+            mode="on_demand",
         )
 
     def mark_requested(self, call_date: str, run_key: str) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from bedrock_assets.core.ledger import ShardRow
 from bedrock_assets.core.model_families import parse_output, prompt_text
+from bedrock_assets.core.on_demand import ON_DEMAND_FOLDER
 from bedrock_assets.core.prompt import extract_transcript
 from bedrock_assets.core.storage import ObjectStore, join_uri
 
@@ -29,7 +30,8 @@ MANIFEST_KEYS = (
 
 @dataclass
 class ShardOutcome:
-    """What one shard's job produced, with the counts the asset checks compare."""
+    """What one shard's job produced. The plain counts cover every line of the job (what the
+    manifest describes); ``day_*`` and ``rows`` only the records of the collecting day."""
 
     shard: ShardRow
     manifest: dict[str, int] | None = None
@@ -42,15 +44,25 @@ class ShardOutcome:
     malformed_lines: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
+    day_successes: int = 0
+    day_errors: int = 0
+    day_missing: int = 0
+    day_input_tokens: int = 0
+    day_output_tokens: int = 0
     rows: list[dict[str, Any]] = field(default_factory=list)
 
 
 def job_output_prefix(shard: ShardRow) -> str:
+    """Where a shard's output lives: ``{output}/{jobId}`` (batch) or ``{output}/on-demand``."""
+    if shard.mode == "on_demand" or shard.state == "on_demand":
+        return join_uri(shard.output_uri, ON_DEMAND_FOLDER)
     assert shard.job_id, "shard has no job"
     return join_uri(shard.output_uri, shard.job_id)
 
 
 def read_manifest(store: ObjectStore, shard: ShardRow) -> dict[str, int] | None:
+    if not shard.job_id and shard.mode != "on_demand":
+        return None
     uri = join_uri(job_output_prefix(shard), "manifest.json.out")
     if not store.exists(uri):
         return None
@@ -71,17 +83,25 @@ def iter_output_lines(store: ObjectStore, shard: ShardRow) -> Iterator[tuple[str
                     yield uri.rsplit("/", 1)[-1], line
 
 
-def collect_shard(store: ObjectStore, shard: ShardRow, record_map: dict[str, str]) -> ShardOutcome:
-    """Join one shard's output lines to its submitted records (``recordId -> transcript_id``)."""
+def collect_shard(
+    store: ObjectStore, shard: ShardRow, record_map: dict[str, tuple[str, str]], call_date: str
+) -> ShardOutcome:
+    """Join one shard's output lines to its submitted records.
+
+    ``record_map`` is ``recordId -> (call date, transcript id)`` for every record of the shard;
+    rows are produced for the records of ``call_date`` only.
+    """
     outcome = ShardOutcome(shard=shard)
     seen: set[str] = set()
     base = {
-        "call_date": shard.call_date,
+        "call_date": call_date,
         "shard_id": shard.shard_id,
         "job_arn": shard.job_arn,
         "model_id": shard.model_id,
+        "inference_mode": shard.mode,
     }
-    if shard.job_id:
+    has_output = bool(shard.job_id) or shard.mode == "on_demand"
+    if has_output:
         outcome.manifest = read_manifest(store, shard)
         for _, raw in iter_output_lines(store, shard):
             outcome.lines += 1
@@ -98,12 +118,9 @@ def collect_shard(store: ObjectStore, shard: ShardRow, record_map: dict[str, str
                 outcome.duplicate_ids += 1
                 continue
             seen.add(rid)
-            row = {
-                **base,
-                "record_id": rid,
-                "transcript_id": record_map[rid],
-                "grounding_source": source_transcript(line.get("modelInput")),
-            }
+            day, tid = record_map[rid]
+            mine = day == call_date
+            row = {**base, "record_id": rid, "transcript_id": tid}
             if "error" in line or "modelOutput" not in line:
                 err = line.get("error") or {}
                 row.update(
@@ -112,6 +129,7 @@ def collect_shard(store: ObjectStore, shard: ShardRow, record_map: dict[str, str
                     error_message=str(err.get("errorMessage", "no modelOutput"))[:500],
                 )
                 outcome.errors += 1
+                outcome.day_errors += mine
             else:
                 try:
                     parsed = parse_output(line["modelOutput"])
@@ -122,6 +140,7 @@ def collect_shard(store: ObjectStore, shard: ShardRow, record_map: dict[str, str
                         error_message="modelOutput has an unknown shape",
                     )
                     outcome.errors += 1
+                    outcome.day_errors += mine
                 else:
                     row.update(
                         status="success",
@@ -131,23 +150,31 @@ def collect_shard(store: ObjectStore, shard: ShardRow, record_map: dict[str, str
                         output_tokens=parsed.output_tokens,
                     )
                     outcome.successes += 1
+                    outcome.day_successes += mine
+                    if mine:
+                        outcome.day_input_tokens += parsed.input_tokens
+                        outcome.day_output_tokens += parsed.output_tokens
                     outcome.input_tokens += parsed.input_tokens
                     outcome.output_tokens += parsed.output_tokens
-            outcome.rows.append(row)
-    for rid, tid in record_map.items():
+            if mine:
+                row["grounding_source"] = source_transcript(line.get("modelInput"))
+                outcome.rows.append(row)
+    for rid, (day, tid) in record_map.items():
         if rid not in seen:
             outcome.missing += 1
-            outcome.rows.append(
-                {
-                    **base,
-                    "record_id": rid,
-                    "transcript_id": tid,
-                    "status": "error",
-                    "error_code": "missing_output",
-                    "error_message": f"record not in the output of a "
-                    f"{shard.job_status or 'never-run'} job",
-                }
-            )
+            if day == call_date:
+                outcome.day_missing += 1
+                outcome.rows.append(
+                    {
+                        **base,
+                        "record_id": rid,
+                        "transcript_id": tid,
+                        "status": "error",
+                        "error_code": "missing_output",
+                        "error_message": "record not in the output of a "
+                        f"{shard.job_status or 'never-run'} job",
+                    }
+                )
     return outcome
 
 
@@ -201,7 +228,7 @@ def check_processed_sum(outcomes: list[ShardOutcome]) -> CheckOutcome:
 def check_record_ids(outcomes: list[ShardOutcome]) -> CheckOutcome:
     bad = []
     for o in outcomes:
-        complete = o.shard.job_status == "Completed"
+        complete = o.shard.job_status == "Completed"  # batch or on-demand
         if o.duplicate_ids or o.unknown_ids or o.malformed_lines or (complete and o.missing):
             bad.append(
                 f"{o.shard.shard_id}: {o.missing} missing, {o.duplicate_ids} duplicated, "

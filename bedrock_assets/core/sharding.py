@@ -55,7 +55,9 @@ class Shard:
     bytes: int = 0
     digest: str = ""
     below_minimum: bool = False
-    record_map: list[tuple[str, str, str, int]] = field(default_factory=list)
+    # (record id, call date, transcript id, file name, line in file)
+    record_map: list[tuple[str, str, str, str, int]] = field(default_factory=list)
+    dates: dict[str, int] = field(default_factory=dict)
 
     @property
     def shard_id(self) -> str:
@@ -90,14 +92,20 @@ def target_records_per_job(n_records: int, total_bytes: int, quotas: Quotas) -> 
     return min(max(even, floor), quotas.max_records_per_job)
 
 
+Record = tuple[str, str, bytes]  # (call date, transcript id, encoded modelInput)
+
+
 def build_shards(
-    records: Iterable[tuple[str, bytes]],
+    records: Iterable[Record],
     call_date: str,
     quotas: Quotas,
     target_per_job: int,
     workdir: Path,
 ) -> Iterator[Shard]:
-    """Write ``(transcript_id, encoded modelInput)`` records into shards under ``workdir``.
+    """Write ``(call_date, transcript_id, encoded modelInput)`` records into shards.
+
+    Files go under ``workdir``. ``call_date`` names the shards; records of other (earlier,
+    held) days may ride along and keep their own date in the record map.
 
     Yields each shard once its files are closed; the caller uploads and may delete them.
     The last shard of a day can fall below the job minimum: it is yielded with
@@ -123,7 +131,7 @@ def build_shards(
         allocator.reset()
         return done
 
-    for transcript_id, encoded in records:
+    for record_date, transcript_id, encoded in records:
         size = line_size(encoded)
         if size > quotas.max_file_bytes:
             raise RecordTooLargeError(
@@ -149,7 +157,7 @@ def build_shards(
             current = ShardFile(name=name, path=folder / name)
             shard.files.append(current)
             fh = open(current.path, "wb")  # noqa: SIM115 - closed in close_shard
-        rid = allocator.allocate(call_date, transcript_id)
+        rid = allocator.allocate(record_date, transcript_id)
         line = render_line(rid, encoded)
         fh.write(line)
         hasher.update(line)
@@ -157,21 +165,22 @@ def build_shards(
         current.bytes += size
         shard.records += 1
         shard.bytes += size
-        shard.record_map.append((rid, transcript_id, current.name, current.records))
+        shard.record_map.append((rid, record_date, transcript_id, current.name, current.records))
+        shard.dates[record_date] = shard.dates.get(record_date, 0) + 1
     if shard is not None:
         yield close_shard()
 
 
-def count_and_size(records: Iterable[tuple[str, bytes]]) -> tuple[int, int]:
+def count_and_size(records: Iterable[Record]) -> tuple[int, int]:
     """First pass: how many lines and how many bytes the day renders to."""
     n = total = 0
-    for _, encoded in records:
+    for _, _, encoded in records:
         n += 1
         total += line_size(encoded)
     return n, total
 
 
-RecordSource = Callable[[], Iterable[tuple[str, bytes]]]
+RecordSource = Callable[[], Iterable[Record]]
 
 
 def plan_and_build(

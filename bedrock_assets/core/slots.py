@@ -130,7 +130,12 @@ def _error_code(exc: ClientError) -> str:
 
 
 def run_tick(
-    client: Any, ledger: Ledger, settings: JobSettings, clock: Callable[[], float] = time.monotonic
+    client: Any,
+    ledger: Ledger,
+    settings: JobSettings,
+    clock: Callable[[], float] = time.monotonic,
+    deadline_for: Callable[[str], float] | None = None,
+    now: Callable[[], float] = time.time,
 ) -> TickReport:
     """Refresh active jobs, reconcile interrupted submissions, fill free slots oldest-first."""
     started = clock()
@@ -163,6 +168,17 @@ def run_tick(
             ledger.mark_pending(shard.shard_id, "no job found for interrupted submission")
             log(f"reconciled {shard.shard_id}: no job existed, shard back to pending")
 
+    # Held shards (below the job minimum) past their wait go to the collect run's on-demand pass.
+    if deadline_for is not None:
+        for shard in ledger.shards_in_state("held"):
+            oldest = ledger.oldest_date(shard.shard_id)
+            if now() >= deadline_for(oldest):
+                ledger.mark_on_demand(shard.shard_id, "below the job minimum past its wait")
+                log(
+                    f"{shard.shard_id}: {shard.record_count} records below the job minimum "
+                    f"(oldest {oldest}) go on demand"
+                )
+
     in_flight = count_in_flight(client, settings.model_id)
     ours = {s.job_arn for s in ledger.shards_in_state("active")}
     report.used_slots = len(in_flight)
@@ -190,7 +206,9 @@ def run_tick(
         log(f"submitted {shard.shard_id} as {response['jobArn']} ({shard.record_count} records)")
 
     for call_date, shards in ledger.ready_partitions():
-        key_src = "|".join(f"{s.shard_id}:{s.job_arn}:{s.job_status}" for s in shards)
+        # The shard attempts, not their statuses: the collect run itself moves on-demand
+        # shards to terminal, and must not make the sensor ask for a second run.
+        key_src = "|".join(f"{s.shard_id}:{s.attempt}:{s.job_arn}" for s in shards)
         run_key = f"batch-outputs-{call_date}-{hashlib.sha256(key_src.encode()).hexdigest()[:12]}"
         report.ready.append((call_date, run_key, shards))
     report.seconds = clock() - started

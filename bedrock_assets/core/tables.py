@@ -48,6 +48,7 @@ QUARANTINE = pa.schema(
 RECORD_MAP = pa.schema(
     [
         ("record_id", pa.string()),
+        ("call_date", pa.string()),
         ("transcript_id", pa.string()),
         ("shard_id", pa.string()),
         ("file_name", pa.string()),
@@ -62,6 +63,7 @@ BATCH_OUTPUTS = pa.schema(
         ("shard_id", pa.string()),
         ("job_arn", pa.string()),
         ("model_id", pa.string()),
+        ("inference_mode", pa.string()),
         ("status", pa.string()),
         ("summary", pa.string()),
         ("stop_reason", pa.string()),

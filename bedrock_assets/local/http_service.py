@@ -2,8 +2,8 @@
 
 Point ``AWS_ENDPOINT_URL_BEDROCK`` and ``AWS_ENDPOINT_URL_BEDROCK_RUNTIME`` at it and an
 unmodified ``boto3.client("bedrock")`` / ``("bedrock-runtime")`` talks to the local batch
-engine and guardrail: that is how the AWS backend is tested end to end without an account.
-It binds to loopback only.
+engine, guardrail and summarizer: that is how the AWS backend is tested end to end without
+an account. It binds to loopback only.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from botocore.exceptions import ClientError, ParamValidationError
 
 from bedrock_assets.local.batch_engine import LocalBedrockClient
-from bedrock_assets.local.guardrail_engine import LocalGuardrailClient
+from bedrock_assets.local.runtime import LocalRuntimeClient
 
 _INT_QUERY = {"maxResults"}
 
@@ -37,9 +37,9 @@ class BedrockHTTPService:
     """Routes the batch-job calls and ApplyGuardrail to the local engines."""
 
     def __init__(
-        self, batch: LocalBedrockClient, guardrail: LocalGuardrailClient, port: int = 0
+        self, batch: LocalBedrockClient, runtime: LocalRuntimeClient, port: int = 0
     ) -> None:
-        self.batch, self.guardrail = batch, guardrail
+        self.batch, self.runtime = batch, runtime
         service = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -117,7 +117,7 @@ class BedrockHTTPService:
             and parts[2] == "version"
             and parts[4] == "apply"
         ):
-            return 200, self.guardrail.apply_guardrail(
+            return 200, self.runtime.apply_guardrail(
                 guardrailIdentifier=parts[1], guardrailVersion=parts[3], **body
             )
         return 404, {"message": f"no route for {method} {path}"}
