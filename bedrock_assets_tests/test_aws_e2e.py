@@ -26,6 +26,7 @@ from bedrock_assets_tests.conftest import drain, prepare_day, reset_caches
 moto_server = pytest.importorskip("moto.server")
 
 DAY = "2024-08-23"
+SMALL_DAY = "2024-08-22"  # moto keeps S3 state per process: a day of its own
 BUCKET = "bedrock-assets-e2e"
 ACCOUNT = "111122223333"
 
@@ -136,3 +137,39 @@ def test_one_day_on_aws_equals_the_local_backend(
         "shards",
     ):
         assert aws_report[key] == local_report[key], key
+
+
+def test_small_day_on_aws_goes_on_demand_through_bedrock_runtime(
+    emulators: LocalBedrockClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    common_env(monkeypatch, tmp_path / "aws-small")
+    monkeypatch.setenv("BEDROCK_ASSETS_BACKEND", "aws")
+    monkeypatch.setenv("BEDROCK_ASSETS_BUCKET", BUCKET)
+    monkeypatch.setenv("BEDROCK_ASSETS_QUOTAS_FROM_SERVICE_QUOTAS", "false")
+    monkeypatch.setenv("BEDROCK_ASSETS_BELOW_MINIMUM_POLICY", "on_demand")
+    reset_caches()
+    settings = get_settings()
+    s3 = S3ObjectStore(boto3.client("s3"))
+    land_sample_day(
+        s3,
+        settings.s3_uri(settings.landing_prefix),
+        SMALL_DAY,
+        4,
+        seed=5,
+        mixed_formats=False,
+        include_bad=False,
+    )
+    with DagsterInstance.ephemeral() as instance:
+        prepare_day(instance, SMALL_DAY)
+        drain(instance, timeout=120)
+    report = day_report(settings, s3, SMALL_DAY)
+    assert report["summarized"] == 4 and report["jobs"] == []
+    assert s3.exists(
+        f"s3://{BUCKET}/batch-output/{SMALL_DAY}/"
+        + next(
+            u.split(f"{SMALL_DAY}/")[1].split("/")[0]
+            for u in s3.list_uris(f"s3://{BUCKET}/batch-output/")
+        )
+        + "/on-demand/manifest.json.out"
+    )
+    assert emulators.list_model_invocation_jobs()["invocationJobSummaries"] == []

@@ -400,3 +400,127 @@ def test_guardrail_redeploy_updates_the_existing_guardrail() -> None:
         )
         result = deploy(bedrock, policy)
     assert (result.version, result.created) == ("2", False)
+
+
+def held_shard_with_lines(tmp_path: Path, bodies: list[dict]):
+    import json as _json
+
+    from bedrock_assets.core.storage import LocalObjectStore
+
+    store = LocalObjectStore(tmp_path / "os")
+    row = shard(state="on_demand")
+    lines = [
+        _json.dumps({"recordId": f"rec{i:08d}", "modelInput": b}) for i, b in enumerate(bodies)
+    ]
+    store.put_bytes(row.input_uri + "part-00000.jsonl", ("\n".join(lines) + "\n").encode())
+    return store, row
+
+
+def test_on_demand_invoke_model_retries_throttling_and_records_model_errors(tmp_path: Path) -> None:
+    import io
+    import json as _json
+
+    from botocore.response import StreamingBody
+
+    from bedrock_assets.core.on_demand import run_on_demand
+
+    body = {
+        "anthropic_version": "bedrock-2023-05-31",
+        "max_tokens": 50,
+        "messages": [{"role": "user", "content": "hi"}],
+    }
+    store, row = held_shard_with_lines(tmp_path, [body, body])
+    answer = _json.dumps(
+        {
+            "id": "m",
+            "type": "message",
+            "role": "assistant",
+            "model": "x",
+            "content": [{"type": "text", "text": "ok"}],
+            "stop_reason": "end_turn",
+            "usage": {"input_tokens": 9, "output_tokens": 2},
+        }
+    ).encode()
+    runtime = client("bedrock-runtime")
+    expected = {
+        "modelId": MODEL,
+        "body": ANY,
+        "contentType": "application/json",
+        "accept": "application/json",
+    }
+    sleeps: list[float] = []
+    with Stubber(runtime) as stub:
+        stub.add_client_error(
+            "invoke_model", "ThrottlingException", http_status_code=429, expected_params=expected
+        )
+        stub.add_response(
+            "invoke_model",
+            {
+                "body": StreamingBody(io.BytesIO(answer), len(answer)),
+                "contentType": "application/json",
+            },
+            expected,
+        )
+        stub.add_client_error(
+            "invoke_model",
+            "ValidationException",
+            http_status_code=400,
+            service_message="Malformed input request",
+            expected_params=expected,
+        )
+        manifest = run_on_demand(
+            runtime, store, row, "InvokeModel", RateLimiter(None), sleep=sleeps.append
+        )
+        stub.assert_no_pending_responses()
+    assert len(sleeps) == 1
+    assert (manifest["successRecordCount"], manifest["errorRecordCount"]) == (1, 1)
+    assert (manifest["inputTokenCount"], manifest["outputTokenCount"]) == (9, 2)
+    out = [
+        _json.loads(x)
+        for x in store.read_bytes(row.output_uri + "on-demand/part-00000.jsonl.out").splitlines()
+    ]
+    assert out[1]["error"]["errorCode"] == 400 and "modelOutput" not in out[1]
+
+
+def test_on_demand_gives_up_on_throttling_by_failing_not_by_dropping(tmp_path: Path) -> None:
+    from bedrock_assets.core.on_demand import run_on_demand
+
+    store, row = held_shard_with_lines(tmp_path, [{"messages": []}])
+    runtime = client("bedrock-runtime")
+    with Stubber(runtime) as stub:
+        for _ in range(2):
+            stub.add_client_error("invoke_model", "ThrottlingException", http_status_code=429)
+        with pytest.raises(Exception, match="ThrottlingException"):
+            run_on_demand(
+                runtime,
+                store,
+                row,
+                "InvokeModel",
+                RateLimiter(None),
+                attempts=2,
+                sleep=lambda _: None,
+            )
+    assert not store.exists(row.output_uri + "on-demand/manifest.json.out")
+
+
+def test_on_demand_converse_request_shape(tmp_path: Path) -> None:
+    from bedrock_assets.core.model_families import build_body
+    from bedrock_assets.core.on_demand import run_on_demand
+    from bedrock_assets.core.prompt import load_prompt
+
+    body = build_body("converse", load_prompt(), "Agent: hi", 100, 0.0)
+    store, row = held_shard_with_lines(tmp_path, [body])
+    runtime = client("bedrock-runtime")
+    with Stubber(runtime) as stub:
+        stub.add_response(
+            "converse",
+            {
+                "output": {"message": {"role": "assistant", "content": [{"text": "ok"}]}},
+                "stopReason": "end_turn",
+                "usage": {"inputTokens": 5, "outputTokens": 1, "totalTokens": 6},
+                "metrics": {"latencyMs": 10},
+            },
+            {"modelId": MODEL, **body},
+        )
+        manifest = run_on_demand(runtime, store, row, "Converse", RateLimiter(None))
+    assert manifest["successRecordCount"] == 1 and manifest["outputTokenCount"] == 1

@@ -120,6 +120,12 @@ class BedrockHTTPService:
             return 200, self.runtime.apply_guardrail(
                 guardrailIdentifier=parts[1], guardrailVersion=parts[3], **body
             )
+        if method == "POST" and len(parts) == 3 and parts[0] == "model":
+            if parts[2] == "invoke":  # the payload is the model's own request and response
+                response = self.runtime.invoke_model(modelId=parts[1], body=json.dumps(body))
+                return 200, json.loads(response["body"].read())
+            if parts[2] == "converse":
+                return 200, self.runtime.converse(modelId=parts[1], **body)
         return 404, {"message": f"no route for {method} {path}"}
 
     def start(self) -> BedrockHTTPService:
