@@ -11,12 +11,12 @@ from dagster import (
     asset,
 )
 
-from bedrock_assets.assets.common import GROUP, md_table, table
+from bedrock_assets.assets.common import GROUP, load_record_map, md_table, table
 from bedrock_assets.assets.shards import batch_input_shards
 from bedrock_assets.core.guard_calls import RateLimiter
 from bedrock_assets.core.on_demand import run_on_demand
 from bedrock_assets.core.outputs import ALL_CHECKS, ShardOutcome, collect_shard
-from bedrock_assets.core.tables import BATCH_OUTPUTS, TableWriter, iter_rows
+from bedrock_assets.core.tables import BATCH_OUTPUTS, TableWriter
 from bedrock_assets.partitions import daily_partitions
 from bedrock_assets.resources import BedrockRuntimeResource, LedgerResource, ObjectStoreResource
 from bedrock_assets.settings import get_settings
@@ -97,14 +97,7 @@ def batch_job_outputs(
     outcomes: list[ShardOutcome] = []
     with TableWriter(store, table(settings, "batch_outputs", call_date), BATCH_OUTPUTS) as out:
         for shard in shards:
-            mapping = {
-                r["record_id"]: (r["call_date"], r["transcript_id"])
-                for r in iter_rows(
-                    store,
-                    table(settings, f"record_map/{shard.call_date}", shard.shard_id),
-                    columns=["record_id", "call_date", "transcript_id"],
-                )
-            }
+            mapping = load_record_map(store, settings, shard)
             outcome = collect_shard(store, shard, mapping, call_date)
             for row in outcome.rows:
                 out.write(row)

@@ -15,7 +15,7 @@ from dagster import (
     asset,
 )
 
-from bedrock_assets.assets.common import GROUP, md_table, table
+from bedrock_assets.assets.common import GROUP, load_record_map, md_table, table
 from bedrock_assets.assets.ingest import raw_transcripts
 from bedrock_assets.core.ledger import ShardRow
 from bedrock_assets.core.model_families import build_body, family_of
@@ -172,14 +172,7 @@ def held_records(
     store: ObjectStore, settings: Settings, held: ShardRow
 ) -> Iterator[tuple[str, str, bytes]]:
     """A held shard's records as ``(call date, transcript id, modelInput)``, as prepared."""
-    owners = {
-        r["record_id"]: (r["call_date"], r["transcript_id"])
-        for r in iter_rows(
-            store,
-            table(settings, f"record_map/{held.call_date}", held.shard_id),
-            columns=["record_id", "call_date", "transcript_id"],
-        )
-    }
+    owners = load_record_map(store, settings, held)
     for uri in store.list_uris(held.input_uri):
         for raw in store.iter_lines(uri):
             if raw.strip():

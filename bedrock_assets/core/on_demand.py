@@ -14,12 +14,11 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from bedrock_assets.core.batch_files import MANIFEST_KEYS, MANIFEST_NAME, ON_DEMAND_FOLDER
 from bedrock_assets.core.guard_calls import RateLimiter, call_with_retry
 from bedrock_assets.core.ledger import ShardRow
 from bedrock_assets.core.model_families import parse_output
 from bedrock_assets.core.storage import ObjectStore, join_uri
-
-ON_DEMAND_FOLDER = "on-demand"
 
 
 def invoke_one(client: Any, model_id: str, invocation_type: str, body: dict) -> dict:
@@ -47,17 +46,7 @@ def run_on_demand(
 ) -> dict[str, int]:
     """Invoke every record of ``shard`` on demand; returns the manifest it wrote."""
     out_prefix = join_uri(shard.output_uri, ON_DEMAND_FOLDER)
-    counts = dict.fromkeys(
-        (
-            "totalRecordCount",
-            "processedRecordCount",
-            "successRecordCount",
-            "errorRecordCount",
-            "inputTokenCount",
-            "outputTokenCount",
-        ),
-        0,
-    )
+    counts = dict.fromkeys(MANIFEST_KEYS, 0)
     for uri in store.list_uris(shard.input_uri):
         if not uri.endswith(".jsonl"):
             continue
@@ -99,5 +88,5 @@ def run_on_demand(
             join_uri(out_prefix, f"{name}.out"),
             b"".join(json.dumps(x).encode() + b"\n" for x in lines),
         )
-    store.put_bytes(join_uri(out_prefix, "manifest.json.out"), json.dumps(counts).encode())
+    store.put_bytes(join_uri(out_prefix, MANIFEST_NAME), json.dumps(counts).encode())
     return counts

@@ -12,20 +12,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from bedrock_assets.core.batch_files import MANIFEST_KEYS, MANIFEST_NAME, ON_DEMAND_FOLDER
 from bedrock_assets.core.ledger import ShardRow
 from bedrock_assets.core.model_families import parse_output, prompt_text
-from bedrock_assets.core.on_demand import ON_DEMAND_FOLDER
 from bedrock_assets.core.prompt import extract_transcript
 from bedrock_assets.core.storage import ObjectStore, join_uri
-
-MANIFEST_KEYS = (
-    "totalRecordCount",
-    "processedRecordCount",
-    "successRecordCount",
-    "errorRecordCount",
-    "inputTokenCount",
-    "outputTokenCount",
-)
 
 
 @dataclass
@@ -63,7 +54,7 @@ def job_output_prefix(shard: ShardRow) -> str:
 def read_manifest(store: ObjectStore, shard: ShardRow) -> dict[str, int] | None:
     if not shard.job_id and shard.mode != "on_demand":
         return None
-    uri = join_uri(job_output_prefix(shard), "manifest.json.out")
+    uri = join_uri(job_output_prefix(shard), MANIFEST_NAME)
     if not store.exists(uri):
         return None
     data = json.loads(store.read_bytes(uri))

@@ -13,6 +13,7 @@ import re
 import time
 from pathlib import PurePosixPath
 
+from bedrock_assets.core.batch_files import MANIFEST_NAME
 from bedrock_assets.core.model_families import parse_output
 from bedrock_assets.core.storage import LocalObjectStore, ObjectStore, S3ObjectStore, join_uri
 from bedrock_assets.local.engine_state import TERMINAL, EngineState
@@ -184,9 +185,7 @@ class JobRunner:
                 "inputTokenCount": in_tok,
                 "outputTokenCount": out_tok,
             }
-            self.store.put_bytes(
-                join_uri(out_base, "manifest.json.out"), json.dumps(manifest).encode()
-            )
+            self.store.put_bytes(join_uri(out_base, MANIFEST_NAME), json.dumps(manifest).encode())
             counts = dict(
                 processed_records=processed, success_records=success, error_records=errors
             )
