@@ -80,8 +80,18 @@ class Settings(BaseSettings):
     sensor_max_submits_per_tick: int = Field(default=50, ge=1)
     partitions_start_date: str = Field(default="2024-01-01", pattern=r"^\d{4}-\d{2}-\d{2}$")
 
+    # Failures and retries.
+    max_job_attempts: int = Field(default=3, ge=1, le=10)
+    max_record_attempts: int = Field(default=3, ge=1, le=10)
+    retry_backoff_seconds: float = Field(default=300.0, ge=0)
+    stuck_after_hours: float = Field(default=24.0, gt=0)
+    max_transcript_chars: int = Field(default=200_000, ge=1000)
+
     # Local engine.
     local_step_seconds: float = Field(default=0.5, ge=0.0, le=60.0)
+    # Fault injection for the local engine, e.g. "job_failure=0.2,record_error=0.05"
+    # (keys: job_failure, job_expiry, record_error, submit_throttle, slow_job).
+    local_faults: str = Field(default="", pattern=r"^([a-z_]+=[0-9.]+)?(,[a-z_]+=[0-9.]+)*$")
 
     @field_validator("data_root")
     @classmethod

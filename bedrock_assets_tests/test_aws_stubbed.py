@@ -161,7 +161,7 @@ def test_create_errors_leave_the_shard_pending(tmp_path: Path, code: str) -> Non
     assert ledger.shard(shard().shard_id).state == "pending"
 
 
-def test_missing_job_is_recorded_failed_and_throttled_refresh_waits(tmp_path: Path) -> None:
+def test_missing_job_is_resubmitted_and_throttled_refresh_waits(tmp_path: Path) -> None:
     bedrock = client("bedrock")
     ledger = Ledger(tmp_path / "ledger.sqlite")
     ledger.register_partition("2024-08-01", [shard()])
@@ -185,8 +185,9 @@ def test_missing_job_is_recorded_failed_and_throttled_refresh_waits(tmp_path: Pa
         stub_counts(stub, {})
         report = run_tick(bedrock, ledger, job_settings())
     stored = ledger.shard(shard().shard_id)
-    assert stored.state == "terminal" and stored.job_status == "Failed"
-    assert [d for d, _, _ in report.ready] == ["2024-08-01"]
+    assert (stored.state, stored.attempt, stored.job_arn) == ("pending", 2, None)
+    assert stored.job_status == "Failed" and "no longer exists" in stored.message
+    assert report.ready == [] and report.resubmitted
 
 
 def test_counting_pages_through_list_results(tmp_path: Path) -> None:

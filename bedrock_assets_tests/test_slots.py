@@ -14,9 +14,14 @@ MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
 ROLE = "arn:aws:iam::123456789012:role/BatchRole"
 
 
-def settings(slots: int = 3) -> JobSettings:
+def settings(slots: int = 3, attempts: int = 1) -> JobSettings:
     return JobSettings(
-        model_id=MODEL, role_arn=ROLE, job_name_prefix="ba", max_concurrent_jobs=slots
+        model_id=MODEL,
+        role_arn=ROLE,
+        job_name_prefix="ba",
+        max_concurrent_jobs=slots,
+        max_job_attempts=attempts,
+        retry_backoff_seconds=60,
     )
 
 
@@ -232,3 +237,55 @@ def test_state_files_recreated_if_wiped_under_a_running_process(tmp_path: Path) 
     (tmp_path / "ledger.sqlite").unlink()
     register(ledger, "2024-08-01", 1)
     assert len(run_tick(client, ledger, settings()).submitted) == 1
+
+
+def test_failed_expired_and_stopped_jobs_are_resubmitted_with_backoff(tmp_path: Path) -> None:
+    client, ledger = engine(tmp_path, slots=10), Ledger(tmp_path / "ledger.sqlite")
+    rows = register(ledger, "2024-08-01", 4)
+    clock = [1000.0]
+    tick = lambda: run_tick(client, ledger, settings(10, attempts=2), now=lambda: clock[0])  # noqa: E731
+    tick()
+    first = {r.shard_id: ledger.shard(r.shard_id) for r in rows}
+    for row, status in zip(rows, ["Failed", "Expired", "Stopped", "Completed"], strict=True):
+        client.state.set_status(first[row.shard_id].job_id, status, "boom")
+    ledger.request_stop(rows[2].shard_id)  # a stop the user asked for is not retried
+    report = tick()
+    assert sorted(s for _, s in report.resubmitted) == ["Expired", "Failed"]
+    again = [ledger.shard(r.shard_id) for r in rows]
+    assert [(s.state, s.attempt) for s in again] == [
+        ("pending", 2),
+        ("pending", 2),
+        ("terminal", 1),
+        ("terminal", 1),
+    ]
+    assert tick().submitted == []  # backoff: 60 s not yet passed
+    clock[0] += 61
+    resubmitted = tick().submitted
+    assert {s.shard_id for s in resubmitted} == {rows[0].shard_id, rows[1].shard_id}
+    for row in rows[:2]:
+        new = ledger.shard(row.shard_id)
+        assert new.job_arn != first[row.shard_id].job_arn
+        assert new.job_name.endswith(f"-a2-{row.shard_id[-6:]}")
+        assert jobs_named(client, first[row.shard_id].job_name) == 1
+    # The second attempt fails too: attempts are exhausted, the shard ends terminal.
+    for row in rows[:2]:
+        client.state.set_status(ledger.shard(row.shard_id).job_id, "Failed", "again")
+    tick()
+    assert [ledger.shard(r.shard_id).state for r in rows[:2]] == ["terminal", "terminal"]
+
+
+def test_jobs_waiting_past_the_deadline_are_reported(tmp_path: Path) -> None:
+    client, ledger = engine(tmp_path), Ledger(tmp_path / "ledger.sqlite")
+    register(ledger, "2024-08-01", 1)
+    run_tick(client, ledger, settings())
+    late = JobSettings(
+        model_id=MODEL,
+        role_arn=ROLE,
+        job_name_prefix="ba",
+        max_concurrent_jobs=3,
+        stuck_after_seconds=3600,
+    )
+    import time as _time
+
+    report = run_tick(client, ledger, late, now=lambda: _time.time() + 7200)
+    assert len(report.stuck) == 1 and any("still Submitted" in line for line in report.logs)

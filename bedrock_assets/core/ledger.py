@@ -48,7 +48,10 @@ CREATE TABLE IF NOT EXISTS shards (
     submitted_at REAL,
     updated_at REAL NOT NULL,
     mode TEXT NOT NULL DEFAULT 'batch',
-    merged_into TEXT
+    merged_into TEXT,
+    kind TEXT NOT NULL DEFAULT 'input',
+    not_before REAL,
+    stop_requested INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS shard_dates (
     shard_id TEXT NOT NULL,
@@ -101,6 +104,9 @@ class ShardRow:
     updated_at: float = 0.0
     mode: str = "batch"
     merged_into: str | None = None
+    kind: str = "input"  # or "retry": records re-sent after an error; never superseded
+    not_before: float | None = None  # backoff before the next attempt is submitted
+    stop_requested: int = 0
 
     @property
     def job_id(self) -> str | None:
@@ -121,8 +127,14 @@ class Ledger:
             cols = {r["name"] for r in conn.execute("PRAGMA table_info(shards)")}
             if "mode" not in cols:
                 conn.execute("ALTER TABLE shards ADD COLUMN mode TEXT NOT NULL DEFAULT 'batch'")
-            if "merged_into" not in cols:
-                conn.execute("ALTER TABLE shards ADD COLUMN merged_into TEXT")
+            for name, ddl in (
+                ("merged_into", "TEXT"),
+                ("kind", "TEXT NOT NULL DEFAULT 'input'"),
+                ("not_before", "REAL"),
+                ("stop_requested", "INTEGER NOT NULL DEFAULT 0"),
+            ):
+                if name not in cols:
+                    conn.execute(f"ALTER TABLE shards ADD COLUMN {name} {ddl}")
             conn.execute(
                 "INSERT OR IGNORE INTO shard_dates SELECT shard_id, call_date, record_count "
                 "FROM shards WHERE shard_id NOT IN (SELECT shard_id FROM shard_dates)"
@@ -171,7 +183,8 @@ class Ledger:
             existing = {
                 r["shard_id"]: r["state"]
                 for r in conn.execute(
-                    "SELECT shard_id, state FROM shards WHERE call_date = ?", (call_date,)
+                    "SELECT shard_id, state FROM shards WHERE call_date = ? AND kind = 'input'",
+                    (call_date,),
                 )
             }
             for shard_id, state in existing.items():
@@ -194,7 +207,8 @@ class Ledger:
                 conn.execute(
                     "INSERT OR REPLACE INTO shards (shard_id, call_date, shard_index, model_id, "
                     "input_uri, output_uri, record_count, byte_count, file_count, prompt_version, "
-                    "state, attempt, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "state, attempt, created_at, updated_at, kind) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
                         s.shard_id,
                         s.call_date,
@@ -210,6 +224,7 @@ class Ledger:
                         1,
                         now,
                         now,
+                        s.kind,
                     ),
                 )
                 self._event(conn, s.shard_id, None, s.state)
@@ -272,6 +287,16 @@ class Ledger:
         with self._connect() as conn:
             row = conn.execute("SELECT * FROM shards WHERE shard_id=?", (shard_id,)).fetchone()
         return self._row(row) if row else None
+
+    def submittable(self, limit: int, now: float) -> list[ShardRow]:
+        """Pending shards whose backoff has passed, oldest day first."""
+        with self._connect() as conn:
+            rows = conn.execute(
+                "SELECT * FROM shards WHERE state='pending' AND (not_before IS NULL OR "
+                "not_before <= ?) ORDER BY call_date, shard_index LIMIT ?",
+                (now, int(limit)),
+            ).fetchall()
+        return [self._row(r) for r in rows]
 
     def shards_in_state(self, *states: str, limit: int | None = None) -> list[ShardRow]:
         sql = (
@@ -377,6 +402,70 @@ class Ledger:
         return self._transition(
             shard_id, state, ("active",), job_status=job_status, message=message
         )
+
+    def resubmit(
+        self, shard_id: str, job_status: str, message: str | None, not_before: float
+    ) -> bool:
+        """A failed, expired or stopped job: the same records again as the next attempt."""
+        current = self.shard(shard_id)
+        if current is None:
+            return False
+        return self._transition(
+            shard_id,
+            "pending",
+            ("active",),
+            job_status=job_status,
+            message=f"attempt {current.attempt} ended {job_status}: {message or ''}".strip(),
+            attempt=current.attempt + 1,
+            not_before=not_before,
+            job_arn=None,
+            job_name=None,
+            client_token=None,
+        )
+
+    def request_stop(self, shard_id: str) -> None:
+        with self._tx() as conn:
+            conn.execute("UPDATE shards SET stop_requested=1 WHERE shard_id=?", (shard_id,))
+
+    def add_retry_shards(
+        self, call_date: str, shards: Sequence[ShardRow], dates: Mapping[str, Mapping[str, int]]
+    ) -> None:
+        """Register retry shards (records re-sent after an error) without touching the rest."""
+        now = time.time()
+        with self._tx() as conn:
+            for s in shards:
+                if conn.execute("SELECT 1 FROM shards WHERE shard_id=?", (s.shard_id,)).fetchone():
+                    continue
+                conn.execute(
+                    "INSERT INTO shards (shard_id, call_date, shard_index, model_id, input_uri, "
+                    "output_uri, record_count, byte_count, file_count, prompt_version, state, "
+                    "attempt, created_at, updated_at, kind) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        s.shard_id,
+                        s.call_date,
+                        s.shard_index,
+                        s.model_id,
+                        s.input_uri,
+                        s.output_uri,
+                        s.record_count,
+                        s.byte_count,
+                        s.file_count,
+                        s.prompt_version,
+                        s.state,
+                        1,
+                        now,
+                        now,
+                        "retry",
+                    ),
+                )
+                for day, count in dates[s.shard_id].items():
+                    conn.execute(
+                        "INSERT OR REPLACE INTO shard_dates VALUES (?,?,?)",
+                        (s.shard_id, day, count),
+                    )
+                self._event(conn, s.shard_id, None, s.state, message="retry of failed records")
+            for day in {d for m in dates.values() for d in m}:
+                conn.execute("DELETE FROM partition_runs WHERE call_date = ?", (day,))
 
     def mark_on_demand(self, shard_id: str, reason: str) -> bool:
         return self._transition(shard_id, "on_demand", ("held",), message=reason)

@@ -16,6 +16,8 @@ from botocore.exceptions import ClientError
 
 from bedrock_assets.core.ledger import IN_FLIGHT_STATUSES, Ledger, ShardRow
 
+RESUBMIT_STATUSES = ("Failed", "Expired", "Stopped")
+WAITING_STATUSES = ("Submitted", "Validating", "Scheduled")
 RETRYABLE_SUBMIT_ERRORS = (
     "ThrottlingException",
     "ServiceQuotaExceededException",
@@ -38,6 +40,9 @@ class JobSettings:
     kms_key_id: str | None = None
     s3_bucket_owner: str | None = None
     vpc_config: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+    max_job_attempts: int = 3
+    retry_backoff_seconds: float = 300.0
+    stuck_after_seconds: float = 24 * 3600.0
     tags: tuple[tuple[str, str], ...] = (("pipeline", "bedrock_assets"),)
 
 
@@ -48,6 +53,8 @@ class TickReport:
     foreign_jobs: int = 0
     submitted: list[ShardRow] = field(default_factory=list)
     adopted: list[ShardRow] = field(default_factory=list)
+    resubmitted: list[tuple[ShardRow, str]] = field(default_factory=list)
+    stuck: list[ShardRow] = field(default_factory=list)
     deferred: str | None = None
     ready: list[tuple[str, str, list[ShardRow]]] = field(default_factory=list)
     logs: list[str] = field(default_factory=list)
@@ -152,9 +159,29 @@ def run_tick(
                 continue
             job = {"status": "Failed", "message": "the job no longer exists in Bedrock"}
         status = job["status"]
+        retryable = status in RESUBMIT_STATUSES and not shard.stop_requested
+        if retryable and shard.attempt < settings.max_job_attempts:
+            delay = settings.retry_backoff_seconds * 2 ** (shard.attempt - 1)
+            ledger.resubmit(shard.shard_id, status, job.get("message"), now() + delay)
+            report.resubmitted.append((shard, status))
+            log(
+                f"job {shard.job_arn} ({shard.shard_id}) ended {status}: attempt "
+                f"{shard.attempt + 1} of {settings.max_job_attempts} in {delay:.0f}s"
+            )
+            continue
         if ledger.record_status(shard.shard_id, status, job.get("message")):
             report.refreshed.append((shard, status))
             log(f"job {shard.job_arn} ({shard.shard_id}): {shard.job_status} -> {status}")
+        elif (
+            status in WAITING_STATUSES
+            and shard.submitted_at
+            and now() - shard.submitted_at > settings.stuck_after_seconds
+        ):
+            report.stuck.append(shard)
+            log(
+                f"job {shard.job_arn} ({shard.shard_id}) still {status} after "
+                f"{(now() - shard.submitted_at) / 3600:.1f}h"
+            )
 
     # A crash between CreateModelInvocationJob and the ledger write leaves 'submitting':
     # adopt the job if Bedrock has it, else the shard goes back to the queue.
@@ -190,7 +217,7 @@ def run_tick(
     )
 
     budget = min(free, settings.max_submits_per_tick)
-    for shard in ledger.shards_in_state("pending", limit=budget) if budget else []:
+    for shard in ledger.submittable(budget, now()) if budget else []:
         request = create_request(shard, settings)
         ledger.mark_submitting(shard.shard_id, request["jobName"], request["clientRequestToken"])
         try:
