@@ -24,11 +24,13 @@ def day_report(settings: Settings, store: ObjectStore, call_date: str) -> dict:
     metrics = load(
         "token_usage_metrics", ["cost_usd", "on_demand_cost_usd", "guardrail_text_units"]
     )
-    shards = Ledger(settings.ledger_path).shards_for_date(call_date)
+    ledger = Ledger(settings.ledger_path)
+    shards = ledger.shards_for_date(call_date)
     policies: Counter[str] = Counter()
     for g in guarded:
         policies.update(p for p in (g["intervened_policies"] or "").split(",") if p)
-    pending = sum(s.record_count for s in shards if s.state != "terminal")
+    counts = ledger.date_counts(call_date)
+    pending = sum(counts[s.shard_id] for s in shards if s.state != "terminal")
     return {
         "call_date": call_date,
         "landed": len(transcripts) + len(quarantine),
@@ -37,7 +39,8 @@ def day_report(settings: Settings, store: ObjectStore, call_date: str) -> dict:
         "shards": len(shards),
         "jobs": [(s.job_arn, s.job_status) for s in shards if s.job_arn],
         "successes": sum(o["status"] == "success" for o in outputs),
-        "errors": sum(o["status"] == "error" for o in outputs),
+        "dead_lettered": sum(o["status"] == "dead_letter" for o in outputs),
+        "retrying": sum(o["status"] == "retrying" for o in outputs),
         "pending": pending,
         "summarized": len(guarded),
         "guardrail_interventions": sum(
@@ -54,7 +57,7 @@ def day_report(settings: Settings, store: ObjectStore, call_date: str) -> dict:
 
 
 def format_report(r: dict) -> str:
-    balance = r["landed"] - (r["quarantined"] + r["summarized"] + r["errors"] + r["pending"])
+    balance = r["landed"] - (r["quarantined"] + r["summarized"] + r["dead_lettered"] + r["pending"])
     lines = [
         f"bedrock_assets report for {r['call_date']}",
         f"  transcripts landed        {r['landed']}",
@@ -63,7 +66,8 @@ def format_report(r: dict) -> str:
     ]
     lines += [f"    {arn}  {status}" for arn, status in r["jobs"]]
     lines += [
-        f"  successes / errors        {r['successes']} / {r['errors']}",
+        f"  successes / dead-lettered {r['successes']} / {r['dead_lettered']}"
+        f"  ({r['retrying']} retrying)",
         f"  guarded summaries         {r['summarized']}",
         f"  guardrail interventions   {r['guardrail_interventions']}  {r['intervening_policies']}",
         f"  tokens in / out           {r['input_tokens']} / {r['output_tokens']}",
@@ -72,7 +76,8 @@ def format_report(r: dict) -> str:
         f"${r['on_demand_cost_usd'] - r['cost_usd']:.4f})",
         f"  guardrail text units      {r['guardrail_text_units']}",
         f"  conservation              landed {r['landed']} = quarantined {r['quarantined']} + "
-        f"summarized {r['summarized']} + errors {r['errors']} + pending {r['pending']}"
+        f"summarized {r['summarized']} + dead-lettered {r['dead_lettered']} + "
+        f"pending {r['pending']}"
         f"  -> {'OK' if balance == 0 else f'OFF BY {balance}'}",
         f"  tables                    {r['tables']}/<table>/{r['call_date']}.parquet",
     ]

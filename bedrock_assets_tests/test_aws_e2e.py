@@ -130,7 +130,7 @@ def test_one_day_on_aws_equals_the_local_backend(
         "landed",
         "quarantined",
         "summarized",
-        "errors",
+        "dead_lettered",
         "input_tokens",
         "output_tokens",
         "guardrail_interventions",

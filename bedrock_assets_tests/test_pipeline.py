@@ -78,7 +78,7 @@ def test_day_end_to_end(env: Settings, instance: DagsterInstance) -> None:
     assert [r.partition_key for r in requests] == [DAY]
     report = day_report(env, store, DAY)
     assert report["landed"] == 45 and report["quarantined"] == 5
-    assert report["summarized"] == 40 and report["errors"] == 0 and report["pending"] == 0
+    assert report["summarized"] == 40 and report["dead_lettered"] == 0 and report["pending"] == 0
     assert report["guardrail_interventions"] > 0
     assert all(check_results(instance, "batch_job_outputs").values())
     assert check_results(instance, "token_usage_metrics") == {"conservation": True}
@@ -253,6 +253,6 @@ def test_corpus_1100_transcripts(
     report = day_report(env, store, DAY)
     assert report["landed"] == 1100 and report["quarantined"] == 0
     assert report["shards"] == 3 and len(report["jobs"]) == 3
-    assert report["summarized"] == 1100 and report["errors"] == 0
+    assert report["summarized"] == 1100 and report["dead_lettered"] == 0
     assert all(check_results(instance, "batch_job_outputs").values())
     assert check_results(instance, "token_usage_metrics") == {"conservation": True}

@@ -34,12 +34,13 @@ def _count(store: ObjectStore, uri: str) -> int:
             "conservation",
             asset="token_usage_metrics",
             description="Every transcript that landed is accounted for: landed = quarantined + "
-            "summarized + errors + pending (held or unfinished shards).",
+            "summarized + dead-lettered + pending (held, unfinished or retrying shards).",
         )
     ],
     description=(
         "Per day, model and inference mode (batch, or on demand for records below the job "
-        "minimum): records, successes, errors, input and output tokens, what was paid, the "
+        "minimum): records, successes, dead-lettered and retrying records, input and output "
+        "tokens, what was paid, the "
         "same work at the on-demand price, the saving, and guardrail text units and cost."
     ),
 )
@@ -81,7 +82,8 @@ def token_usage_metrics(
                 "inference_mode": mode,
                 "records": len(grp),
                 "successes": int((grp["status"] == "success").sum()),
-                "errors": int((grp["status"] == "error").sum()),
+                "dead_lettered": int((grp["status"] == "dead_letter").sum()),
+                "retrying": int((grp["status"] == "retrying").sum()),
                 "input_tokens": tin,
                 "output_tokens": tout,
                 "cost_usd": token_cost(model_id, tin, tout, batch=mode == "batch"),
@@ -96,7 +98,8 @@ def token_usage_metrics(
             "inference_mode",
             "records",
             "successes",
-            "errors",
+            "dead_lettered",
+            "retrying",
             "input_tokens",
             "output_tokens",
             "cost_usd",
@@ -120,13 +123,13 @@ def token_usage_metrics(
     write_arrow(store, uri, pa.Table.from_pandas(frame, preserve_index=False))
 
     summarized = len(guarded)
-    errors = int((outputs["status"] == "error").sum()) if len(outputs) else 0
-    balance = landed - (quarantined + summarized + errors + pending)
+    dead = int((outputs["status"] == "dead_letter").sum()) if len(outputs) else 0
+    balance = landed - (quarantined + summarized + dead + pending)
     cost = float(frame["cost_usd"].fillna(0).sum())
     on_demand = float(frame["on_demand_cost_usd"].fillna(0).sum())
     context.log.info(
         f"{call_date}: landed {landed} = quarantined {quarantined} + summarized "
-        f"{summarized} + errors {errors} + pending {pending} (off by {balance})"
+        f"{summarized} + dead-lettered {dead} + pending {pending} (off by {balance})"
     )
     return MaterializeResult(
         check_results=[
@@ -137,7 +140,7 @@ def token_usage_metrics(
                     "landed": landed,
                     "quarantined": quarantined,
                     "summarized": summarized,
-                    "errors": errors,
+                    "dead_lettered": dead,
                     "pending": pending,
                     "unaccounted": balance,
                 },
@@ -147,7 +150,7 @@ def token_usage_metrics(
             "landed": landed,
             "quarantined": quarantined,
             "summarized": summarized,
-            "errors": errors,
+            "dead_lettered": dead,
             "pending": pending,
             "input_tokens": int(frame["input_tokens"].sum()),
             "output_tokens": int(frame["output_tokens"].sum()),

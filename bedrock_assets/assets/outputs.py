@@ -12,11 +12,12 @@ from dagster import (
 )
 
 from bedrock_assets.assets.common import GROUP, load_record_map, md_table, table
+from bedrock_assets.assets.retries import register_retries
 from bedrock_assets.assets.shards import batch_input_shards
 from bedrock_assets.core.guard_calls import RateLimiter
 from bedrock_assets.core.on_demand import run_on_demand
-from bedrock_assets.core.outputs import ALL_CHECKS, ShardOutcome, collect_shard
-from bedrock_assets.core.tables import BATCH_OUTPUTS, TableWriter
+from bedrock_assets.core.outputs import ALL_CHECKS, DayMerge, ShardOutcome, collect_shard
+from bedrock_assets.core.tables import BATCH_OUTPUTS, DEAD_LETTERS, TableWriter, write_rows
 from bedrock_assets.partitions import daily_partitions
 from bedrock_assets.resources import BedrockRuntimeResource, LedgerResource, ObjectStoreResource
 from bedrock_assets.settings import get_settings
@@ -95,12 +96,14 @@ def batch_job_outputs(
     shards = led.shards_for_date(call_date)
     counts = led.date_counts(call_date)
     outcomes: list[ShardOutcome] = []
+    merge = DayMerge(settings.max_record_attempts)
     with TableWriter(store, table(settings, "batch_outputs", call_date), BATCH_OUTPUTS) as out:
         for shard in shards:
             mapping = load_record_map(store, settings, shard)
             outcome = collect_shard(store, shard, mapping, call_date)
             for row in outcome.rows:
-                out.write(row)
+                if (done := merge.add(row, shard)) is not None:
+                    out.write(done)
             outcome.rows = []
             outcomes.append(outcome)
             context.log.info(
@@ -108,6 +111,26 @@ def batch_job_outputs(
                 f"{outcome.day_successes} ok, {outcome.day_errors} errors, "
                 f"{outcome.day_missing} missing of {call_date}'s {counts.get(shard.shard_id)}"
             )
+        retry, dead = merge.finish()
+        for row in retry + dead:
+            out.write(row)
+    write_rows(
+        store,
+        table(settings, "dead_letters", call_date),
+        DEAD_LETTERS,
+        ({k: row.get(k) for k in DEAD_LETTERS.names} for row in dead),
+    )
+    for row in dead:
+        context.log.warning(
+            f"dead-lettered {row['record_id']} after {row['attempts']} "
+            f"attempts: {row['error_code']}"
+        )
+    retry_shards = register_retries(store, settings, led, call_date, retry, shards)
+    if retry:
+        context.log.info(
+            f"{len(retry)} records go to {len(retry_shards)} retry shard(s): "
+            f"{', '.join(s.shard_id for s in retry_shards)}"
+        )
     checks = []
     for name, fn in ALL_CHECKS.items():
         result = fn(outcomes)
@@ -127,8 +150,8 @@ def batch_job_outputs(
     totals = {
         "records": sum(counts.values()),
         "successes": sum(o.day_successes for o in outcomes),
-        "errors": sum(o.day_errors + o.day_missing for o in outcomes),
-        "missing": sum(o.day_missing for o in outcomes),
+        "retrying": len(retry),
+        "dead_lettered": len(dead),
         "input_tokens": sum(o.day_input_tokens for o in outcomes),
         "output_tokens": sum(o.day_output_tokens for o in outcomes),
         "on_demand_records": sum(counts[s.shard_id] for s in shards if s.mode == "on_demand"),

@@ -246,3 +246,51 @@ ALL_CHECKS = {
     "record_ids_exactly_once": check_record_ids,
     "token_totals_match_manifest": check_token_totals,
 }
+
+
+JOB_GAVE_UP = {"Failed": "job_failed", "Expired": "job_expired", "Stopped": "job_stopped"}
+
+
+@dataclass
+class DayMerge:
+    """One day's records across all the shards that carried them (first tries and retries).
+
+    A success in any attempt wins; otherwise the last error stands. Only errors are held in
+    memory until the end, so memory follows the error count, not the day.
+    """
+
+    max_record_attempts: int
+    attempts: dict[str, int] = field(default_factory=dict)
+    errors: dict[str, dict[str, Any]] = field(default_factory=dict)
+    gave_up: dict[str, str] = field(default_factory=dict)
+
+    def add(self, row: dict[str, Any], shard: ShardRow) -> dict[str, Any] | None:
+        """Returns the row to write now (a success), or None (an error held until the end)."""
+        rid = row["record_id"]
+        self.attempts[rid] = self.attempts.get(rid, 0) + 1
+        if row["status"] == "success":
+            self.errors.pop(rid, None)
+            self.gave_up.pop(rid, None)
+            return row
+        self.errors[rid] = row
+        # Missing from a job that exhausted its attempts, or that the user stopped: no retry.
+        if row.get("error_code") == "missing_output" and shard.job_status in JOB_GAVE_UP:
+            self.gave_up[rid] = (
+                "stopped_by_user" if shard.stop_requested else JOB_GAVE_UP[shard.job_status]
+            )
+        else:
+            self.gave_up.pop(rid, None)
+        return None
+
+    def finish(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """(rows to retry, rows dead-lettered), each marked with its final status."""
+        retry, dead = [], []
+        for rid, row in self.errors.items():
+            attempts = self.attempts[rid]
+            if rid in self.gave_up:
+                row = {**row, "error_code": self.gave_up[rid]}
+            if rid not in self.gave_up and attempts < self.max_record_attempts:
+                retry.append({**row, "status": "retrying", "attempts": attempts})
+            else:
+                dead.append({**row, "status": "dead_letter", "attempts": attempts})
+        return retry, dead

@@ -74,6 +74,19 @@ BATCH_OUTPUTS = pa.schema(
         ("grounding_source", pa.string()),
     ]
 )
+DEAD_LETTERS = pa.schema(
+    [
+        ("call_date", pa.string()),
+        ("record_id", pa.string()),
+        ("transcript_id", pa.string()),
+        ("shard_id", pa.string()),
+        ("job_arn", pa.string()),
+        ("attempts", pa.int32()),
+        ("error_code", pa.string()),
+        ("error_message", pa.string()),
+    ]
+)
+
 GUARDED = pa.schema(
     [
         ("call_date", pa.string()),
