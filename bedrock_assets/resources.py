@@ -25,7 +25,7 @@ from bedrock_assets.core.quotas import (
 from bedrock_assets.core.sharding import Quotas
 from bedrock_assets.core.slots import JobSettings
 from bedrock_assets.core.storage import LocalObjectStore, ObjectStore, S3ObjectStore
-from bedrock_assets.local.batch_engine import EngineConfig, LocalBedrockClient
+from bedrock_assets.local.batch_engine import EngineConfig, LocalBedrockClient, parse_faults
 from bedrock_assets.local.runtime import LocalRuntimeClient
 from bedrock_assets.settings import Settings, get_settings
 
@@ -96,6 +96,7 @@ def local_batch_client(settings: Settings) -> LocalBedrockClient:
         max_records_per_file=settings.max_records_per_file,
         max_file_bytes=settings.max_file_bytes,
         step_seconds=settings.local_step_seconds,
+        faults=parse_faults(settings.local_faults),
     )
     return LocalBedrockClient(settings.local_engine_path.resolve(), config)
 

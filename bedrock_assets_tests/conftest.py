@@ -86,10 +86,14 @@ def drain(instance: DagsterInstance, timeout: float = 120.0) -> list[RunRequest]
             assert run.success, "collect_batch_outputs failed"
             executed.append(request)
         ledger = resources.LedgerResource().get_ledger()
-        if (
-            not ledger.shards_in_state("pending", "submitting", "active")
-            and not ledger.ready_partitions()
-        ):
+        settings = get_settings()
+        due_held = [
+            h
+            for h in ledger.shards_in_state("held")
+            if time.time() >= settings.below_minimum_deadline(ledger.oldest_date(h.shard_id))
+        ]
+        busy = ledger.shards_in_state("pending", "submitting", "active", "on_demand")
+        if not busy and not due_held and not ledger.ready_partitions():
             return executed
         time.sleep(0.1)
     raise TimeoutError("pipeline did not drain")

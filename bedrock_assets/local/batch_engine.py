@@ -12,6 +12,7 @@ import base64
 import hashlib
 import json
 import os
+import random
 import secrets
 import subprocess
 import sys
@@ -43,6 +44,26 @@ class EngineConfig:
     max_file_bytes: int = 200 * 1024**2
     step_seconds: float = 0.5
     s3_endpoint_url: str | None = None  # jobs read and write S3 (an emulator) instead of a folder
+    # Fault injection: probabilities of job failure, expiry, per-record errors, throttled
+    # submissions and slow jobs (see parse_faults).
+    faults: tuple[tuple[str, float], ...] = ()
+
+
+FAULT_KEYS = ("job_failure", "job_expiry", "record_error", "submit_throttle", "slow_job")
+
+
+def parse_faults(spec: str) -> tuple[tuple[str, float], ...]:
+    """``"job_failure=0.2,record_error=0.05"`` -> validated (key, probability) pairs."""
+    out = []
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        key, _, value = part.partition("=")
+        if key not in FAULT_KEYS:
+            raise ValueError(f"unknown fault {key!r}; use {', '.join(FAULT_KEYS)}")
+        prob = float(value)
+        if not 0.0 <= prob <= 1.0:
+            raise ValueError(f"fault {key} must be a probability, got {value}")
+        out.append((key, prob))
+    return tuple(out)
 
 
 def _ts(value: float | None) -> datetime | None:
@@ -168,6 +189,9 @@ class LocalBedrockClient:
         op = "CreateModelInvocationJob"
         params.setdefault("clientRequestToken", str(uuid.uuid4()))
         validate_request("bedrock", op, params)
+        throttle = dict(self.config.faults).get("submit_throttle", 0.0)
+        if throttle and random.random() < throttle:
+            raise client_error("ThrottlingException", "Rate exceeded (injected fault).", op, 429)
         token = params["clientRequestToken"]
         digest = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()
         self._revive_stale()

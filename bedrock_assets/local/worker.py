@@ -7,6 +7,7 @@ Writes ``{output}/{jobId}/{file}.out`` per input file and ``manifest.json.out``.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -49,7 +50,18 @@ class JobRunner:
         self.request = json.loads(job["request_json"])
         self.config = json.loads(job["engine_config"])
         self.store = open_store(self.config)
+        self.faults = dict(self.config.get("faults") or ())
         self.step = float(self.config.get("step_seconds", 0.5))
+        if self._chance("slow_job", "slow"):
+            self.step *= 10
+
+    def _chance(self, fault: str, key: str) -> bool:
+        """A deterministic draw per job (and record): re-running a job repeats its faults."""
+        prob = self.faults.get(fault, 0.0)
+        if not prob:
+            return False
+        digest = hashlib.sha256(f"{fault}:{self.job['job_name']}:{key}".encode()).digest()
+        return int.from_bytes(digest[:8], "big") / 2**64 < prob
 
     def _stop_requested(self) -> bool:
         job = self.state.job(self.job_id)
@@ -133,14 +145,21 @@ class JobRunner:
                 return
             total = checked
             state.update(self.job_id, total_records=total, processed_records=0)
+            if self._chance("job_failure", "job"):
+                state.set_status(self.job_id, "Failed", "Internal error (injected fault).")
+                return
             self._advance("Scheduled")
             self._advance("InProgress")
+            expire_after = total // 2 if self._chance("job_expiry", "job") else None
             stopped = False
             for uri in files:
                 lines: list[bytes] = []
                 for raw in self.store.iter_lines(uri):
                     if not raw.strip():
                         continue
+                    if expire_after is not None and processed >= expire_after:
+                        stopped = True
+                        break
                     if processed % 25 == 0:
                         if self._stop_requested():
                             stopped = True
@@ -158,6 +177,13 @@ class JobRunner:
                             "error": {
                                 "errorCode": 400,
                                 "errorMessage": "recordId must be 11 alphanumeric characters.",
+                            }
+                        }
+                    elif self._chance("record_error", rid):
+                        result = {
+                            "error": {
+                                "errorCode": 500,
+                                "errorMessage": "ModelErrorException: injected fault",
                             }
                         }
                     else:
@@ -189,7 +215,11 @@ class JobRunner:
             counts = dict(
                 processed_records=processed, success_records=success, error_records=errors
             )
-            if stopped or self._stop_requested():
+            if expire_after is not None and stopped:
+                state.set_status(
+                    self.job_id, "Expired", "The job timed out (injected fault).", **counts
+                )
+            elif stopped or self._stop_requested():
                 state.set_status(self.job_id, "Stopped", "Stopped by request.", **counts)
             else:
                 state.set_status(self.job_id, "Completed", None, **counts)
