@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     stuck_after_hours: float = Field(default=24.0, gt=0)
     max_transcript_chars: int = Field(default=200_000, ge=1000)
 
+    # Test hook: SIGKILL the process at this named point (bedrock_assets/core/crash.py).
+    crashpoint: str = ""
+
     # Local engine.
     local_step_seconds: float = Field(default=0.5, ge=0.0, le=60.0)
     # Fault injection for the local engine, e.g. "job_failure=0.2,record_error=0.05"

@@ -7,6 +7,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from bedrock_assets.assets.common import GROUP, md_table, table
 from bedrock_assets.assets.outputs import batch_job_outputs
+from bedrock_assets.core.crash import crashpoint
 from bedrock_assets.core.guard_calls import RateLimiter, apply_all
 from bedrock_assets.core.guarding import guardrail_request, interpret
 from bedrock_assets.core.tables import GUARDED, POLICY_UNIT_COLUMNS, TableWriter, iter_rows
@@ -93,6 +94,7 @@ def guarded_summaries(
                     "prompt_version": prompt_versions.get(row["shard_id"], ""),
                 }
             )
+        crashpoint("guard_before_write")
     context.log.info(
         f"{call_date}: {out.count} summaries guarded, "
         f"{actions['GUARDRAIL_INTERVENED']} interventions"

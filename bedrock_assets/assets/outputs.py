@@ -14,6 +14,7 @@ from dagster import (
 from bedrock_assets.assets.common import GROUP, load_record_map, md_table, table
 from bedrock_assets.assets.retries import register_retries
 from bedrock_assets.assets.shards import batch_input_shards
+from bedrock_assets.core.crash import crashpoint
 from bedrock_assets.core.guard_calls import RateLimiter
 from bedrock_assets.core.on_demand import run_on_demand
 from bedrock_assets.core.outputs import ALL_CHECKS, DayMerge, ShardOutcome, collect_shard
@@ -114,6 +115,7 @@ def batch_job_outputs(
         retry, dead = merge.finish()
         for row in retry + dead:
             out.write(row)
+    crashpoint("collect_after_outputs")
     write_rows(
         store,
         table(settings, "dead_letters", call_date),
@@ -126,6 +128,7 @@ def batch_job_outputs(
             f"attempts: {row['error_code']}"
         )
     retry_shards = register_retries(store, settings, led, call_date, retry, shards)
+    crashpoint("collect_after_retries")
     if retry:
         context.log.info(
             f"{len(retry)} records go to {len(retry_shards)} retry shard(s): "

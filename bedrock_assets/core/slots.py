@@ -14,6 +14,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from bedrock_assets.core.crash import crashpoint
 from bedrock_assets.core.ledger import IN_FLIGHT_STATUSES, Ledger, ShardRow
 
 RESUBMIT_STATUSES = ("Failed", "Expired", "Stopped")
@@ -220,6 +221,7 @@ def run_tick(
     for shard in ledger.submittable(budget, now()) if budget else []:
         request = create_request(shard, settings)
         ledger.mark_submitting(shard.shard_id, request["jobName"], request["clientRequestToken"])
+        crashpoint("submit_before_create")
         try:
             response = client.create_model_invocation_job(**request)
         except ClientError as exc:
@@ -228,6 +230,7 @@ def run_tick(
             report.deferred = code
             log(f"submit of {shard.shard_id} deferred: {code}")
             break
+        crashpoint("submit_after_create")
         ledger.mark_active(shard.shard_id, response["jobArn"], "Submitted")
         report.submitted.append(shard)
         log(f"submitted {shard.shard_id} as {response['jobArn']} ({shard.record_count} records)")
