@@ -32,6 +32,8 @@ def main(argv: list[str] | None = None) -> None:
     rep = sub.add_parser("report", help="print a day's report")
     rep.add_argument("--date", required=True)
     sub.add_parser("demo", help="land a sample day and run it end to end (see make demo)")
+    stop = sub.add_parser("stop", help="stop every in-flight batch job of a day")
+    stop.add_argument("--date", required=True)
     guard = sub.add_parser("guardrail", help="guardrail as code")
     guard_sub = guard.add_subparsers(dest="action", required=True)
     dep = guard_sub.add_parser(
@@ -57,6 +59,14 @@ def main(argv: list[str] | None = None) -> None:
         print(f"landed {stats} for {args.date}")
     elif args.command == "report":
         print(format_report(day_report(settings, _store(), args.date)))
+    elif args.command == "stop":
+        from bedrock_assets.core.slots import stop_partition
+        from bedrock_assets.resources import BedrockBatchResource, LedgerResource
+
+        for line in stop_partition(
+            BedrockBatchResource().get_client(), LedgerResource().get_ledger(), args.date
+        ) or ["nothing to stop"]:
+            print(line)
     elif args.command == "guardrail":
         _deploy_guardrail(args, settings)
     else:

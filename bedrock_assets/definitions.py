@@ -11,6 +11,7 @@ from bedrock_assets.jobs import batch_outputs_job, prepare_batch_inputs_job
 from bedrock_assets.resources import build_resources
 from bedrock_assets.schedules import daily_prepare_schedule
 from bedrock_assets.sensors import batch_job_slots
+from bedrock_assets.stop import stop_batch_jobs
 
 defs = Definitions(
     assets=[
@@ -20,7 +21,7 @@ defs = Definitions(
         guarded_summaries,
         token_usage_metrics,
     ],
-    jobs=[prepare_batch_inputs_job, batch_outputs_job],
+    jobs=[prepare_batch_inputs_job, batch_outputs_job, stop_batch_jobs],
     schedules=[daily_prepare_schedule],
     sensors=[batch_job_slots],
     resources=build_resources(),

@@ -423,6 +423,16 @@ class Ledger:
             client_token=None,
         )
 
+    def cancel(self, shard_id: str) -> bool:
+        """A shard stopped before it ever ran: terminal, ``Stopped``, no job."""
+        return self._transition(
+            shard_id,
+            "terminal",
+            ("pending", "held", "on_demand", "submitting"),
+            job_status="Stopped",
+            message="stopped before submission",
+        )
+
     def request_stop(self, shard_id: str) -> None:
         with self._tx() as conn:
             conn.execute("UPDATE shards SET stop_requested=1 WHERE shard_id=?", (shard_id,))
