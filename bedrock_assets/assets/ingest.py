@@ -6,7 +6,12 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from bedrock_assets.assets.common import GROUP, md_table, table
 from bedrock_assets.core.tables import QUARANTINE, TRANSCRIPTS, TableWriter
-from bedrock_assets.core.transcripts import Deduplicator, Quarantined, parse_file
+from bedrock_assets.core.transcripts import (
+    Deduplicator,
+    Quarantined,
+    check_length,
+    parse_file,
+)
 from bedrock_assets.partitions import daily_partitions
 from bedrock_assets.resources import ObjectStoreResource
 from bedrock_assets.settings import get_settings
@@ -19,7 +24,8 @@ from bedrock_assets.settings import get_settings
     description=(
         "The day's call transcripts from the landing area (plain text, JSONL, CSV, Amazon "
         "Transcribe JSON), normalised to one row per call. Empty, non-UTF-8, malformed, "
-        "unrecognised and duplicate inputs go to the quarantine table with a reason."
+        "unrecognised, turn-less, too long and duplicate inputs go to the quarantine table "
+        "with a reason."
     ),
 )
 def raw_transcripts(
@@ -47,7 +53,11 @@ def raw_transcripts(
             data = store.iter_lines(uri) if uri.endswith(".jsonl") else store.read_bytes(uri)
             for item in parse_file(name, data, call_date):
                 if not isinstance(item, Quarantined):
-                    item = dedup.check(item) or item
+                    item = (
+                        check_length(item, settings.max_transcript_chars)
+                        or dedup.check(item)
+                        or item
+                    )
                 if isinstance(item, Quarantined):
                     reasons[item.reason] += 1
                     bad.write(

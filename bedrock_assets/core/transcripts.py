@@ -35,6 +35,7 @@ INVALID_CALL_DATE = "invalid_call_date"
 CALL_DATE_MISMATCH = "call_date_mismatch"
 DUPLICATE_ID = "duplicate_transcript_id"
 DUPLICATE_CONTENT = "duplicate_content"
+TOO_LONG = "too_long"
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,21 @@ class Deduplicator:
         self.ids.add(id_key)
         self.contents.add(content_key)
         return None
+
+
+def check_length(t: Transcript, max_chars: int) -> Quarantined | None:
+    """Quarantine, rather than truncate, a call longer than the model should read at once:
+    a summary of half a call would be unfaithful, and the whole call stays available."""
+    length = len(t.text)
+    if length <= max_chars:
+        return None
+    return Quarantined(
+        t.source_file,
+        TOO_LONG,
+        f"{length} characters, above the {max_chars}-character limit "
+        "(BEDROCK_ASSETS_MAX_TRANSCRIPT_CHARS)",
+        t.transcript_id,
+    )
 
 
 def parse_plain_text(text: str) -> list[tuple[str, str]]:
