@@ -30,6 +30,8 @@ DAGSTER_YAML = """telemetry:
   enabled: false
 nux:
   enabled: false
+run_monitoring:
+  enabled: true
 run_coordinator:
   module: dagster._core.run_coordinator
   class: QueuedRunCoordinator

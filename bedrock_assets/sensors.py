@@ -3,6 +3,7 @@
 from dagster import (
     AssetKey,
     AssetObservation,
+    DagsterRunStatus,
     DefaultSensorStatus,
     RunRequest,
     RunsFilter,
@@ -64,6 +65,19 @@ def batch_job_slots(
                 },
             )
         )
+    for shard in report.stuck:
+        events.append(
+            AssetObservation(
+                asset_key=AssetKey("batch_input_shards"),
+                partition=shard.call_date,
+                metadata={
+                    "shard_id": shard.shard_id,
+                    "job_arn": shard.job_arn or "",
+                    "job_status": shard.job_status or "",
+                    "stuck": True,
+                },
+            )
+        )
     for shard in report.submitted:
         current = led.shard(shard.shard_id)
         events.append(
@@ -80,16 +94,20 @@ def batch_job_slots(
         )
     requests = []
     for call_date, run_key, shards in report.ready:
-        if context.instance.get_runs(filters=RunsFilter(tags={RUN_KEY_TAG: run_key}), limit=1):
-            led.mark_requested(call_date, run_key)  # launched by an earlier tick
+        runs = context.instance.get_runs(filters=RunsFilter(tags={RUN_KEY_TAG: run_key}))
+        if any(r.status == DagsterRunStatus.SUCCESS for r in runs):
+            led.mark_requested(call_date, run_key)  # collected by an earlier run
             continue
+        if any(r.status not in (DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED) for r in runs):
+            continue  # queued or running
+        key = f"{run_key}-retry{len(runs)}" if runs else run_key
         statuses = sorted({s.job_status or "" for s in shards})
         context.log.info(
-            f"{call_date}: all {len(shards)} jobs terminal ({', '.join(statuses)}):"
-            f" requesting {run_key}"
+            f"{call_date}: all {len(shards)} jobs terminal ({', '.join(statuses)}): "
+            f"requesting {key}" + (f" after {len(runs)} failed run(s)" if runs else "")
         )
         requests.append(
-            RunRequest(run_key=run_key, partition_key=call_date, tags={RUN_KEY_TAG: run_key})
+            RunRequest(run_key=key, partition_key=call_date, tags={RUN_KEY_TAG: run_key})
         )
     summary = (
         f"{len(report.submitted)} submitted, {len(report.refreshed)} status changes, "

@@ -256,3 +256,43 @@ def test_corpus_1100_transcripts(
     assert report["summarized"] == 1100 and report["dead_lettered"] == 0
     assert all(check_results(instance, "batch_job_outputs").values())
     assert check_results(instance, "token_usage_metrics") == {"conservation": True}
+
+
+def test_a_failed_collect_run_is_requested_again(
+    env: Settings, instance: DagsterInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bedrock_assets.assets import outputs as outputs_asset
+    from bedrock_assets.definitions import defs
+
+    land(env, count=12, mixed_formats=False, include_bad=False)
+    prepare_day(instance, DAY)
+    job = defs.resolve_job_def("collect_batch_outputs")
+    request = None
+    for _ in range(200):
+        result = tick(instance)
+        if result and result.run_requests:
+            request = result.run_requests[0]
+            break
+        import time
+
+        time.sleep(0.05)
+    assert request is not None
+
+    def boom(*_a, **_k):
+        raise RuntimeError("object store unavailable")
+
+    with monkeypatch.context() as mp:
+        mp.setattr(outputs_asset, "collect_shard", boom)
+        failed = job.execute_in_process(
+            instance=instance, partition_key=DAY, tags=request.tags, raise_on_error=False
+        )
+    assert not failed.success
+    again = tick(instance)
+    assert again is not None and [r.run_key for r in again.run_requests] == [
+        f"{request.run_key}-retry1"
+    ]
+    ok = job.execute_in_process(
+        instance=instance, partition_key=DAY, tags=again.run_requests[0].tags
+    )
+    assert ok.success
+    assert tick(instance) is None or not tick(instance).run_requests
