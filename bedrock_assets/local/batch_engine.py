@@ -100,7 +100,8 @@ class LocalBedrockClient:
             return
         log_dir = self.state.path.parent / "local_bedrock_logs"
         log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with open(log_dir / f"{job_id}.log", "ab") as log:
+        fd = os.open(log_dir / f"{job_id}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "ab") as log:
             proc = subprocess.Popen(
                 [
                     sys.executable,
