@@ -13,6 +13,7 @@ from dagster import (
     sensor,
 )
 
+from bedrock_assets.core.ledger import ShardRow
 from bedrock_assets.core.slots import run_tick
 from bedrock_assets.jobs import batch_outputs_job
 from bedrock_assets.resources import (
@@ -52,44 +53,30 @@ def batch_job_slots(
     )
     for line in report.logs:
         context.log.info(line)
-    events = []
-    for shard, status in report.refreshed:
-        events.append(
-            AssetObservation(
-                asset_key=AssetKey("batch_input_shards"),
-                partition=shard.call_date,
-                metadata={
-                    "shard_id": shard.shard_id,
-                    "job_arn": shard.job_arn or "",
-                    "job_status": status,
-                },
-            )
+
+    def observe(shard: ShardRow, **metadata: object) -> AssetObservation:
+        return AssetObservation(
+            asset_key=AssetKey("batch_input_shards"),
+            partition=shard.call_date,
+            metadata={"shard_id": shard.shard_id, **metadata},
         )
-    for shard in report.stuck:
-        events.append(
-            AssetObservation(
-                asset_key=AssetKey("batch_input_shards"),
-                partition=shard.call_date,
-                metadata={
-                    "shard_id": shard.shard_id,
-                    "job_arn": shard.job_arn or "",
-                    "job_status": shard.job_status or "",
-                    "stuck": True,
-                },
-            )
-        )
+
+    events = [
+        observe(shard, job_arn=shard.job_arn or "", job_status=status)
+        for shard, status in report.refreshed
+    ]
+    events += [
+        observe(shard, job_arn=shard.job_arn or "", job_status=shard.job_status or "", stuck=True)
+        for shard in report.stuck
+    ]
     for shard in report.submitted:
         current = led.shard(shard.shard_id)
         events.append(
-            AssetObservation(
-                asset_key=AssetKey("batch_input_shards"),
-                partition=shard.call_date,
-                metadata={
-                    "shard_id": shard.shard_id,
-                    "job_arn": current.job_arn if current else "",
-                    "job_status": "Submitted",
-                    "records": shard.record_count,
-                },
+            observe(
+                shard,
+                job_arn=current.job_arn if current else "",
+                job_status="Submitted",
+                records=shard.record_count,
             )
         )
     requests = []

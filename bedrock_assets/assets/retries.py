@@ -6,11 +6,10 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from bedrock_assets.assets.common import table
+from bedrock_assets.assets.common import publish_shard
 from bedrock_assets.core.ledger import Ledger, ShardRow
 from bedrock_assets.core.sharding import build_shards, encode_model_input
-from bedrock_assets.core.storage import ObjectStore, join_uri
-from bedrock_assets.core.tables import RECORD_MAP, write_rows
+from bedrock_assets.core.storage import ObjectStore
 from bedrock_assets.resources import quotas_from
 from bedrock_assets.settings import Settings
 
@@ -55,6 +54,7 @@ def register_retries(
     rows: list[ShardRow] = []
     dates: dict[str, dict[str, int]] = {}
     prompt_version = shards[-1].prompt_version if shards else ""
+    model_id = shards[-1].model_id if shards else settings.model_id
     with tempfile.TemporaryDirectory(prefix="retry-") as workdir:
         built = build_shards(
             _lines_for(store, shards, wanted),
@@ -65,41 +65,10 @@ def register_retries(
         )
         for k, shard in enumerate(built):
             shard.index = RETRY_INDEX_BASE + round_no * 100 + k
-            input_uri = settings.s3_uri(settings.input_prefix, call_date, shard.shard_id) + "/"
-            for f in shard.files:
-                store.upload_file(f.path, join_uri(input_uri, f.name))
-            write_rows(
-                store,
-                table(settings, f"record_map/{call_date}", shard.shard_id),
-                RECORD_MAP,
-                (
-                    {
-                        "record_id": r,
-                        "call_date": d,
-                        "transcript_id": t,
-                        "shard_id": shard.shard_id,
-                        "file_name": fn,
-                        "line": ln,
-                    }
-                    for r, d, t, fn, ln in shard.record_map
-                ),
-            )
             dates[shard.shard_id] = dict(shard.dates)
             rows.append(
-                ShardRow(
-                    shard_id=shard.shard_id,
-                    call_date=call_date,
-                    shard_index=shard.index,
-                    model_id=shards[-1].model_id if shards else settings.model_id,
-                    input_uri=input_uri,
-                    output_uri=settings.s3_uri(settings.output_prefix, call_date, shard.shard_id)
-                    + "/",
-                    record_count=shard.records,
-                    byte_count=shard.bytes,
-                    file_count=len(shard.files),
-                    prompt_version=prompt_version,
-                    state="held" if shard.below_minimum else "pending",
-                    kind="retry",
+                publish_shard(
+                    store, settings, call_date, shard, model_id, prompt_version, kind="retry"
                 )
             )
     ledger.add_retry_shards(call_date, rows, dates)

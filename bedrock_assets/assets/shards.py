@@ -15,14 +15,20 @@ from dagster import (
     asset,
 )
 
-from bedrock_assets.assets.common import GROUP, load_record_map, md_table, table
+from bedrock_assets.assets.common import (
+    GROUP,
+    load_record_map,
+    md_table,
+    publish_shard,
+    table,
+)
 from bedrock_assets.assets.ingest import raw_transcripts
 from bedrock_assets.core.ledger import ShardRow
 from bedrock_assets.core.model_families import build_body, family_of
 from bedrock_assets.core.prompt import load_prompt
 from bedrock_assets.core.sharding import encode_model_input, plan_and_build
-from bedrock_assets.core.storage import ObjectStore, join_uri
-from bedrock_assets.core.tables import RECORD_MAP, iter_rows, write_rows
+from bedrock_assets.core.storage import ObjectStore
+from bedrock_assets.core.tables import iter_rows
 from bedrock_assets.partitions import daily_partitions
 from bedrock_assets.resources import (
     LedgerResource,
@@ -79,42 +85,9 @@ def batch_input_shards(
     dates: dict[str, dict[str, int]] = {}
     with tempfile.TemporaryDirectory(prefix="shards-") as workdir:
         for shard in plan_and_build(source, call_date, quotas, Path(workdir)):
-            input_uri = settings.s3_uri(settings.input_prefix, call_date, shard.shard_id) + "/"
-            for f in shard.files:
-                store.upload_file(f.path, join_uri(input_uri, f.name))
-                f.path.unlink()
-            write_rows(
-                store,
-                table(settings, f"record_map/{call_date}", shard.shard_id),
-                RECORD_MAP,
-                (
-                    {
-                        "record_id": r,
-                        "call_date": d,
-                        "transcript_id": t,
-                        "shard_id": shard.shard_id,
-                        "file_name": fn,
-                        "line": ln,
-                    }
-                    for r, d, t, fn, ln in shard.record_map
-                ),
-            )
             dates[shard.shard_id] = dict(shard.dates)
             rows.append(
-                ShardRow(
-                    shard_id=shard.shard_id,
-                    call_date=call_date,
-                    shard_index=shard.index,
-                    model_id=settings.model_id,
-                    input_uri=input_uri,
-                    output_uri=settings.s3_uri(settings.output_prefix, call_date, shard.shard_id)
-                    + "/",
-                    record_count=shard.records,
-                    byte_count=shard.bytes,
-                    file_count=len(shard.files),
-                    prompt_version=prompt.version,
-                    state="held" if shard.below_minimum else "pending",
-                )
+                publish_shard(store, settings, call_date, shard, settings.model_id, prompt.version)
             )
             shard.record_map.clear()
     changes = led.register_partition(call_date, rows, dates, absorbed=[h.shard_id for h in carried])

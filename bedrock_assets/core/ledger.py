@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -144,6 +144,31 @@ class Ledger:
     def _row(row: sqlite3.Row) -> ShardRow:
         return ShardRow(**dict(row))
 
+    @staticmethod
+    def _insert(conn: sqlite3.Connection, s: ShardRow, now: float) -> None:
+        conn.execute(
+            "INSERT OR REPLACE INTO shards (shard_id, call_date, shard_index, model_id, "
+            "input_uri, output_uri, record_count, byte_count, file_count, prompt_version, "
+            "state, attempt, created_at, updated_at, kind) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                s.shard_id,
+                s.call_date,
+                s.shard_index,
+                s.model_id,
+                s.input_uri,
+                s.output_uri,
+                s.record_count,
+                s.byte_count,
+                s.file_count,
+                s.prompt_version,
+                s.state,
+                1,
+                now,
+                now,
+                s.kind,
+            ),
+        )
+
     def _event(
         self,
         conn: sqlite3.Connection,
@@ -204,29 +229,7 @@ class Ledger:
                 if s.shard_id in existing and existing[s.shard_id] != "superseded":
                     kept += 1
                     continue
-                conn.execute(
-                    "INSERT OR REPLACE INTO shards (shard_id, call_date, shard_index, model_id, "
-                    "input_uri, output_uri, record_count, byte_count, file_count, prompt_version, "
-                    "state, attempt, created_at, updated_at, kind) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (
-                        s.shard_id,
-                        s.call_date,
-                        s.shard_index,
-                        s.model_id,
-                        s.input_uri,
-                        s.output_uri,
-                        s.record_count,
-                        s.byte_count,
-                        s.file_count,
-                        s.prompt_version,
-                        s.state,
-                        1,
-                        now,
-                        now,
-                        s.kind,
-                    ),
-                )
+                self._insert(conn, s, now)
                 self._event(conn, s.shard_id, None, s.state)
                 added += 1
             touched = {call_date}
@@ -446,28 +449,7 @@ class Ledger:
             for s in shards:
                 if conn.execute("SELECT 1 FROM shards WHERE shard_id=?", (s.shard_id,)).fetchone():
                     continue
-                conn.execute(
-                    "INSERT INTO shards (shard_id, call_date, shard_index, model_id, input_uri, "
-                    "output_uri, record_count, byte_count, file_count, prompt_version, state, "
-                    "attempt, created_at, updated_at, kind) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (
-                        s.shard_id,
-                        s.call_date,
-                        s.shard_index,
-                        s.model_id,
-                        s.input_uri,
-                        s.output_uri,
-                        s.record_count,
-                        s.byte_count,
-                        s.file_count,
-                        s.prompt_version,
-                        s.state,
-                        1,
-                        now,
-                        now,
-                        "retry",
-                    ),
-                )
+                self._insert(conn, replace(s, kind="retry"), now)
                 for day, count in dates[s.shard_id].items():
                     conn.execute(
                         "INSERT OR REPLACE INTO shard_dates VALUES (?,?,?)",
