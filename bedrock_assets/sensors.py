@@ -25,6 +25,7 @@ from bedrock_assets.resources import (
 from bedrock_assets.settings import get_settings
 
 RUN_KEY_TAG = "bedrock_assets/run_key"
+MAX_COLLECT_RUNS = 3  # failed collect runs of one day before the sensor stops asking
 
 
 @sensor(
@@ -87,6 +88,13 @@ def batch_job_slots(
             continue
         if any(r.status not in (DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED) for r in runs):
             continue  # queued or running
+        if len(runs) >= MAX_COLLECT_RUNS:
+            led.mark_requested(call_date, run_key)
+            context.log.error(
+                f"{call_date}: {len(runs)} collect runs failed; not requesting "
+                "another (re-materialize batch_job_outputs after fixing the cause)"
+            )
+            continue
         key = f"{run_key}-retry{len(runs)}" if runs else run_key
         statuses = sorted({s.job_status or "" for s in shards})
         context.log.info(

@@ -296,3 +296,28 @@ def test_a_failed_collect_run_is_requested_again(
     )
     assert ok.success
     assert tick(instance) is None or not tick(instance).run_requests
+
+
+def test_a_collect_run_retried_after_a_failure_can_succeed(
+    env: Settings, instance: DagsterInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bedrock_assets.assets import outputs as outputs_asset
+    from bedrock_assets.definitions import defs
+
+    land(env, count=12, mixed_formats=False, include_bad=False)
+    prepare_day(instance, DAY)
+    job = defs.resolve_job_def("collect_batch_outputs")
+    request = None
+    while request is None:
+        result = tick(instance)
+        request = result.run_requests[0] if result and result.run_requests else None
+    with monkeypatch.context() as mp:
+        mp.setattr(outputs_asset, "collect_shard", lambda *a, **k: 1 / 0)
+        assert not job.execute_in_process(
+            instance=instance, partition_key=DAY, tags=request.tags, raise_on_error=False
+        ).success
+    again = tick(instance).run_requests[0]
+    assert again.run_key.endswith("-retry1")
+    assert job.execute_in_process(instance=instance, partition_key=DAY, tags=again.tags).success
+    assert day_report(env, LocalObjectStore(env.object_store_root), DAY)["summarized"] == 12
+    assert tick(instance) is None or not tick(instance).run_requests
