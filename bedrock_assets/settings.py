@@ -61,7 +61,8 @@ class Settings(BaseSettings):
     max_job_bytes: int = Field(default=1024**3, ge=1024)
     max_concurrent_jobs: int = Field(default=10, ge=1)
 
-    # Prompt / model request.
+    # Prompt / model request. Guidelines: "all" or comma-separated ids of prompts/guidelines.json.
+    guidelines: str = "all"
     max_tokens: int = Field(default=512, ge=1, le=8192)
     temperature: float = Field(default=0.0, ge=0.0, le=1.0)
 
@@ -95,6 +96,14 @@ class Settings(BaseSettings):
     # Fault injection for the local engine, e.g. "job_failure=0.2,record_error=0.05"
     # (keys: job_failure, job_expiry, record_error, submit_throttle, slow_job).
     local_faults: str = Field(default="", pattern=r"^([a-z_]+=[0-9.]+)?(,[a-z_]+=[0-9.]+)*$")
+
+    @field_validator("guidelines")
+    @classmethod
+    def _known_guidelines(cls, value: str) -> str:
+        from bedrock_assets.core.prompt import select_guidelines
+
+        select_guidelines(value)
+        return value
 
     @field_validator("data_root")
     @classmethod

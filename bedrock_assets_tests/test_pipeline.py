@@ -321,3 +321,26 @@ def test_a_collect_run_retried_after_a_failure_can_succeed(
     assert job.execute_in_process(instance=instance, partition_key=DAY, tags=again.tags).success
     assert day_report(env, LocalObjectStore(env.object_store_root), DAY)["summarized"] == 12
     assert tick(instance) is None or not tick(instance).run_requests
+
+
+def test_changing_one_guideline_changes_the_shards_data_version(
+        env: Settings, instance: DagsterInstance, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bedrock_assets.core.prompt import guideline_catalogue
+    from bedrock_assets_tests.conftest import reset_caches
+
+    land(env, count=12, mixed_formats=False, include_bad=False)
+
+    def shard_version() -> tuple[str, str]:
+        prepare_day(instance, DAY)
+        ev = instance.get_latest_materialization_event(AssetKey("batch_input_shards"))
+        meta = ev.asset_materialization.metadata
+        return ev.asset_materialization.tags["dagster/data_version"], meta["prompt_version"].value
+
+    before = shard_version()
+    ids = [g["id"] for g in guideline_catalogue()["guidelines"]]
+    monkeypatch.setenv("BEDROCK_ASSETS_GUIDELINES", ",".join(ids[:-1]))  # drop one guideline
+    reset_caches()
+    after = shard_version()
+    assert after[0] != before[0] and after[1] != before[1]
+    ledger = Ledger(env.ledger_path)
+    assert {s.prompt_version for s in ledger.shards_for_date(DAY)} == {after[1]}

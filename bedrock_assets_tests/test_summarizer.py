@@ -42,7 +42,7 @@ def test_prompt_carries_the_responsible_guidelines_and_a_version() -> None:
         "Transparency",
     ):
         assert guideline in prompt.system
-    assert prompt.version.startswith("responsible_summary_v1-")
+    assert prompt.version.startswith("responsible_summary-")
     assert source_transcript(body()) == TRANSCRIPT
 
 
@@ -77,3 +77,18 @@ def test_converse_shape() -> None:
     )
     text, stop, tin, tout = astuple(parse_output(out))
     assert "refund" in text and stop == "end_turn" and out["usage"]["totalTokens"] == tin + tout
+
+
+def test_guidelines_are_data_and_selection_changes_the_version() -> None:
+    from bedrock_assets.core.prompt import guideline_catalogue, select_guidelines
+
+    catalogue = guideline_catalogue()["guidelines"]
+    assert len(catalogue) == 14 and all(g["instruction"] for g in catalogue)
+    full = load_prompt("all")
+    fewer = load_prompt("privacy_protection,factual_accuracy")
+    assert fewer.guidelines == ("privacy_protection", "factual_accuracy")
+    assert "Bias mitigation" in full.system and "Bias mitigation" not in fewer.system
+    assert full.version != fewer.version
+    assert load_prompt("factual_accuracy,privacy_protection").version == fewer.version
+    with pytest.raises(ValueError, match="unknown guidelines"):
+        select_guidelines("privacy_protection,be_nice")

@@ -43,6 +43,9 @@ from bedrock_assets.settings import Settings, get_settings
     partitions_def=daily_partitions,
     group_name=GROUP,
     deps=[raw_transcripts],
+    # The rendered prompt's hash: a change of guidelines marks the shards (and everything
+    # downstream) as changed in the UI.
+    code_version=load_prompt(get_settings().guidelines).version,
     kinds={"s3", "bedrock"},
     description=(
         "Bedrock batch input: one JSONL line {recordId, modelInput} per transcript, with the "
@@ -58,7 +61,7 @@ def batch_input_shards(
     settings = get_settings()
     store = object_store.get_store()
     call_date = context.partition_key
-    prompt = load_prompt()
+    prompt = load_prompt(settings.guidelines)
     quotas = quotas_from(settings)
     transcripts = table(settings, "transcripts", call_date)
 
@@ -121,6 +124,7 @@ def batch_input_shards(
             "held_records": sum(r.record_count for r in held),
             "bytes": sum(r.byte_count for r in rows),
             "prompt_version": prompt.version,
+            "guidelines": ", ".join(prompt.guidelines),
             "model_id": settings.model_id,
             "request_format": family,
             "quotas": quotas.as_metadata(),

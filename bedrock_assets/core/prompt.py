@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 from dataclasses import dataclass
 from importlib import resources
 
 ANTHROPIC_VERSION = "bedrock-2023-05-31"
-PROMPT_NAME = "responsible_summary_v1"
+PROMPT_NAME = "responsible_summary"
 USER_TEMPLATE = (
     "Summarize the following call-center transcript.\n\n<transcript>\n{transcript}\n</transcript>"
 )
@@ -22,6 +23,7 @@ class PromptTemplate:
     name: str
     system: str
     user_template: str
+    guidelines: tuple[str, ...] = ()
 
     @property
     def version(self) -> str:
@@ -33,10 +35,37 @@ class PromptTemplate:
         return self.user_template.format(transcript=transcript)
 
 
-@functools.lru_cache(maxsize=4)
-def load_prompt(name: str = PROMPT_NAME) -> PromptTemplate:
-    system = resources.files("bedrock_assets.prompts").joinpath(f"{name}.txt").read_text("utf-8")
-    return PromptTemplate(name=name, system=system.strip(), user_template=USER_TEMPLATE)
+@functools.lru_cache(maxsize=1)
+def guideline_catalogue() -> dict:
+    """The responsible guidelines of seed 000, as data (``prompts/guidelines.json``)."""
+    text = resources.files("bedrock_assets.prompts").joinpath("guidelines.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def select_guidelines(selection: str) -> tuple[str, ...]:
+    """``"all"`` or a comma-separated list of guideline ids, validated against the catalogue."""
+    known = [g["id"] for g in guideline_catalogue()["guidelines"]]
+    if selection.strip() in ("", "all"):
+        return tuple(known)
+    chosen = tuple(x.strip() for x in selection.split(",") if x.strip())
+    unknown = sorted(set(chosen) - set(known))
+    if unknown:
+        raise ValueError(f"unknown guidelines {unknown}; choose from {known}")
+    return tuple(g for g in known if g in chosen)  # catalogue order, so the hash is stable
+
+
+@functools.lru_cache(maxsize=16)
+def load_prompt(selection: str = "all") -> PromptTemplate:
+    """The rendered responsible prompt for the selected guidelines."""
+    catalogue = guideline_catalogue()
+    chosen = select_guidelines(selection)
+    lines = [catalogue["preamble"]]
+    picked = [g for g in catalogue["guidelines"] if g["id"] in chosen]
+    lines += [f"{n}. {g['name']}: {g['instruction']}" for n, g in enumerate(picked, start=1)]
+    lines += ["", catalogue["closing"]]
+    return PromptTemplate(
+        name=PROMPT_NAME, system="\n".join(lines), user_template=USER_TEMPLATE, guidelines=chosen
+    )
 
 
 def extract_transcript(user_text: str) -> str:
