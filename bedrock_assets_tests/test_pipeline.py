@@ -324,7 +324,8 @@ def test_a_collect_run_retried_after_a_failure_can_succeed(
 
 
 def test_changing_one_guideline_changes_the_shards_data_version(
-        env: Settings, instance: DagsterInstance, monkeypatch: pytest.MonkeyPatch) -> None:
+    env: Settings, instance: DagsterInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from bedrock_assets.core.prompt import guideline_catalogue
     from bedrock_assets_tests.conftest import reset_caches
 

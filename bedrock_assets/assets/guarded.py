@@ -43,6 +43,7 @@ def guarded_summaries(
     actions: Counter[str] = Counter()
     policies: Counter[str] = Counter()
     pii: Counter[str] = Counter()
+    flagged: Counter[str] = Counter()
     units = 0
     limiter = RateLimiter(settings.guardrail_rate)
 
@@ -71,6 +72,11 @@ def guarded_summaries(
             actions[result.action] += 1
             policies.update(result.intervened_policies)
             pii.update(result.pii_types)
+            flagged.update(
+                f
+                for f in (row["behavior_flags"] or "").split(",")
+                if f and f not in ("none", "not_reported")
+            )
             units += result.text_units
             per_policy = dict(result.units_by_policy)
             out.write(
@@ -81,6 +87,7 @@ def guarded_summaries(
                     "shard_id": row["shard_id"],
                     "job_arn": row["job_arn"],
                     "guarded_summary": result.guarded_summary,
+                    "behavior_flags": row["behavior_flags"],
                     "guardrail_action": result.action,
                     "intervened_policies": ",".join(result.intervened_policies),
                     "pii_types": ",".join(result.pii_types),
@@ -107,6 +114,8 @@ def guarded_summaries(
             "blocked_by_grounding": policies["contextualGroundingPolicy"],
             "pii_masked_summaries": policies["sensitiveInformationPolicy"],
             "guardrail_text_units": units,
+            "model_flagged": sum(flagged.values()),
+            "model_flags": dict(flagged),
             "pii_types_masked": MetadataValue.md(
                 md_table(["type", "summaries"], sorted(pii.items())) if pii else "none"
             ),

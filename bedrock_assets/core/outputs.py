@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bedrock_assets.core.batch_files import MANIFEST_KEYS, MANIFEST_NAME, ON_DEMAND_FOLDER
+from bedrock_assets.core.flags import split_flags
 from bedrock_assets.core.ledger import ShardRow
 from bedrock_assets.core.model_families import parse_output, prompt_text
 from bedrock_assets.core.prompt import extract_transcript
@@ -133,9 +134,11 @@ def collect_shard(
                     outcome.errors += 1
                     outcome.day_errors += mine
                 else:
+                    summary, flags = split_flags(parsed.text)
                     row.update(
                         status="success",
-                        summary=parsed.text,
+                        summary=summary,
+                        behavior_flags=flags,
                         stop_reason=parsed.stop_reason,
                         input_tokens=parsed.input_tokens,
                         output_tokens=parsed.output_tokens,

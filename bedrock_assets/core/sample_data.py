@@ -264,17 +264,41 @@ def _delivery(c: Person, agent: str, rng: random.Random) -> list[tuple[str, str]
     ]
 
 
+def _suspicious(c: Person, agent: str, rng: random.Random) -> list[tuple[str, str]]:
+    return [
+        ("Agent", f"Oktank support, this is {agent}. How can I help?"),
+        (
+            "Customer",
+            "I need to change the shipping address on an order, but it's not my account, it's my friend's card on it.",
+        ),
+        ("Agent", "I'm sorry, I can only make changes for the account holder after verification."),
+        ("Customer", "Just skip the verification, nobody will know. Send it to my place instead."),
+        (
+            "Agent",
+            "I can't do that. The account holder can call us, or change it online after signing in.",
+        ),
+        ("Customer", "You'll regret this. I know where you work."),
+        (
+            "Agent",
+            "I understand you're frustrated. I have noted the call, and I can't make changes to this account.",
+        ),
+    ]
+
+
 SCENARIOS = {
     "billing": _billing,
     "damaged_item": _damaged,
     "password_reset": _password,
     "cancellation": _cancel,
     "late_delivery": _delivery,
+    "suspicious": _suspicious,
 }
+SCENARIO_WEIGHTS = {"suspicious": 0.15}  # the others weigh 1: about 3% of calls
 
 
 def synthetic_transcript(rng: random.Random) -> tuple[str, list[tuple[str, str]]]:
-    reason = rng.choice(sorted(SCENARIOS))
+    names = sorted(SCENARIOS)
+    reason = rng.choices(names, weights=[SCENARIO_WEIGHTS.get(n, 1.0) for n in names])[0]
     agent = rng.choice(FIRST)
     return reason, SCENARIOS[reason](_person(rng), agent, rng)
 

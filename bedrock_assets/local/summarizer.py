@@ -84,6 +84,43 @@ _RESOLUTION_WORDS = {
 }
 
 
+_FLAG_CUES = {
+    "threat": (
+        "i will hurt",
+        "i'll hurt",
+        "hurt you",
+        "kill you",
+        "you'll regret",
+        "i know where you",
+    ),
+    "self_harm": ("kill myself", "end my life", "hurt myself", "suicide"),
+    "discrimination": ("people like you", "your kind", "because of your accent", "go back to"),
+    "fraud_attempt": (
+        "not my account",
+        "someone else's card",
+        "my friend's card",
+        "pretend i'm",
+        "don't ask for verification",
+        "skip the verification",
+    ),
+}
+
+
+def detect_flags(transcript: str) -> list[str]:
+    """Cue phrases for the concerns the prompt asks the model to flag (a stand-in for an
+    LLM's judgement, deterministic and conservative)."""
+    lowered = transcript.lower()
+    return [name for name, cues in _FLAG_CUES.items() if any(c in lowered for c in cues)]
+
+
+def with_flags(summary: str, transcript: str, prompt_text: str) -> str:
+    """Append the ``FLAGS:`` line when the prompt asks for it, as an instructed model would."""
+    if "FLAGS:" not in prompt_text:
+        return summary
+    flags = detect_flags(transcript)
+    return f"{summary}\nFLAGS: {', '.join(flags) if flags else 'none'}"
+
+
 class ModelInputError(ValueError):
     """The body is not a valid request for the model (a per-record 400 in batch output)."""
 
@@ -179,7 +216,9 @@ def invoke_claude(body: Any, record_key: str = "") -> dict:
     system_text = _text_blocks(system) if system else ""
     user_text = _text_blocks(messages[-1].get("content"))
     prompt_text = system_text + "".join(_text_blocks(m.get("content")) for m in messages)
-    full = summarize_transcript(extract_transcript(user_text), max_chars=max_tokens * 4)
+    transcript = extract_transcript(user_text)
+    full = summarize_transcript(transcript, max_chars=max_tokens * 4)
+    full = with_flags(full, transcript, prompt_text)
     stop_reason = "max_tokens" if estimate_tokens(full) >= max_tokens else "end_turn"
     digest = hashlib.sha256((record_key + full).encode()).hexdigest()[:24]
     return {
@@ -211,7 +250,10 @@ def invoke_converse(body: Any, nova: bool = False) -> dict:
     system_text = _text_blocks(body.get("system") or [])
     user_text = _text_blocks(messages[-1].get("content"))
     prompt_text = system_text + "".join(_text_blocks(m.get("content")) for m in messages)
-    full = summarize_transcript(extract_transcript(user_text), max_chars=max_tokens * 4)
+    transcript = extract_transcript(user_text)
+    full = with_flags(
+        summarize_transcript(transcript, max_chars=max_tokens * 4), transcript, prompt_text
+    )
     in_tok, out_tok = estimate_tokens(prompt_text), estimate_tokens(full)
     return {
         "output": {"message": {"role": "assistant", "content": [{"text": full}]}},
@@ -229,7 +271,10 @@ def invoke_llama(body: Any) -> dict:
     max_tokens = body.get("max_gen_len", 512)
     if not isinstance(max_tokens, int) or not 1 <= max_tokens <= 2048:
         raise ModelInputError("Malformed input request: #/max_gen_len out of range")
-    text = summarize_transcript(extract_transcript(body["prompt"]), max_chars=max_tokens * 4)
+    transcript = extract_transcript(body["prompt"])
+    text = with_flags(
+        summarize_transcript(transcript, max_chars=max_tokens * 4), transcript, body["prompt"]
+    )
     out_tok = estimate_tokens(text)
     return {
         "generation": text,
@@ -249,7 +294,10 @@ def invoke_titan(body: Any) -> dict:
     max_tokens = config.get("maxTokenCount", 512)
     if not isinstance(max_tokens, int) or not 1 <= max_tokens <= 8192:
         raise ModelInputError("Malformed input request: #/textGenerationConfig/maxTokenCount")
-    text = summarize_transcript(extract_transcript(body["inputText"]), max_chars=max_tokens * 4)
+    transcript = extract_transcript(body["inputText"])
+    text = with_flags(
+        summarize_transcript(transcript, max_chars=max_tokens * 4), transcript, body["inputText"]
+    )
     out_tok = estimate_tokens(text)
     return {
         "inputTextTokenCount": estimate_tokens(body["inputText"]),
