@@ -6,6 +6,7 @@ from bedrock_assets.assets.guarded import guarded_summaries
 from bedrock_assets.assets.ingest import raw_transcripts
 from bedrock_assets.assets.metrics import token_usage_metrics
 from bedrock_assets.assets.outputs import batch_job_outputs
+from bedrock_assets.assets.review import summary_review_queue, system_card
 from bedrock_assets.assets.shards import batch_input_shards
 from bedrock_assets.jobs import batch_outputs_job, prepare_batch_inputs_job
 from bedrock_assets.resources import build_resources
@@ -20,6 +21,8 @@ defs = Definitions(
         batch_job_outputs,
         guarded_summaries,
         token_usage_metrics,
+        summary_review_queue,
+        system_card,
     ],
     jobs=[prepare_batch_inputs_job, batch_outputs_job, stop_batch_jobs],
     schedules=[daily_prepare_schedule],

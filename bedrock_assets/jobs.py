@@ -14,7 +14,11 @@ prepare_batch_inputs_job = define_asset_job(
 batch_outputs_job = define_asset_job(
     "collect_batch_outputs",
     selection=AssetSelection.assets(
-        "batch_job_outputs", "guarded_summaries", "token_usage_metrics"
+        "batch_job_outputs",
+        "guarded_summaries",
+        "token_usage_metrics",
+        "summary_review_queue",
+        "system_card",
     ),
     partitions_def=daily_partitions,
     description="Join a day's finished batch jobs, apply the guardrail and compute usage metrics.",

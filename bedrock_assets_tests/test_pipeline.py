@@ -59,13 +59,15 @@ def test_definitions_load_with_descriptions() -> None:
         "batch_job_outputs",
         "guarded_summaries",
         "token_usage_metrics",
+        "summary_review_queue",
+        "system_card",
     }
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
         assert node.description and node.partitions_def is not None
     assert graph.get(AssetKey("guarded_summaries")).parent_keys == {AssetKey("batch_job_outputs")}
     checks = graph.asset_check_keys
-    assert len(checks) == 5
+    assert len(checks) == 6
     sensor = defs.resolve_sensor_def("batch_job_slots")
     assert sensor.description
     assert defs.resolve_schedule_def("daily_prepare_batch_inputs").cron_schedule == "0 6 * * *"

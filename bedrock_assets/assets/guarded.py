@@ -3,13 +3,21 @@
 from collections import Counter
 from collections.abc import Iterator
 
-from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
 
 from bedrock_assets.assets.common import GROUP, md_table, table
 from bedrock_assets.assets.outputs import batch_job_outputs
 from bedrock_assets.core.crash import crashpoint
 from bedrock_assets.core.guard_calls import RateLimiter, apply_all
 from bedrock_assets.core.guarding import guardrail_request, interpret
+from bedrock_assets.core.pii_scan import scan
 from bedrock_assets.core.tables import GUARDED, POLICY_UNIT_COLUMNS, TableWriter, iter_rows
 from bedrock_assets.partitions import daily_partitions
 from bedrock_assets.resources import BedrockRuntimeResource, LedgerResource, ObjectStoreResource
@@ -17,6 +25,14 @@ from bedrock_assets.settings import get_settings
 
 
 @asset(
+    check_specs=[
+        AssetCheckSpec(
+            "no_residual_pii",
+            asset="guarded_summaries",
+            description="An independent scan (not the guardrail's detectors) finds no email, "
+            "phone, card, SSN or IP number left in any guarded summary.",
+        )
+    ],
     partitions_def=daily_partitions,
     group_name=GROUP,
     deps=[batch_job_outputs],
@@ -44,6 +60,8 @@ def guarded_summaries(
     policies: Counter[str] = Counter()
     pii: Counter[str] = Counter()
     flagged: Counter[str] = Counter()
+    residual: Counter[str] = Counter()
+    residual_records: list[str] = []
     units = 0
     limiter = RateLimiter(settings.guardrail_rate)
 
@@ -79,6 +97,10 @@ def guarded_summaries(
             )
             units += result.text_units
             per_policy = dict(result.units_by_policy)
+            leftovers = scan(result.guarded_summary)
+            if leftovers:
+                residual.update(leftovers)
+                residual_records.append(row["record_id"])
             out.write(
                 {
                     "call_date": call_date,
@@ -106,7 +128,16 @@ def guarded_summaries(
         f"{call_date}: {out.count} summaries guarded, "
         f"{actions['GUARDRAIL_INTERVENED']} interventions"
     )
+    check = AssetCheckResult(
+        check_name="no_residual_pii",
+        passed=not residual,
+        metadata={
+            "residual_by_type": dict(residual),
+            "records": ", ".join(residual_records[:20]) or "none",
+        },
+    )
     return MaterializeResult(
+        check_results=[check],
         metadata={
             "summaries": out.count,
             "interventions": actions["GUARDRAIL_INTERVENED"],
@@ -121,5 +152,5 @@ def guarded_summaries(
             ),
             "guardrail": f"{settings.guardrail_id}:{settings.guardrail_version}",
             "summaries_table": table(settings, "guarded_summaries", call_date),
-        }
+        },
     )
