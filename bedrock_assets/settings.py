@@ -63,6 +63,8 @@ class Settings(BaseSettings):
 
     # Prompt / model request. Guidelines: "all" or comma-separated ids of prompts/guidelines.json.
     guidelines: str = "all"
+    # Mask PII in transcripts before the batch job (the model never sees the raw values).
+    redact_input: bool = False
     max_tokens: int = Field(default=512, ge=1, le=8192)
     temperature: float = Field(default=0.0, ge=0.0, le=1.0)
 

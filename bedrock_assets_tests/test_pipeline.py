@@ -347,3 +347,24 @@ def test_changing_one_guideline_changes_the_shards_data_version(
     assert after[0] != before[0] and after[1] != before[1]
     ledger = Ledger(env.ledger_path)
     assert {s.prompt_version for s in ledger.shards_for_date(DAY)} == {after[1]}
+
+
+def test_input_side_redaction_keeps_raw_pii_from_the_model(
+    env: Settings, instance: DagsterInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import re
+
+    from bedrock_assets_tests.conftest import reset_caches
+
+    monkeypatch.setenv("BEDROCK_ASSETS_REDACT_INPUT", "true")
+    reset_caches()
+    store = land(env, count=12, mixed_formats=False, include_bad=False)
+    prepare_day(instance, DAY)
+    lines = b"".join(
+        store.read_bytes(u) for u in store.list_uris(env.s3_uri(env.input_prefix, DAY) + "/")
+    )
+    assert b"{EMAIL}" in lines and b"{PHONE}" in lines
+    assert not re.search(rb"[\w.]+@example\.com", lines)
+    assert not re.search(rb"\(\d{3}\) 555-\d{4}", lines)
+    drain(instance)
+    assert day_report(env, store, DAY)["summarized"] == 12

@@ -29,6 +29,7 @@ from bedrock_assets.core.prompt import load_prompt
 from bedrock_assets.core.sharding import encode_model_input, plan_and_build
 from bedrock_assets.core.storage import ObjectStore
 from bedrock_assets.core.tables import iter_rows
+from bedrock_assets.local.guardrail_engine import mask_pii
 from bedrock_assets.partitions import daily_partitions
 from bedrock_assets.resources import (
     LedgerResource,
@@ -79,9 +80,8 @@ def batch_input_shards(
         for held in carried:  # earlier days' held records ride along, oldest first
             yield from held_records(store, settings, held)
         for row in iter_rows(store, transcripts, columns=["transcript_id", "transcript"]):
-            body = build_body(
-                family, prompt, row["transcript"], settings.max_tokens, settings.temperature
-            )
+            text = mask_pii(row["transcript"]) if settings.redact_input else row["transcript"]
+            body = build_body(family, prompt, text, settings.max_tokens, settings.temperature)
             yield call_date, row["transcript_id"], encode_model_input(body)
 
     rows: list[ShardRow] = []
@@ -132,6 +132,7 @@ def batch_input_shards(
             "ledger_changes": changes,
             "carried_records": sum(h.record_count for h in carried),
             "below_minimum_policy": settings.below_minimum_policy,
+            "input_redacted": settings.redact_input,
             "shard_table": MetadataValue.md(
                 md_table(
                     ["shard", "records", "files", "bytes", "state"],

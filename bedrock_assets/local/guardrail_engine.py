@@ -173,6 +173,13 @@ def detect_pii(text: str, types: set[str] | None = None) -> list[Span]:
     return out
 
 
+def mask_pii(text: str, types: set[str] | None = None) -> str:
+    """``text`` with every detected entity replaced by Bedrock's ``{TYPE}`` placeholder."""
+    for span in reversed(detect_pii(text, types)):
+        text = text[: span.start] + "{" + span.type + "}" + text[span.end :]
+    return text
+
+
 def content_tokens(text: str) -> list[str]:
     text = _PLACEHOLDER.sub(" ", text)
     return [w.lower().strip(".") for w in _WORD.findall(text) if w.lower() not in _STOP]
