@@ -32,6 +32,7 @@ lint: install
 bench: install
 	$(BIN)/python benchmarks/shard_throughput.py
 	$(BIN)/python benchmarks/sensor_tick.py
+	$(BIN)/python benchmarks/grounding_eval.py
 
 clean:
 	rm -rf $(VENV) .dagster_home .bedrock_assets_data .pytest_cache

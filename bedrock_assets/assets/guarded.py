@@ -15,6 +15,7 @@ from dagster import (
 from bedrock_assets.assets.common import GROUP, md_table, table
 from bedrock_assets.assets.outputs import batch_job_outputs
 from bedrock_assets.core.crash import crashpoint
+from bedrock_assets.core.grounding_eval import grounding_evaluation
 from bedrock_assets.core.guard_calls import RateLimiter, apply_all
 from bedrock_assets.core.guarding import guardrail_request, interpret
 from bedrock_assets.core.pii_scan import scan
@@ -145,6 +146,7 @@ def guarded_summaries(
             "blocked_by_grounding": policies["contextualGroundingPolicy"],
             "pii_masked_summaries": policies["sensitiveInformationPolicy"],
             "guardrail_text_units": units,
+            **{f"grounding_eval_{k}": v for k, v in grounding_evaluation().items()},
             "model_flagged": sum(flagged.values()),
             "model_flags": dict(flagged),
             "pii_types_masked": MetadataValue.md(

@@ -12,6 +12,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 from bedrock_assets.assets.common import GROUP, md_table, table
 from bedrock_assets.assets.guarded import guarded_summaries
 from bedrock_assets.assets.metrics import token_usage_metrics
+from bedrock_assets.core.grounding_eval import grounding_evaluation
 from bedrock_assets.core.model_families import family_of
 from bedrock_assets.core.prompt import load_prompt
 from bedrock_assets.core.tables import iter_rows, read_table, write_arrow
@@ -196,11 +197,17 @@ def render_system_card(settings, prompt, policy: dict, day: dict) -> tuple[str, 
         f"## This day ({day['call_date']})",
         md_table(["measure", "value"], [(k, v) for k, v in day.items() if k != "call_date"]),
         "",
+        "## Evaluation of the grounding check",
+        "Generated, labelled set: faithful summaries of synthetic calls and tampered copies "
+        "that each invent one amount, date, order number, product or name.",
+        md_table(["measure", "value"], sorted(grounding_evaluation().items())),
+        "",
         "## Known limitations",
         "- The guardrail masks PII in summaries; an independent scan checks emails, phone, "
         "card, SSN and IP numbers, not names or addresses.",
-        "- Grounding is scored on word overlap with the transcript; paraphrases can score low "
-        "and a fluent invention that reuses the transcript's words can score high.",
+        "- Grounding is scored on word overlap with the transcript, sentence by sentence; the "
+        "evaluation's faithful summaries are extractive, so paraphrases are not measured and "
+        "can score low, and an invention that reuses the transcript's own words can pass.",
         "- Summaries of transcripts in languages other than English are not evaluated.",
         "- Flags depend on the model following the format; a missing line is queued for review.",
         "",

@@ -185,22 +185,48 @@ def content_tokens(text: str) -> list[str]:
     return [w.lower().strip(".") for w in _WORD.findall(text) if w.lower() not in _STOP]
 
 
-def grounding_score(response: str, source: str) -> float:
-    """Share of the response's content words found in the source; numbers weigh triple.
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
+_PROPER = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]{2,}\b")
+UNSUPPORTED_FACT_CAP = 0.4
 
-    A summary that invents an amount, date or identifier loses most of its score.
-    """
-    tokens = content_tokens(response)
+
+def _sentence_score(sentence: str, source_tokens: set[str], source_lower: str) -> float | None:
+    tokens = content_tokens(sentence)
     if not tokens:
-        return 1.0
-    source_tokens = set(content_tokens(source))
+        return None
     weight = found = 0.0
+    unsupported_fact = False
     for tok in tokens:
-        w = 3.0 if any(c.isdigit() for c in tok) else 1.0
+        numeric = any(c.isdigit() for c in tok)
+        w = 3.0 if numeric else 1.0
         weight += w
         if tok in source_tokens:
             found += w
-    return round(found / weight, 4)
+        elif numeric:
+            unsupported_fact = True
+    for proper in _PROPER.findall(_PLACEHOLDER.sub(" ", sentence)):
+        if proper.lower() not in source_lower and proper.lower() not in _STOP:
+            unsupported_fact = True
+    score = found / weight
+    return min(score, UNSUPPORTED_FACT_CAP) if unsupported_fact else score
+
+
+def grounding_score(response: str, source: str) -> float:
+    """How well the least-supported sentence of ``response`` is supported by ``source``.
+
+    Per sentence: the share of content words found in the source (numbers weigh triple);
+    a sentence stating a number, amount, date, id or proper name absent from the source is
+    capped at 0.4. The response scores as its weakest sentence, so one invented fact is
+    enough to fall below a grounding threshold.
+    """
+    source_tokens = set(content_tokens(source))
+    source_lower = source.lower()
+    scores = [
+        score
+        for sentence in _SENTENCE_SPLIT.split(response)
+        if (score := _sentence_score(sentence, source_tokens, source_lower)) is not None
+    ]
+    return round(min(scores), 4) if scores else 1.0
 
 
 def relevance_score(response: str, query: str, source: str) -> float:
