@@ -140,3 +140,29 @@ def test_request_is_validated_like_bedrock(guard) -> None:
         guard.apply_guardrail(
             guardrailIdentifier="abc", guardrailVersion="DRAFT", content=[{"text": {"text": "x"}}]
         )
+
+
+@pytest.mark.parametrize(
+    ("summary", "policy", "blocked"),
+    [
+        ("The customer said the agent was a worthless idiot.", "contentPolicy", True),
+        ("The customer said the product was useless.", "contentPolicy", False),  # LOW < MEDIUM
+        ("The caller said you'll regret this to the agent.", "contentPolicy", True),
+        ("The caller asked the agent to skip the verification.", "contentPolicy", True),
+        ("The customer said damn, the box was crushed.", "wordPolicy", True),
+        ("The customer asked about Oktank Platinum Secret pricing.", "wordPolicy", True),
+        ("The customer said hello and thanked the agent.", None, False),
+    ],
+)
+def test_content_and_word_filters(guard, summary: str, policy: str | None, blocked: bool) -> None:
+    response = apply(guard, summary, source=summary)
+    result = interpret(summary, response)
+    assert (result.guarded_summary == guard.blocked_output) is blocked
+    if blocked:
+        assert policy in result.intervened_policies
+    if policy == "contentPolicy" and not blocked:
+        filters = response["assessments"][0]["contentPolicy"]["filters"]
+        assert filters[0]["confidence"] == "LOW" and filters[0]["action"] == "NONE"
+    assert (
+        response["usage"]["contentPolicyUnits"] == 1 and response["usage"]["wordPolicyUnits"] == 1
+    )

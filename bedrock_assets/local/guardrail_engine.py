@@ -238,6 +238,15 @@ def relevance_score(response: str, query: str, source: str) -> float:
     return round(min(1.0, sum(t in context for t in tokens) / len(tokens) * 1.1), 4)
 
 
+# A filter of strength S blocks content whose confidence is at least _BLOCKS_FROM[S].
+_CONFIDENCE = {"NONE": 0, "LOW": 1, "MEDIUM": 2, "HIGH": 3}
+_BLOCKS_FROM = {"NONE": 4, "LOW": 3, "MEDIUM": 2, "HIGH": 1}
+
+
+def _has_phrase(text: str, phrase: str) -> bool:
+    return re.search(rf"(?<![a-z]){re.escape(phrase)}(?![a-z])", text) is not None
+
+
 def _units(chars: int) -> int:
     return math.ceil(chars / TEXT_UNIT_CHARS) if chars else 0
 
@@ -259,6 +268,19 @@ class LocalGuardrailClient:
             f["type"]: f["threshold"]
             for f in self.policy.get("contextualGroundingPolicyConfig", {}).get("filtersConfig", [])
         }
+        local = self.policy.get("localEngine", {})
+        self.content_filters = {
+            f["type"]: (f.get("inputStrength", "NONE"), f.get("outputStrength", "NONE"))
+            for f in self.policy.get("contentPolicyConfig", {}).get("filtersConfig", [])
+        }
+        self.lexicon = local.get("contentLexicon", {})
+        words = self.policy.get("wordPolicyConfig", {})
+        self.custom_words = [w["text"] for w in words.get("wordsConfig", [])]
+        self.profanity = (
+            local.get("profanity", [])
+            if any(m.get("type") == "PROFANITY" for m in words.get("managedWordListsConfig", []))
+            else []
+        )
         self.blocked_output = self.policy["blockedOutputsMessaging"]
         self.blocked_input = self.policy["blockedInputMessaging"]
 
@@ -342,6 +364,46 @@ class LocalGuardrailClient:
         if topics:
             assessment["topicPolicy"] = {"topics": topics}
 
+        # Content filters: the highest lexicon confidence per category against its strength.
+        content = []
+        for ftype, strengths in self.content_filters.items():
+            strength = strengths[0 if params["source"] == "INPUT" else 1]
+            confidence = "NONE"
+            for level in ("HIGH", "MEDIUM", "LOW"):
+                if any(term in lowered for term in self.lexicon.get(ftype, {}).get(level, [])):
+                    confidence = level
+                    break
+            hit = _CONFIDENCE[confidence] >= _BLOCKS_FROM[strength] and confidence != "NONE"
+            if confidence != "NONE":
+                content.append(
+                    {
+                        "type": ftype,
+                        "confidence": confidence,
+                        "filterStrength": strength,
+                        "action": "BLOCKED" if hit else "NONE",
+                        "detected": hit,
+                    }
+                )
+            if hit:
+                blocked = intervened = True
+        if content:
+            assessment["contentPolicy"] = {"filters": content}
+
+        # Word filters: custom words and the managed profanity list, whole words.
+        custom = [
+            {"match": w, "action": "BLOCKED", "detected": True}
+            for w in self.custom_words
+            if _has_phrase(lowered, w.lower())
+        ]
+        managed = [
+            {"match": w, "type": "PROFANITY", "action": "BLOCKED", "detected": True}
+            for w in self.profanity
+            if _has_phrase(lowered, w)
+        ]
+        if custom or managed:
+            assessment["wordPolicy"] = {"customWords": custom, "managedWordLists": managed}
+            blocked = intervened = True
+
         # Contextual grounding (only with a grounding source, as in Bedrock).
         grounding_units = 0
         if self.grounding and grounding_src and params["source"] == "OUTPUT":
@@ -375,8 +437,8 @@ class LocalGuardrailClient:
         return {
             "usage": {
                 "topicPolicyUnits": units if self.topics else 0,
-                "contentPolicyUnits": 0,
-                "wordPolicyUnits": 0,
+                "contentPolicyUnits": units if self.content_filters else 0,
+                "wordPolicyUnits": units if self.custom_words or self.profanity else 0,
                 "sensitiveInformationPolicyUnits": units if self.pii_actions else 0,
                 "sensitiveInformationPolicyFreeUnits": 0,
                 "contextualGroundingPolicyUnits": grounding_units,
