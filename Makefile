@@ -33,6 +33,7 @@ bench: install
 	$(BIN)/python benchmarks/shard_throughput.py
 	$(BIN)/python benchmarks/sensor_tick.py
 	$(BIN)/python benchmarks/grounding_eval.py
+	$(BIN)/python benchmarks/pii_eval.py
 
 clean:
 	rm -rf $(VENV) .dagster_home .bedrock_assets_data .pytest_cache

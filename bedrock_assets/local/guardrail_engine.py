@@ -59,7 +59,9 @@ _PATTERNS: dict[str, list[re.Pattern[str]]] = {
             r"(?i)(?:expir\w*|exp\.?|valid thru)\D{0,20}\b((?:0[1-9]|1[0-2])\s?/\s?(?:\d{4}|\d{2}))\b"
         )
     ],
-    "CREDIT_DEBIT_CARD_CVV": [re.compile(r"(?i)(?:cvv|cvc|security code)\D{0,15}\b(\d{3,4})\b")],
+    "CREDIT_DEBIT_CARD_CVV": [
+        re.compile(r"(?i)(?:cvv|cvc|cvv2|security code)\D{0,25}\b(\d{3,4})\b")
+    ],
     "PIN": [re.compile(r"(?i)\bpin\b(?:\s+(?:number|code))?\D{0,15}\b(\d{4,6})\b")],
     "PASSWORD": [
         re.compile(
@@ -72,6 +74,22 @@ _PATTERNS: dict[str, list[re.Pattern[str]]] = {
         re.compile(
             r"(?i)(?:bank |checking |savings )?account(?: number)?\s*(?:is|:|number|ending in)?\s*\b(\d{6,17})\b"
         )
+    ],
+    "USERNAME": [
+        re.compile(
+            r"(?i)\b(?:user\s?name|user id|login(?: name)?|handle)\b\s*(?:is|was|:)?\s*@?([A-Za-z][A-Za-z0-9._-]{2,31}\d*)\b"
+        )
+    ],
+    "DRIVER_ID": [
+        re.compile(
+            r"(?i)\b(?:driver'?s? licen[cs]e|licen[cs]e number|DL)(?: number| no\.?| #)?\s*(?:is|:)?\s*\b([A-Z]{1,2}\d{6,12}|\d{7,9}[A-Z]?)\b"
+        )
+    ],
+    "AGE": [
+        re.compile(
+            r"(?i)\b(?:i'?m|i am|aged?|age is|turned|who is)\s+(\d{1,3})(?:\s+(?:years?|yrs)(?:\s+old)?)?\b(?!\s*(?:dollars|minutes|days|hours|items|orders|percent|%))"
+        ),
+        re.compile(r"\b(\d{1,3})[ -]years?[ -]old\b"),
     ],
     "AWS_ACCESS_KEY": [re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b")],
     "AWS_SECRET_KEY": [re.compile(r"(?i)secret(?:_access)?_?key\W{0,5}([A-Za-z0-9/+=]{40})\b")],
@@ -86,7 +104,7 @@ _PATTERNS: dict[str, list[re.Pattern[str]]] = {
     "NAME": [
         re.compile(rf"\b(?:Mr|Mrs|Ms|Miss|Dr|Mx)\.?\s+({_CAP}(?:\s{_CAP})?)"),
         re.compile(
-            rf"(?i:my name is|this is|name's|speaking with|talking to|ask for)\s+({_CAP}(?:\s{_CAP})?)"
+            rf"(?i:my name is|this is|name's|speaking with|speak with|speak to|talking to|ask for|calling for|account holder is)\s+({_CAP}(?:\s{_CAP})?)"
         ),
     ],
 }
