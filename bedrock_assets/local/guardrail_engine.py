@@ -17,9 +17,12 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+import phonenumbers
+
 from bedrock_assets.local.validation import client_error, validate_request
 
 TEXT_UNIT_CHARS = 1000
+PHONE_REGION = "US"  # numbers without a country code are read as US numbers
 
 _GIVEN_NAMES = """
 james mary john patricia robert jennifer michael linda william elizabeth david barbara richard
@@ -52,7 +55,6 @@ _PATTERNS: dict[str, list[re.Pattern[str]]] = {
     "US_SOCIAL_SECURITY_NUMBER": [
         re.compile(r"\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b")
     ],
-    "PHONE": [re.compile(r"(?<![\d-])(?:\+?1[ .-]?)?\(?\b\d{3}\)?[ .-]\d{3}[ .-]\d{4}\b")],
     "CREDIT_DEBIT_CARD_NUMBER": [re.compile(r"\b(?:\d[ -]?){12,18}\d\b")],
     "CREDIT_DEBIT_CARD_EXPIRY": [
         re.compile(
@@ -176,6 +178,12 @@ def detect_pii(text: str, types: set[str] | None = None) -> list[Span]:
                 if etype == "US_BANK_ROUTING_NUMBER" and not aba_ok(value):
                     continue
                 spans.append(Span(start, end, etype))
+    if types is None or "PHONE" in types:
+        # Google's libphonenumber (the phonenumbers package) finds and validates numbers.
+        for m in phonenumbers.PhoneNumberMatcher(
+            text, PHONE_REGION, leniency=phonenumbers.Leniency.POSSIBLE
+        ):
+            spans.append(Span(m.start, m.end, "PHONE"))
     if types is None or "NAME" in types:
         for m in _GIVEN_NAME.finditer(text):
             if m.group(1).lower() in _NAME_SET:
