@@ -18,6 +18,7 @@ from bedrock_assets.core.crash import crashpoint
 from bedrock_assets.core.grounding_eval import grounding_evaluation
 from bedrock_assets.core.guard_calls import RateLimiter, apply_all
 from bedrock_assets.core.guarding import guardrail_request, interpret
+from bedrock_assets.core.pii_eval import pii_evaluation
 from bedrock_assets.core.pii_scan import scan
 from bedrock_assets.core.tables import GUARDED, POLICY_UNIT_COLUMNS, TableWriter, iter_rows
 from bedrock_assets.partitions import daily_partitions
@@ -147,6 +148,8 @@ def guarded_summaries(
             "pii_masked_summaries": policies["sensitiveInformationPolicy"],
             "guardrail_text_units": units,
             **{f"grounding_eval_{k}": v for k, v in grounding_evaluation().items()},
+            "pii_eval_min_recall": min(m["recall"] for m in pii_evaluation().values()),
+            "pii_eval_min_precision": min(m["precision"] for m in pii_evaluation().values()),
             "model_flagged": sum(flagged.values()),
             "model_flags": dict(flagged),
             "pii_types_masked": MetadataValue.md(

@@ -14,6 +14,7 @@ from bedrock_assets.assets.guarded import guarded_summaries
 from bedrock_assets.assets.metrics import token_usage_metrics
 from bedrock_assets.core.grounding_eval import grounding_evaluation
 from bedrock_assets.core.model_families import family_of
+from bedrock_assets.core.pii_eval import pii_evaluation
 from bedrock_assets.core.prompt import load_prompt
 from bedrock_assets.core.tables import iter_rows, read_table, write_arrow
 from bedrock_assets.local.guardrail_engine import load_policy
@@ -202,9 +203,21 @@ def render_system_card(settings, prompt, policy: dict, day: dict) -> tuple[str, 
         "that each invent one amount, date, order number, product or name.",
         md_table(["measure", "value"], sorted(grounding_evaluation().items())),
         "",
+        "## Evaluation of PII masking",
+        "Generated, labelled set: one planted entity per sentence for every configured type, "
+        "and sentences of non-PII numbers.",
+        md_table(
+            ["type", "precision", "recall"],
+            [(t, m["precision"], m["recall"]) for t, m in pii_evaluation().items()],
+        ),
+        "",
         "## Known limitations",
         "- The guardrail masks PII in summaries; an independent scan checks emails, phone, "
         "card, SSN and IP numbers, not names or addresses.",
+        "- The local PII and grounding evaluations are generated from templates in the same "
+        "call-center phrasing the detectors expect; they show the floors hold, not how the "
+        'detectors do on unseen phrasing. Names are found by context ("my name is", titles) '
+        "and a given-name list.",
         "- Grounding is scored on word overlap with the transcript, sentence by sentence; the "
         "evaluation's faithful summaries are extractive, so paraphrases are not measured and "
         "can score low, and an invention that reuses the transcript's own words can pass.",

@@ -7,6 +7,7 @@ from a list the detector does not contain, so they are found by context, not by 
 
 from __future__ import annotations
 
+import functools
 import random
 from collections import Counter
 from collections.abc import Callable
@@ -200,3 +201,11 @@ def evaluate(
         }
         for t in sorted(set(planted) | set(detections))
     }
+
+
+@functools.lru_cache(maxsize=1)
+def pii_evaluation() -> dict[str, dict[str, float]]:
+    """The local guardrail's detectors on the default set (cached per process)."""
+    from bedrock_assets.local.guardrail_engine import detect_pii
+
+    return evaluate(detect_pii)
