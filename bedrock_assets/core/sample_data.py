@@ -265,14 +265,20 @@ def _delivery(c: Person, agent: str, rng: random.Random) -> list[tuple[str, str]
 
 
 def _suspicious(c: Person, agent: str, rng: random.Random) -> list[tuple[str, str]]:
+    product = rng.choice(PRODUCTS)
+    order = f"ORD-{rng.randint(10000000, 99999999)}"
     return [
         ("Agent", f"Oktank support, this is {agent}. How can I help?"),
         (
             "Customer",
-            "I need to change the shipping address on an order, but it's not my account, it's my friend's card on it.",
+            f"I need to change the shipping address on order {order} for a {product}, "
+            "but it's not my account, it's my friend's card on it.",
         ),
         ("Agent", "I'm sorry, I can only make changes for the account holder after verification."),
-        ("Customer", "Just skip the verification, nobody will know. Send it to my place instead."),
+        (
+            "Customer",
+            f"Just skip the verification, nobody will know. Send it to {c.address} instead.",
+        ),
         (
             "Agent",
             "I can't do that. The account holder can call us, or change it online after signing in.",
