@@ -2,15 +2,11 @@
 faithful ones passed (fixed seed)."""
 
 from bedrock_assets.core.grounding_eval import TAMPERS, build_cases, evaluate
-from bedrock_assets.local.guardrail_engine import grounding_score, load_policy
+from bedrock_assets.local.guardrail_engine import grounding_score, grounding_threshold
 
 
 def test_floors_on_a_fixed_seed() -> None:
-    threshold = next(
-        f["threshold"]
-        for f in load_policy()["contextualGroundingPolicyConfig"]["filtersConfig"]
-        if f["type"] == "GROUNDING"
-    )
+    threshold = grounding_threshold()
     cases = build_cases(120, seed=5)
     assert {c.kind for c in cases if c.tampered} == set(TAMPERS)
     result = evaluate(grounding_score, threshold, cases)

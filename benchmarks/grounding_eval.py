@@ -7,18 +7,14 @@ import argparse
 import time
 
 from bedrock_assets.core.grounding_eval import build_cases, evaluate
-from bedrock_assets.local.guardrail_engine import grounding_score, load_policy
+from bedrock_assets.local.guardrail_engine import grounding_score, grounding_threshold
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=300)
     args = parser.parse_args()
-    threshold = next(
-        f["threshold"]
-        for f in load_policy()["contextualGroundingPolicyConfig"]["filtersConfig"]
-        if f["type"] == "GROUNDING"
-    )
+    threshold = grounding_threshold()
     started = time.perf_counter()
     cases = build_cases(args.calls, seed=23)
     result = evaluate(grounding_score, threshold, cases)

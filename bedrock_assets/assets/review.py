@@ -17,7 +17,7 @@ from bedrock_assets.core.model_families import family_of
 from bedrock_assets.core.pii_eval import pii_evaluation
 from bedrock_assets.core.prompt import load_prompt
 from bedrock_assets.core.tables import iter_rows, read_table, write_arrow
-from bedrock_assets.local.guardrail_engine import load_policy
+from bedrock_assets.local.guardrail_engine import grounding_threshold, load_policy
 from bedrock_assets.partitions import daily_partitions
 from bedrock_assets.resources import ObjectStoreResource
 from bedrock_assets.settings import get_settings
@@ -80,16 +80,7 @@ def summary_review_queue(
     settings = get_settings()
     store = object_store.get_store()
     call_date = context.partition_key
-    threshold = next(
-        (
-            f["threshold"]
-            for f in load_policy()
-            .get("contextualGroundingPolicyConfig", {})
-            .get("filtersConfig", [])
-            if f["type"] == "GROUNDING"
-        ),
-        None,
-    )
+    threshold = grounding_threshold()
     sources = json.dumps(
         {
             name: table(settings, name, call_date)

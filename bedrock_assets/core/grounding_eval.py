@@ -88,11 +88,10 @@ def evaluate(
 @functools.lru_cache(maxsize=1)
 def grounding_evaluation() -> dict[str, float]:
     """The local grounding check on the generated set, at the policy's threshold (cached)."""
-    from bedrock_assets.local.guardrail_engine import grounding_score, load_policy
-
-    threshold = next(
-        f["threshold"]
-        for f in load_policy()["contextualGroundingPolicyConfig"]["filtersConfig"]
-        if f["type"] == "GROUNDING"
+    from bedrock_assets.local.guardrail_engine import (
+        grounding_score,
+        grounding_threshold,
     )
+
+    threshold = grounding_threshold()
     return {"threshold": threshold, **evaluate(grounding_score, threshold)}

@@ -162,6 +162,13 @@ def load_policy(path: str | None = None) -> dict[str, Any]:
     return json.loads(text)
 
 
+def grounding_threshold(policy: dict[str, Any] | None = None) -> float | None:
+    """The policy's contextual-grounding threshold (None when the filter is off)."""
+    policy = policy or load_policy()
+    filters = policy.get("contextualGroundingPolicyConfig", {}).get("filtersConfig", [])
+    return next((f["threshold"] for f in filters if f["type"] == "GROUNDING"), None)
+
+
 def detect_pii(text: str, types: set[str] | None = None) -> list[Span]:
     """Non-overlapping PII spans, earliest and longest first."""
     spans: list[Span] = []
