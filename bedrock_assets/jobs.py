@@ -21,5 +21,6 @@ batch_outputs_job = define_asset_job(
         "system_card",
     ),
     partitions_def=daily_partitions,
-    description="Join a day's finished batch jobs, apply the guardrail and compute usage metrics.",
+    description="Join a day's finished batch jobs (retrying or dead-lettering failed records), "
+    "apply the guardrail, compute usage metrics, and build the review queue and system card.",
 )

@@ -35,11 +35,14 @@ MAX_COLLECT_RUNS = 3  # failed collect runs of one day before the sensor stops a
     default_status=DefaultSensorStatus.RUNNING,
     description=(
         "Fills the quota-limited Bedrock batch job slots. Each tick: refreshes the status of "
-        "active jobs, reconciles submissions interrupted by a crash, counts the slots in use "
-        "for the model (jobs this pipeline did not create count too), submits pending shards "
-        "oldest day first with an idempotent clientRequestToken, records every transition in "
-        "the SQLite ledger, and when every job of a day is terminal requests one run of "
-        "batch_job_outputs -> guarded_summaries -> token_usage_metrics for that day."
+        "active jobs (Failed, Expired and Stopped jobs are resubmitted as the next attempt "
+        "after a backoff; jobs waiting too long are reported), reconciles submissions "
+        "interrupted by a crash, sends held shards past their wait on demand, counts the "
+        "slots in use for the model (jobs this pipeline did not create count too), submits "
+        "pending shards oldest day first with an idempotent clientRequestToken, records every "
+        "transition in the SQLite ledger, and when every job holding a day's records is "
+        "terminal requests one run of collect_batch_outputs for that day (again, up to 3 "
+        "times, if a run fails)."
     ),
 )
 def batch_job_slots(
