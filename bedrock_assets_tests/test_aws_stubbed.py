@@ -525,3 +525,30 @@ def test_on_demand_converse_request_shape(tmp_path: Path) -> None:
         )
         manifest = run_on_demand(runtime, store, row, "Converse", RateLimiter(None))
     assert manifest["successRecordCount"] == 1 and manifest["outputTokenCount"] == 1
+
+
+def test_stop_partition_on_a_real_bedrock_client(tmp_path: Path) -> None:
+    from bedrock_assets.core.slots import stop_partition
+
+    bedrock = client("bedrock")
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+    ledger.register_partition("2024-08-01", [shard(i=0), shard(i=1), shard(i=2)])
+    other = ARN.replace("abcdef123456", "bbbbbb222222")
+    for i, arn in ((0, ARN), (1, other)):
+        ledger.mark_submitting(shard(i=i).shard_id, f"ba-{i}", f"tok{i}")
+        ledger.mark_active(shard(i=i).shard_id, arn, "InProgress")
+    with Stubber(bedrock) as stub:
+        stub.add_response("stop_model_invocation_job", {}, {"jobIdentifier": ARN})
+        stub.add_client_error(
+            "stop_model_invocation_job",
+            "ValidationException",
+            service_message="already Completed",
+            expected_params={"jobIdentifier": other},
+        )
+        lines = stop_partition(bedrock, ledger, "2024-08-01")
+        stub.assert_no_pending_responses()
+    assert any("stop requested" in line for line in lines)
+    assert any("ValidationException" in line for line in lines)
+    never_ran = ledger.shard(shard(i=2).shard_id)
+    assert (never_ran.state, never_ran.job_status) == ("terminal", "Stopped")
+    assert all(ledger.shard(shard(i=i).shard_id).stop_requested for i in range(3))
