@@ -22,8 +22,6 @@ from bedrock_assets.core.sqlite_file import SqliteFile
 
 TERMINAL_STATUSES = ("Completed", "PartiallyCompleted", "Failed", "Stopped", "Expired")
 IN_FLIGHT_STATUSES = ("Submitted", "Validating", "Scheduled", "InProgress", "Stopping")
-OPEN_STATES = ("held", "pending", "submitting", "active", "on_demand")
-INACTIVE_STATES = ("superseded", "merged")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS shards (

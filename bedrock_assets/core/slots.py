@@ -19,12 +19,6 @@ from bedrock_assets.core.ledger import IN_FLIGHT_STATUSES, Ledger, ShardRow
 
 RESUBMIT_STATUSES = ("Failed", "Expired", "Stopped")
 WAITING_STATUSES = ("Submitted", "Validating", "Scheduled")
-RETRYABLE_SUBMIT_ERRORS = (
-    "ThrottlingException",
-    "ServiceQuotaExceededException",
-    "InternalServerException",
-    "ServiceUnavailableException",
-)
 
 
 @dataclass(frozen=True)
