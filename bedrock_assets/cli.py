@@ -1,24 +1,19 @@
-"""``bedrock-assets``: land sample data, print a day's report, run the demo."""
+"""``bedrock-assets``: land sample data, print a day's report, stop a day, deploy the guardrail.
+
+Commands use the same resources as the code location, built from the same settings.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 
-from bedrock_assets.core.sample_data import land_sample_day
-from bedrock_assets.report import day_report, format_report
-from bedrock_assets.resources import ObjectStoreResource
-from bedrock_assets.settings import get_settings
+from bedrock_assets.settings import Settings, load_settings
 
 
-def _store():
-    from dagster_aws.s3 import S3Resource
-
-    return ObjectStoreResource(s3=S3Resource()).get_store()
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="bedrock-assets")
-    sub = parser.add_subparsers(dest="command", required=True)
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="bedrock-assets")
+    sub = p.add_subparsers(dest="command", required=True)
     land = sub.add_parser("land-sample", help="land N synthetic transcripts for a day")
     land.add_argument("--date", required=True)
     land.add_argument("--count", type=int, default=200)
@@ -40,16 +35,30 @@ def main(argv: list[str] | None = None) -> None:
         "deploy",
         help="create/update the Bedrock guardrail and publish a version from the policy file",
     )
-    dep.add_argument("--policy", help="policy file (default: the package's guardrail_policy.json)")
+    dep.add_argument("--policy", help="policy file (default: the package's guardrail/policy.json)")
     dep.add_argument("--guardrail-id", help="update this guardrail instead of finding it by name")
     dep.add_argument("--dry-run", action="store_true", help="print the request, call nothing")
-    args, rest = parser.parse_known_args(argv)
+    return p
 
-    settings = get_settings()
+
+def main(argv: list[str] | None = None) -> None:
+    args, rest = parser().parse_known_args(argv)
+    if args.command == "demo":
+        from bedrock_assets import demo
+
+        demo.main(rest)
+        return
+    from bedrock_assets.defs.resources import build_resources
+
+    settings = load_settings()
+    resources = build_resources(settings)
+    store, layout = resources["object_store"].get_store(), resources["object_store"].layout()
     if args.command == "land-sample":
+        from bedrock_assets.demo.sample_data import land_sample_day
+
         stats = land_sample_day(
-            _store(),
-            settings.s3_uri(settings.landing_prefix),
+            store,
+            layout.uri(layout.landing_prefix),
             args.date,
             args.count,
             seed=args.seed,
@@ -58,35 +67,34 @@ def main(argv: list[str] | None = None) -> None:
         )
         print(f"landed {stats} for {args.date}")
     elif args.command == "report":
-        print(format_report(day_report(settings, _store(), args.date)))
+        from bedrock_assets.reporting.day_report import day_report, format_report
+
+        ledger = resources["ledger"].get_ledger()
+        print(format_report(day_report(store, layout, ledger, args.date)))
     elif args.command == "stop":
-        from bedrock_assets.core.slots import stop_partition
-        from bedrock_assets.resources import BedrockBatchResource, LedgerResource
+        from bedrock_assets.batch.stop import stop_partition
 
-        for line in stop_partition(
-            BedrockBatchResource().get_client(), LedgerResource().get_ledger(), args.date
-        ) or ["nothing to stop"]:
+        client = resources["bedrock"].control_plane()
+        for line in stop_partition(client, resources["ledger"].get_ledger(), args.date) or [
+            "nothing to stop"
+        ]:
             print(line)
-    elif args.command == "guardrail":
-        _deploy_guardrail(args, settings)
     else:
-        from bedrock_assets import demo
-
-        demo.main(rest)
+        _deploy_guardrail(args, settings)
 
 
-def _deploy_guardrail(args: argparse.Namespace, settings) -> None:
-    import json
-
-    from bedrock_assets.guardrail_admin import deploy, guardrail_params
-    from bedrock_assets.local.guardrail_engine import load_policy
-    from bedrock_assets.resources import aws_client
+def _deploy_guardrail(args: argparse.Namespace, settings: Settings) -> None:
+    from bedrock_assets.guardrail.admin import deploy
+    from bedrock_assets.guardrail.policy import guardrail_params, load_policy
 
     policy = load_policy(args.policy)
     if args.dry_run:
         print(json.dumps(guardrail_params(policy), indent=2))
         return
-    result = deploy(aws_client("bedrock", settings.region), policy, args.guardrail_id)
+    import boto3  # the guardrail is deployed to Amazon Bedrock whatever the backend
+
+    client = boto3.session.Session().client("bedrock", region_name=settings.region)
+    result = deploy(client, policy, args.guardrail_id)
     verb = "created" if result.created else "updated"
     print(f"{verb} {result.guardrail_arn}, published version {result.version}")
     print(f"export BEDROCK_ASSETS_GUARDRAIL_ID={result.guardrail_id}")

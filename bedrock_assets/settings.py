@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import functools
 import os
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -19,7 +17,9 @@ class SettingsError(ValueError):
 class Settings(BaseSettings):
     """Pipeline settings. Every field maps to ``BEDROCK_ASSETS_<FIELD>``."""
 
-    model_config = SettingsConfigDict(env_prefix="BEDROCK_ASSETS_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="BEDROCK_ASSETS_", extra="ignore", frozen=True, populate_by_name=True
+    )
 
     backend: Literal["local", "aws"] = "local"
     data_root: Path = Field(default=Path(".bedrock_assets_data"))
@@ -31,6 +31,23 @@ class Settings(BaseSettings):
     output_prefix: str = "batch-output"
     tables_prefix: str = "tables"
     region: str = Field(default_factory=lambda: _aws_region())
+    # Endpoint overrides (emulators, VPC endpoints): the standard AWS variables.
+    s3_endpoint_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("BEDROCK_ASSETS_S3_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"),
+    )
+    bedrock_endpoint_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "BEDROCK_ASSETS_BEDROCK_ENDPOINT_URL", "AWS_ENDPOINT_URL_BEDROCK"
+        ),
+    )
+    bedrock_runtime_endpoint_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "BEDROCK_ASSETS_BEDROCK_RUNTIME_ENDPOINT_URL", "AWS_ENDPOINT_URL_BEDROCK_RUNTIME"
+        ),
+    )
     account_id: str = Field(default="123456789012", pattern=r"^[0-9]{12}$")
     model_id: str = "anthropic.claude-3-haiku-20240307-v1:0"
     role_arn: str = "arn:aws:iam::123456789012:role/BedrockBatchInferenceRole"
@@ -90,7 +107,10 @@ class Settings(BaseSettings):
     stuck_after_hours: float = Field(default=24.0, gt=0)
     max_transcript_chars: int = Field(default=200_000, ge=1000)
 
-    # Test hook: SIGKILL the process at this named point (bedrock_assets/core/crash.py).
+    # The job ledger: a SQLAlchemy URL (default: a SQLite file under the data root).
+    ledger_url: str | None = None
+
+    # Test hook: SIGKILL the process at this named point (bedrock_assets/crashpoints.py).
     crashpoint: str = ""
 
     # Local engine.
@@ -102,9 +122,32 @@ class Settings(BaseSettings):
     @field_validator("guidelines")
     @classmethod
     def _known_guidelines(cls, value: str) -> str:
-        from bedrock_assets.core.prompt import select_guidelines
+        from bedrock_assets.prompting.prompt import select_guidelines
 
         select_guidelines(value)
+        return value
+
+    @field_validator("crashpoint")
+    @classmethod
+    def _known_crashpoint(cls, value: str) -> str:
+        from bedrock_assets.crashpoints import POINTS
+
+        if value and value not in POINTS:
+            raise ValueError(f"unknown crash point {value!r}; choose from {list(POINTS)}")
+        return value
+
+    @field_validator("ledger_url")
+    @classmethod
+    def _sqlalchemy_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            make_url(value)
+        except ArgumentError:
+            raise ValueError("not a SQLAlchemy database URL") from None
         return value
 
     @field_validator("data_root")
@@ -134,12 +177,6 @@ class Settings(BaseSettings):
             raise ValueError("max_file_bytes must not exceed max_job_bytes")
         return self
 
-    def below_minimum_deadline(self, call_date: str) -> float:
-        """Epoch seconds after which held records of ``call_date`` go on demand."""
-        day_end = datetime.fromisoformat(call_date).replace(tzinfo=UTC) + timedelta(days=1)
-        hours = 0.0 if self.below_minimum_policy == "on_demand" else self.below_minimum_wait_hours
-        return (day_end + timedelta(hours=hours)).timestamp()
-
     @property
     def guardrail_rate(self) -> float | None:
         """Client-side ApplyGuardrail rate: unlimited locally, 20/s on AWS unless configured."""
@@ -158,16 +195,13 @@ class Settings(BaseSettings):
         return self.data_root / "state" / "ledger.sqlite"
 
     @property
-    def local_engine_path(self) -> Path:
-        return self.data_root / "state" / "local_bedrock.sqlite"
-
-    @property
     def object_store_root(self) -> Path:
         return self.data_root / "object_store"
 
-    def s3_uri(self, *parts: str) -> str:
-        key = "/".join(p.strip("/") for p in parts if p)
-        return f"s3://{self.bucket}/{key}"
+    def from_environment(self, field: str) -> bool:
+        """Whether ``field`` holds its variable's value (so a resource may show the
+        variable's name instead of a value that may be a secret)."""
+        return os.environ.get(f"BEDROCK_ASSETS_{field.upper()}") == str(getattr(self, field))
 
 
 def _aws_region() -> str:
@@ -189,9 +223,3 @@ def load_settings(**overrides: object) -> Settings:
             name = f"BEDROCK_ASSETS_{loc}" if loc else "settings"
             problems.append(f"{name}: {err['msg']}")
         raise SettingsError("invalid configuration: " + "; ".join(problems)) from None
-
-
-@functools.lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """Process-wide settings (cached; tests call ``get_settings.cache_clear()``)."""
-    return load_settings()

@@ -6,41 +6,79 @@ Bedrock's REST-JSON protocol. The pipeline uses stock boto3 clients and dagster-
 redirection. The results must equal the local backend's for the same input.
 """
 
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
 from dagster import DagsterInstance
 
-from bedrock_assets.core.sample_data import land_sample_day
-from bedrock_assets.core.storage import LocalObjectStore, S3ObjectStore
-from bedrock_assets.core.tables import read_table
-from bedrock_assets.local.batch_engine import EngineConfig, LocalBedrockClient
-from bedrock_assets.local.http_service import BedrockHTTPService
-from bedrock_assets.local.runtime import LocalRuntimeClient
-from bedrock_assets.report import day_report
-from bedrock_assets.settings import get_settings
-from bedrock_assets_tests.conftest import drain, prepare_day, reset_caches
+from bedrock_assets.guardrail.policy import default_policy_path
+from bedrock_assets.prompting.local_model import HANDLER
+from bedrock_assets_tests.harness import Pipeline, settings_for
 
 moto_server = pytest.importorskip("moto.server")
+pytestmark = pytest.mark.aws
 
 DAY = "2024-08-23"
 SMALL_DAY = "2024-08-22"  # moto keeps S3 state per process: a day of its own
 BUCKET = "bedrock-assets-e2e"
 ACCOUNT = "111122223333"
+COMMON = {"max_records_per_job": 25, "role_arn": f"arn:aws:iam::{ACCOUNT}:role/BatchRole"}
+AWS = {
+    **COMMON,
+    "backend": "aws",
+    "bucket": BUCKET,
+    "quotas_from_service_quotas": False,
+}
 
 
-def common_env(monkeypatch: pytest.MonkeyPatch, root: Path) -> None:
-    monkeypatch.setenv("BEDROCK_ASSETS_DATA_ROOT", str(root))
-    monkeypatch.setenv("BEDROCK_ASSETS_MIN_RECORDS_PER_JOB", "10")
-    monkeypatch.setenv("BEDROCK_ASSETS_MAX_RECORDS_PER_JOB", "25")
-    monkeypatch.setenv("BEDROCK_ASSETS_LOCAL_STEP_SECONDS", "0.02")
-    monkeypatch.setenv("BEDROCK_ASSETS_ROLE_ARN", f"arn:aws:iam::{ACCOUNT}:role/BatchRole")
+@dataclass
+class Emulators:
+    bedrock: Any  # a boto3 "bedrock" client pointed at bedrock-local serve
+    s3_url: str
+
+
+def serve_bedrock_local(root: Path, s3_url: str) -> tuple[subprocess.Popen, str]:
+    """``bedrock-local serve`` as a user would start it; returns the process and its URL."""
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("bedrock-local")),
+            "serve",
+            "--port",
+            "0",
+            "--data-root",
+            str(root),
+            "--account-id",
+            ACCOUNT,
+            "--min-records-per-job",
+            "10",
+            "--max-records-per-job",
+            "25",
+            "--step-seconds",
+            "0.02",
+            "--s3-endpoint-url",
+            s3_url,
+            "--model-handler",
+            HANDLER,
+            "--guardrail",
+            f"bedrockassetslocal={default_policy_path()}",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    line = server.stdout.readline() if server.stdout else ""
+    assert line.startswith("bedrock-local listening on "), line
+    return server, line.split()[-1]
 
 
 @pytest.fixture
-def emulators(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalBedrockClient]:
+def emulators(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulators]:
     for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
@@ -54,33 +92,25 @@ def emulators(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Local
     s3_url = f"http://{host}:{port}"
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", s3_url)
     boto3.client("s3").create_bucket(Bucket=BUCKET)
-    engine = LocalBedrockClient(
-        tmp_path / "stand-in" / "bedrock.sqlite",
-        EngineConfig(
-            store_root=str(tmp_path / "unused"),
-            s3_endpoint_url=s3_url,
-            account_id=ACCOUNT,
-            min_records_per_job=10,
-            max_records_per_job=25,
-            step_seconds=0.02,
-        ),
-    )
-    service = BedrockHTTPService(engine, LocalRuntimeClient()).start()
-    monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK", service.url)
-    monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", service.url)
+    server, url = serve_bedrock_local(tmp_path / "stand-in", s3_url)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK", url)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", url)
+    bedrock = boto3.client("bedrock", region_name="us-east-1")
     try:
-        yield engine
+        yield Emulators(bedrock, s3_url)
     finally:
-        engine.wait_idle(timeout=30)
-        service.stop()
+        deadline = time.time() + 30
+        while time.time() < deadline and any(
+            j["status"] in ("Submitted", "Validating", "Scheduled", "InProgress", "Stopping")
+            for j in bedrock.list_model_invocation_jobs()["invocationJobSummaries"]
+        ):
+            time.sleep(0.1)
+        server.terminate()
+        server.wait(timeout=30)
         s3_server.stop()
-        reset_caches()
 
 
-def guarded(store, settings) -> dict[str, tuple]:
-    rows = read_table(
-        store, settings.s3_uri(settings.tables_prefix, "guarded_summaries", f"{DAY}.parquet")
-    ).to_pylist()
+def guarded(pipeline: Pipeline, day: str = DAY) -> dict[str, tuple]:
     return {
         r["record_id"]: (
             r["transcript_id"],
@@ -88,44 +118,33 @@ def guarded(store, settings) -> dict[str, tuple]:
             r["guardrail_action"],
             r["text_units"],
         )
-        for r in rows
+        for r in pipeline.table("guarded_summaries", day).to_pylist()
     }
 
 
-def test_one_day_on_aws_equals_the_local_backend(
-    emulators: LocalBedrockClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    common_env(monkeypatch, tmp_path / "aws-run")
-    monkeypatch.setenv("BEDROCK_ASSETS_BACKEND", "aws")
-    monkeypatch.setenv("BEDROCK_ASSETS_BUCKET", BUCKET)
-    monkeypatch.setenv("BEDROCK_ASSETS_QUOTAS_FROM_SERVICE_QUOTAS", "false")
-    reset_caches()
-    settings = get_settings()
-    s3 = S3ObjectStore(boto3.client("s3"))
-    land_sample_day(s3, settings.s3_uri(settings.landing_prefix), DAY, 60, seed=11)
+def run(root: Path, day: str, count: int, **settings: Any) -> Pipeline:
+    land_options = settings.pop("land", {})
     with DagsterInstance.ephemeral() as instance:
-        prepare_day(instance, DAY)
-        assert drain(instance, timeout=120)
-    aws_report = day_report(settings, s3, DAY)
-    aws_rows = guarded(s3, settings)
-    # Every job went through the stand-in (its account), none through the embedded engine.
+        pipeline = Pipeline(settings_for(root, **settings), instance)
+        pipeline.land(day, count, **land_options)
+        pipeline.prepare(day)
+        pipeline.drain(timeout=120)
+    return pipeline
+
+
+def test_one_day_on_aws_equals_the_local_backend(emulators: Emulators, tmp_path: Path) -> None:
+    aws = run(tmp_path / "aws-run", DAY, 60, land={"seed": 11}, **AWS)
+    aws_report = aws.report(DAY)
+    aws_rows = guarded(aws)
+    # Every job went through bedrock-local serve (its account), none through an embedded engine.
     assert aws_report["jobs"] and all(f":{ACCOUNT}:" in arn for arn, _ in aws_report["jobs"])
-    assert not settings.local_engine_path.exists()
-    assert s3.list_uris(f"s3://{BUCKET}/batch-output/{DAY}/")  # outputs landed in S3
+    assert not (tmp_path / "aws-run" / "state" / "local_bedrock.sqlite").exists()
+    assert aws.store.list_uris(f"s3://{BUCKET}/batch-output/{DAY}/")  # outputs landed in S3
     assert aws_report["summarized"] == 60 and aws_report["quarantined"] == 5
 
-    common_env(monkeypatch, tmp_path / "local-run")
-    monkeypatch.delenv("BEDROCK_ASSETS_BACKEND")
-    monkeypatch.delenv("BEDROCK_ASSETS_BUCKET")
-    reset_caches()
-    local = get_settings()
-    store = LocalObjectStore(local.object_store_root)
-    land_sample_day(store, local.s3_uri(local.landing_prefix), DAY, 60, seed=11)
-    with DagsterInstance.ephemeral() as instance:
-        prepare_day(instance, DAY)
-        drain(instance, timeout=120)
-    local_report = day_report(local, store, DAY)
-    assert guarded(store, local) == aws_rows
+    local = run(tmp_path / "local-run", DAY, 60, land={"seed": 11}, **COMMON)
+    local_report = local.report(DAY)
+    assert guarded(local) == aws_rows
     for key in (
         "landed",
         "quarantined",
@@ -140,30 +159,15 @@ def test_one_day_on_aws_equals_the_local_backend(
 
 
 def test_small_day_on_aws_goes_on_demand_through_bedrock_runtime(
-    emulators: LocalBedrockClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    emulators: Emulators, tmp_path: Path
 ) -> None:
-    common_env(monkeypatch, tmp_path / "aws-small")
-    monkeypatch.setenv("BEDROCK_ASSETS_BACKEND", "aws")
-    monkeypatch.setenv("BEDROCK_ASSETS_BUCKET", BUCKET)
-    monkeypatch.setenv("BEDROCK_ASSETS_QUOTAS_FROM_SERVICE_QUOTAS", "false")
-    monkeypatch.setenv("BEDROCK_ASSETS_BELOW_MINIMUM_POLICY", "on_demand")
-    reset_caches()
-    settings = get_settings()
-    s3 = S3ObjectStore(boto3.client("s3"))
-    land_sample_day(
-        s3,
-        settings.s3_uri(settings.landing_prefix),
-        SMALL_DAY,
-        4,
-        seed=5,
-        mixed_formats=False,
-        include_bad=False,
+    land = {"seed": 5, "mixed_formats": False, "include_bad": False}
+    aws = run(
+        tmp_path / "aws-small", SMALL_DAY, 4, land=land, below_minimum_policy="on_demand", **AWS
     )
-    with DagsterInstance.ephemeral() as instance:
-        prepare_day(instance, SMALL_DAY)
-        drain(instance, timeout=120)
-    report = day_report(settings, s3, SMALL_DAY)
+    report = aws.report(SMALL_DAY)
     assert report["summarized"] == 4 and report["jobs"] == []
+    s3 = aws.store
     assert s3.exists(
         f"s3://{BUCKET}/batch-output/{SMALL_DAY}/"
         + next(
@@ -172,4 +176,4 @@ def test_small_day_on_aws_goes_on_demand_through_bedrock_runtime(
         )
         + "/on-demand/manifest.json.out"
     )
-    assert emulators.list_model_invocation_jobs()["invocationJobSummaries"] == []
+    assert emulators.bedrock.list_model_invocation_jobs()["invocationJobSummaries"] == []

@@ -11,11 +11,13 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
-from bedrock_assets.core.guard_calls import RateLimiter, apply_all
-from bedrock_assets.core.guarding import guardrail_request, interpret
-from bedrock_assets.core.ledger import Ledger, ShardRow
-from bedrock_assets.core.slots import JobSettings, create_request, run_tick
-from bedrock_assets.local.validation import validate_request
+from bedrock_assets.batch.requests import JobSettings, create_request
+from bedrock_assets.batch.slots import run_tick
+from bedrock_assets.guardrail.calls import apply_all
+from bedrock_assets.guardrail.requests import guardrail_request, interpret
+from bedrock_assets.state.ledger import Ledger, ShardRow, sqlite_url
+from bedrock_assets.throttling import RateLimiter
+from bedrock_local.validation import validate_request
 
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
 ROLE = "arn:aws:iam::111122223333:role/BedrockBatchRole"
@@ -105,7 +107,7 @@ def test_create_request_with_every_option_passes_bedrock_validation() -> None:
 
 def test_tick_on_a_real_bedrock_client(tmp_path: Path) -> None:
     bedrock = client("bedrock")
-    ledger = Ledger(tmp_path / "ledger.sqlite")
+    ledger = Ledger(sqlite_url(tmp_path / "ledger.sqlite"))
     ledger.register_partition("2024-08-01", [shard(i=0), shard(i=1)])
     ledger.mark_submitting(shard(i=0).shard_id, "ba-x", "tok")
     ledger.mark_active(shard(i=0).shard_id, ARN, "Submitted")
@@ -136,7 +138,7 @@ def test_tick_on_a_real_bedrock_client(tmp_path: Path) -> None:
 )
 def test_create_errors_leave_the_shard_pending(tmp_path: Path, code: str) -> None:
     bedrock = client("bedrock")
-    ledger = Ledger(tmp_path / "ledger.sqlite")
+    ledger = Ledger(sqlite_url(tmp_path / "ledger.sqlite"))
     ledger.register_partition("2024-08-01", [shard()])
     with Stubber(bedrock) as stub:
         stub_counts(stub, {})
@@ -163,7 +165,7 @@ def test_create_errors_leave_the_shard_pending(tmp_path: Path, code: str) -> Non
 
 def test_missing_job_is_resubmitted_and_throttled_refresh_waits(tmp_path: Path) -> None:
     bedrock = client("bedrock")
-    ledger = Ledger(tmp_path / "ledger.sqlite")
+    ledger = Ledger(sqlite_url(tmp_path / "ledger.sqlite"))
     ledger.register_partition("2024-08-01", [shard()])
     ledger.mark_submitting(shard().shard_id, "ba-x", "tok")
     ledger.mark_active(shard().shard_id, ARN, "Submitted")
@@ -192,7 +194,7 @@ def test_missing_job_is_resubmitted_and_throttled_refresh_waits(tmp_path: Path) 
 
 def test_counting_pages_through_list_results(tmp_path: Path) -> None:
     bedrock = client("bedrock")
-    ledger = Ledger(tmp_path / "ledger.sqlite")
+    ledger = Ledger(sqlite_url(tmp_path / "ledger.sqlite"))
     with Stubber(bedrock) as stub:
         stub.add_response(
             "list_model_invocation_jobs",
@@ -336,8 +338,8 @@ def test_rate_limiter_spaces_calls() -> None:
 
 
 def test_guardrail_policy_file_deploys_as_create_then_version() -> None:
-    from bedrock_assets.guardrail_admin import deploy, guardrail_params
-    from bedrock_assets.local.guardrail_engine import load_policy
+    from bedrock_assets.guardrail.admin import deploy
+    from bedrock_assets.guardrail.policy import guardrail_params, load_policy
 
     policy = load_policy()
     params = guardrail_params(policy)
@@ -364,8 +366,8 @@ def test_guardrail_policy_file_deploys_as_create_then_version() -> None:
 
 
 def test_guardrail_redeploy_updates_the_existing_guardrail() -> None:
-    from bedrock_assets.guardrail_admin import deploy, guardrail_params
-    from bedrock_assets.local.guardrail_engine import load_policy
+    from bedrock_assets.guardrail.admin import deploy
+    from bedrock_assets.guardrail.policy import guardrail_params, load_policy
 
     policy = load_policy()
     bedrock = client("bedrock")
@@ -406,7 +408,7 @@ def test_guardrail_redeploy_updates_the_existing_guardrail() -> None:
 def held_shard_with_lines(tmp_path: Path, bodies: list[dict]):
     import json as _json
 
-    from bedrock_assets.core.storage import LocalObjectStore
+    from bedrock_assets.state.objects import LocalObjectStore
 
     store = LocalObjectStore(tmp_path / "os")
     row = shard(state="on_demand")
@@ -423,7 +425,7 @@ def test_on_demand_invoke_model_retries_throttling_and_records_model_errors(tmp_
 
     from botocore.response import StreamingBody
 
-    from bedrock_assets.core.on_demand import run_on_demand
+    from bedrock_assets.batch.on_demand import run_on_demand
 
     body = {
         "anthropic_version": "bedrock-2023-05-31",
@@ -484,7 +486,7 @@ def test_on_demand_invoke_model_retries_throttling_and_records_model_errors(tmp_
 
 
 def test_on_demand_gives_up_on_throttling_by_failing_not_by_dropping(tmp_path: Path) -> None:
-    from bedrock_assets.core.on_demand import run_on_demand
+    from bedrock_assets.batch.on_demand import run_on_demand
 
     store, row = held_shard_with_lines(tmp_path, [{"messages": []}])
     runtime = client("bedrock-runtime")
@@ -505,9 +507,9 @@ def test_on_demand_gives_up_on_throttling_by_failing_not_by_dropping(tmp_path: P
 
 
 def test_on_demand_converse_request_shape(tmp_path: Path) -> None:
-    from bedrock_assets.core.model_families import build_body
-    from bedrock_assets.core.on_demand import run_on_demand
-    from bedrock_assets.core.prompt import load_prompt
+    from bedrock_assets.batch.on_demand import run_on_demand
+    from bedrock_assets.prompting.model_families import build_body
+    from bedrock_assets.prompting.prompt import load_prompt
 
     body = build_body("converse", load_prompt(), "Agent: hi", 100, 0.0)
     store, row = held_shard_with_lines(tmp_path, [body])
@@ -528,10 +530,10 @@ def test_on_demand_converse_request_shape(tmp_path: Path) -> None:
 
 
 def test_stop_partition_on_a_real_bedrock_client(tmp_path: Path) -> None:
-    from bedrock_assets.core.slots import stop_partition
+    from bedrock_assets.batch.stop import stop_partition
 
     bedrock = client("bedrock")
-    ledger = Ledger(tmp_path / "ledger.sqlite")
+    ledger = Ledger(sqlite_url(tmp_path / "ledger.sqlite"))
     ledger.register_partition("2024-08-01", [shard(i=0), shard(i=1), shard(i=2)])
     other = ARN.replace("abcdef123456", "bbbbbb222222")
     for i, arn in ((0, ARN), (1, other)):

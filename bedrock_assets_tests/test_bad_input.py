@@ -1,28 +1,21 @@
 """Every kind of bad input in one landed day: a clear reason each, and the run succeeds."""
 
 import json
+from collections.abc import Callable
 
-from dagster import AssetKey, DagsterInstance
+from bedrock_assets.ingest.checks import check_length
+from bedrock_assets.ingest.records import Transcript
+from bedrock_assets_tests.harness import DAY, Pipeline
 
-from bedrock_assets.core.storage import LocalObjectStore
-from bedrock_assets.core.tables import read_table
-from bedrock_assets.core.transcripts import Transcript, check_length
-from bedrock_assets.settings import Settings
-from bedrock_assets_tests.conftest import drain, prepare_day
-
-DAY = "2024-08-23"
 GOOD = "Agent: Hello, how can I help?\nCustomer: My order {n} arrived broken.\n"
 
 
 def test_each_bad_input_kind_is_quarantined_with_its_reason(
-    env: Settings, instance: DagsterInstance, monkeypatch
+    make_pipeline: Callable[..., Pipeline],
 ) -> None:
-    monkeypatch.setenv("BEDROCK_ASSETS_MAX_TRANSCRIPT_CHARS", "5000")
-    from bedrock_assets_tests.conftest import reset_caches
-
-    reset_caches()
-    store = LocalObjectStore(env.object_store_root)
-    day = env.s3_uri(env.landing_prefix, DAY)
+    pipeline = make_pipeline(max_transcript_chars=5000)
+    store = pipeline.store
+    day = pipeline.layout.landing(DAY).rstrip("/")
     files = {
         "empty.txt": b"",
         "latin1.txt": "Agent: se\xf1or".encode("latin-1"),
@@ -39,11 +32,9 @@ def test_each_bad_input_kind_is_quarantined_with_its_reason(
         store.put_bytes(f"{day}/{name}", data)
     for i in range(12):  # enough good calls for a batch job
         store.put_bytes(f"{day}/good-{i}.txt", GOOD.format(n=100 + i).encode())
-    prepare_day(instance, DAY)
-    drain(instance)
-    quarantine = read_table(
-        store, env.s3_uri(env.tables_prefix, "quarantine", f"{DAY}.parquet")
-    ).to_pylist()
+    pipeline.prepare(DAY)
+    pipeline.drain()
+    quarantine = pipeline.table("quarantine").to_pylist()
     reasons = {(q["source_file"], q["reason"]) for q in quarantine}
     assert reasons == {
         ("empty.txt", "empty_file"),
@@ -57,10 +48,8 @@ def test_each_bad_input_kind_is_quarantined_with_its_reason(
         ("dup-b.jsonl", "duplicate_transcript_id"),
     }
     assert all(q["detail"] for q in quarantine)
-    meta = instance.get_latest_materialization_event(
-        AssetKey("token_usage_metrics")
-    ).asset_materialization.metadata
-    assert meta["landed"].value == 9 + 14 and meta["summarized"].value == 14
+    meta = pipeline.metadata("token_usage_metrics")
+    assert meta["landed"] == 9 + 14 and meta["summarized"] == 14
 
 
 def test_length_limit_is_exact() -> None:

@@ -7,37 +7,30 @@ import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from dagster import DagsterInstance
 
-from bedrock_assets import resources
-from bedrock_assets.core.crash import POINTS
-from bedrock_assets.core.sample_data import land_sample_day
-from bedrock_assets.core.storage import LocalObjectStore
-from bedrock_assets.core.tables import read_table
-from bedrock_assets.settings import get_settings
-from bedrock_assets_tests.conftest import prepare_day, reset_caches
+from bedrock_assets.crashpoints import POINTS, VARIABLE
+from bedrock_assets_tests.harness import DAY, TEST_DEFAULTS, Pipeline, settings_for
 
-DAY = "2024-08-23"
+pytestmark = pytest.mark.crash
 ROOT = Path(__file__).resolve().parents[1]
+CONFIG: dict[str, Any] = {
+    **TEST_DEFAULTS,
+    "max_records_per_job": 20,
+    "local_faults": "record_error=0.3",
+    "retry_backoff_seconds": 0,
+}
 
 
-def configure(mp: pytest.MonkeyPatch, root: Path) -> None:
-    mp.setenv("BEDROCK_ASSETS_DATA_ROOT", str(root))
-    mp.setenv("BEDROCK_ASSETS_LOCAL_STEP_SECONDS", "0.02")
-    mp.setenv("BEDROCK_ASSETS_MIN_RECORDS_PER_JOB", "10")
-    mp.setenv("BEDROCK_ASSETS_MAX_RECORDS_PER_JOB", "20")
-    mp.setenv("BEDROCK_ASSETS_LOCAL_FAULTS", "record_error=0.3")
-    mp.setenv("BEDROCK_ASSETS_RETRY_BACKOFF_SECONDS", "0")
-    mp.delenv("BEDROCK_ASSETS_CRASHPOINT", raising=False)
-    reset_caches()
-
-
-def driver(crashpoint: str | None = None) -> int:
-    env = dict(os.environ)
+def driver(root: Path, crashpoint: str | None = None) -> int:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BEDROCK_ASSETS_")}
+    env.update({f"BEDROCK_ASSETS_{k.upper()}": str(v) for k, v in CONFIG.items()})
+    env["BEDROCK_ASSETS_DATA_ROOT"] = str(root)
     if crashpoint:
-        env["BEDROCK_ASSETS_CRASHPOINT"] = crashpoint
+        env[VARIABLE] = crashpoint
     return subprocess.run(
         [sys.executable, "-m", "bedrock_assets_tests.crash_driver"],
         cwd=ROOT,
@@ -47,20 +40,16 @@ def driver(crashpoint: str | None = None) -> int:
     ).returncode
 
 
-def final_tables() -> dict:
-    settings = get_settings()
-    store = LocalObjectStore(settings.object_store_root)
+def final_tables(pipeline: Pipeline) -> dict:
+    store = pipeline.store
 
     def rows(name: str) -> list[dict]:
-        uri = settings.s3_uri(settings.tables_prefix, name, f"{DAY}.parquet")
-        return read_table(store, uri).to_pylist() if store.exists(uri) else []
+        uri = pipeline.layout.table(name, DAY)
+        return pipeline.table(name).to_pylist() if store.exists(uri) else []
 
-    engine = resources.local_batch_client(settings)
-    engine.wait_idle(60)
-    names = [
-        j["jobName"]
-        for j in engine.list_model_invocation_jobs(maxResults=1000)["invocationJobSummaries"]
-    ]
+    pipeline.wait_idle(60)
+    summaries = pipeline.bedrock.list_model_invocation_jobs(maxResults=1000)
+    names = [j["jobName"] for j in summaries["invocationJobSummaries"]]
     assert max(Counter(names).values()) == 1
     return {
         "summaries": {r["record_id"]: r["guarded_summary"] for r in rows("guarded_summaries")},
@@ -75,27 +64,14 @@ def final_tables() -> dict:
 
 
 def run_day(root: Path, crashpoint: str | None) -> dict:
-    with pytest.MonkeyPatch.context() as mp:
-        configure(mp, root)
-        settings = get_settings()
-        store = LocalObjectStore(settings.object_store_root)
-        land_sample_day(
-            store,
-            settings.s3_uri(settings.landing_prefix),
-            DAY,
-            40,
-            seed=21,
-            mixed_formats=False,
-            include_bad=False,
-        )
-        with DagsterInstance.ephemeral() as instance:
-            prepare_day(instance, DAY)
+    with DagsterInstance.ephemeral() as instance:
+        pipeline = Pipeline(settings_for(root, **CONFIG), instance)
+        pipeline.land(DAY, 40, seed=21, mixed_formats=False, include_bad=False)
+        pipeline.prepare(DAY)
         if crashpoint:
-            assert driver(crashpoint) == -signal.SIGKILL, f"{crashpoint} was never reached"
-        assert driver() == 0
-        result = final_tables()
-        reset_caches()
-        return result
+            assert driver(root, crashpoint) == -signal.SIGKILL, f"{crashpoint} was never reached"
+        assert driver(root) == 0
+        return final_tables(pipeline)
 
 
 @pytest.fixture(scope="module")

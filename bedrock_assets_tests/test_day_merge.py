@@ -2,8 +2,8 @@
 
 from dataclasses import replace
 
-from bedrock_assets.core.ledger import ShardRow
-from bedrock_assets.core.outputs import DayMerge
+from bedrock_assets.batch.merge import DayMerge
+from bedrock_assets.state.ledger import ShardRow
 
 BASE = ShardRow(
     shard_id="s1",

@@ -2,10 +2,18 @@
 
 import pytest
 
-from bedrock_assets.core.flags import NOT_REPORTED, split_flags
-from bedrock_assets.core.model_families import build_body, parse_output
-from bedrock_assets.core.prompt import load_prompt
-from bedrock_assets.local.summarizer import invoke
+from bedrock_assets.prompting.flags import NOT_REPORTED, split_flags
+from bedrock_assets.prompting.local_model import summarize
+from bedrock_assets.prompting.model_families import build_body, parse_output
+from bedrock_assets.prompting.prompt import load_prompt
+from bedrock_local.models import invoke as engine_invoke
+
+MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
+
+
+def invoke(body: dict, model: str = MODEL, invocation: str = "InvokeModel", key: str = "") -> dict:
+    """The project's local model (its handler in the embedded engine) answering ``body``."""
+    return engine_invoke(body, model, summarize, invocation, key).output
 
 
 @pytest.mark.parametrize(

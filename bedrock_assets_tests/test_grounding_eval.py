@@ -1,8 +1,21 @@
-"""The grounding check on the labelled set: >= 90% of tampered summaries flagged, >= 95% of
+"""The local grounding check under the project's policy, on the labelled set built from the
+project's sample calls and local model: >= 90% of tampered summaries flagged, >= 95% of
 faithful ones passed (fixed seed)."""
 
-from bedrock_assets.core.grounding_eval import TAMPERS, build_cases, evaluate
-from bedrock_assets.local.guardrail_engine import grounding_score, grounding_threshold
+from bedrock_assets.demo.sample_data import evaluation_transcripts
+from bedrock_assets.guardrail.policy import grounding_threshold
+from bedrock_assets.prompting.local_model import summarize_transcript
+from bedrock_local.evaluation.grounding import TAMPERS, Case, evaluate
+from bedrock_local.evaluation.grounding import build_cases as build_from
+from bedrock_local.guardrail.grounding import grounding_score
+
+
+def build_cases(calls: int, seed: int) -> tuple[Case, ...]:
+    return build_from(
+        evaluation_transcripts(calls, seed=seed),
+        lambda t: summarize_transcript(t, max_chars=2000),
+        seed=seed,
+    )
 
 
 def test_floors_on_a_fixed_seed() -> None:

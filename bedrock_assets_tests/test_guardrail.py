@@ -1,17 +1,18 @@
-"""The local guardrail engine answers ApplyGuardrail exactly in Bedrock's shape."""
+"""The project's guardrail policy on the local guardrail engine: ApplyGuardrail requests as the
+pipeline sends them, answers in Bedrock's shape, and what the pipeline keeps of them."""
+
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError, ParamValidationError
 
-from bedrock_assets.core.guarding import guardrail_request, interpret
-from bedrock_assets.local.guardrail_engine import (
-    LocalGuardrailClient,
-    aba_ok,
-    detect_pii,
-    grounding_score,
-    luhn_ok,
-)
-from bedrock_assets_tests.shapes import assert_output_fits
+import bedrock_local
+from bedrock_assets.guardrail.policy import default_policy_path, load_policy
+from bedrock_assets.guardrail.requests import guardrail_request, interpret
+from bedrock_local.guardrail.grounding import grounding_score
+from bedrock_local_tests.shapes import assert_output_fits
+
+BLOCKED = load_policy()["blockedOutputsMessaging"]
 
 SOURCE = (
     "Customer: Hi, this is Olivia Garcia, olivia@example.com. I was charged twice, "
@@ -21,63 +22,18 @@ SOURCE = (
 
 
 @pytest.fixture(scope="module")
-def guard() -> LocalGuardrailClient:
-    return LocalGuardrailClient()
+def guard(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return bedrock_local.client(
+        "bedrock-runtime",
+        data_root=tmp_path_factory.mktemp("guard"),
+        guardrails={"abc123": str(default_policy_path())},
+    )
 
 
-def apply(guard: LocalGuardrailClient, summary: str, source: str = SOURCE) -> dict:
+def apply(guard: Any, summary: str, source: str = SOURCE) -> dict:
     response = guard.apply_guardrail(**guardrail_request(summary, source, "abc123", "DRAFT"))
     assert_output_fits("bedrock-runtime", "ApplyGuardrail", response)
     return response
-
-
-@pytest.mark.parametrize(
-    ("text", "etype", "value"),
-    [
-        ("write to olivia.garcia12@example.com today", "EMAIL", "olivia.garcia12@example.com"),
-        ("call (415) 555-0134 please", "PHONE", "(415) 555-0134"),
-        ("card 4111 1111 1111 1111 on file", "CREDIT_DEBIT_CARD_NUMBER", "4111 1111 1111 1111"),
-        ("ssn 123-45-6789", "US_SOCIAL_SECURITY_NUMBER", "123-45-6789"),
-        (
-            "ship to 742 Evergreen Terrace, Springfield, IL 62704",
-            "ADDRESS",
-            "742 Evergreen Terrace, Springfield, IL 62704",
-        ),
-        ("Hi, this is Olivia Garcia from billing", "NAME", "Olivia Garcia"),
-        ("the card expires 09/27", "CREDIT_DEBIT_CARD_EXPIRY", "09/27"),
-        ("the CVV is 123", "CREDIT_DEBIT_CARD_CVV", "123"),
-        ("my PIN is 4821", "PIN", "4821"),
-        ("the password is Hunter2!x", "PASSWORD", "Hunter2!x"),
-        ("routing number 021000021", "US_BANK_ROUTING_NUMBER", "021000021"),
-        (
-            "visit https://oktank.example.com/account now",
-            "URL",
-            "https://oktank.example.com/account",
-        ),
-        ("from 192.168.10.4", "IP_ADDRESS", "192.168.10.4"),
-    ],
-)
-def test_detects_each_supported_type(text: str, etype: str, value: str) -> None:
-    found = [(s.type, text[s.start : s.end]) for s in detect_pii(text)]
-    assert (etype, value) in found
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "my password is wrong and I am locked out",
-        "card 4111 1111 1111 1112 is not a valid number",  # fails the Luhn check
-        "I have {NAME} and {EMAIL} already masked",
-        "The order will arrive in 5 business days",
-    ],
-)
-def test_no_false_positive(text: str) -> None:
-    assert detect_pii(text) == []
-
-
-def test_checksums() -> None:
-    assert luhn_ok("4111111111111111") and not luhn_ok("4111111111111112")
-    assert aba_ok("021000021") and not aba_ok("021000022")
 
 
 def test_masks_with_bedrock_placeholders_and_reports_entities(guard) -> None:
@@ -117,14 +73,14 @@ def test_grounding_blocks_an_invented_amount(guard) -> None:
     response = apply(guard, invented)
     result = interpret(invented, response)
     assert "contextualGroundingPolicy" in result.intervened_policies
-    assert result.guarded_summary == guard.blocked_output
+    assert result.guarded_summary == BLOCKED
 
 
 def test_denied_topic_blocks(guard) -> None:
     summary = "The agent suggested the customer buy more shares of the company."
     result = interpret(summary, apply(guard, summary, source=summary))
     assert "topicPolicy" in result.intervened_policies
-    assert result.guarded_summary == guard.blocked_output
+    assert result.guarded_summary == BLOCKED
 
 
 def test_request_is_validated_like_bedrock(guard) -> None:
@@ -157,7 +113,7 @@ def test_request_is_validated_like_bedrock(guard) -> None:
 def test_content_and_word_filters(guard, summary: str, policy: str | None, blocked: bool) -> None:
     response = apply(guard, summary, source=summary)
     result = interpret(summary, response)
-    assert (result.guarded_summary == guard.blocked_output) is blocked
+    assert (result.guarded_summary == BLOCKED) is blocked
     if blocked:
         assert policy in result.intervened_policies
     if policy == "contentPolicy" and not blocked:

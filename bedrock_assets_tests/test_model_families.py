@@ -5,18 +5,27 @@ from pathlib import Path
 
 import pytest
 
-from bedrock_assets.core.model_families import (
+import bedrock_local
+from bedrock_assets.batch.join import source_transcript
+from bedrock_assets.batch.record_ids import record_id
+from bedrock_assets.prompting.local_model import HANDLER, summarize
+from bedrock_assets.prompting.model_families import (
     base_model_id,
     build_body,
     family_of,
     parse_output,
 )
-from bedrock_assets.core.outputs import source_transcript
-from bedrock_assets.core.prompt import load_prompt
-from bedrock_assets.core.record_ids import record_id
-from bedrock_assets.core.storage import LocalObjectStore
-from bedrock_assets.local.batch_engine import EngineConfig, LocalBedrockClient
-from bedrock_assets.local.summarizer import invoke
+from bedrock_assets.prompting.prompt import load_prompt
+from bedrock_assets.state.objects import LocalObjectStore
+from bedrock_local.models import invoke as engine_invoke
+
+MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
+
+
+def invoke(body: dict, model: str = MODEL, invocation: str = "InvokeModel", key: str = "") -> dict:
+    """The project's local model (its handler in the embedded engine) answering ``body``."""
+    return engine_invoke(body, model, summarize, invocation, key).output
+
 
 TRANSCRIPT = (
     "Agent: Oktank support, how can I help?\n"
@@ -59,13 +68,16 @@ def test_unsupported_model_is_a_clear_error() -> None:
 def test_batch_job_for_each_family(
     tmp_path: Path, model: str, invocation: str, family: str
 ) -> None:
-    store = LocalObjectStore(tmp_path / "os")
+    store = LocalObjectStore(tmp_path / "object_store")
     body = build_body(family, load_prompt(), TRANSCRIPT, 200, 0.0)
     lines = [json.dumps({"recordId": record_id("d", str(i)), "modelInput": body}) for i in range(3)]
     store.put_bytes("s3://bkt/in/part-00000.jsonl", ("\n".join(lines) + "\n").encode())
-    engine = LocalBedrockClient(
-        tmp_path / "e.sqlite",
-        EngineConfig(store_root=str(tmp_path / "os"), min_records_per_job=1, step_seconds=0.01),
+    engine = bedrock_local.client(
+        "bedrock",
+        data_root=tmp_path,
+        min_records_per_job=1,
+        step_seconds=0.01,
+        model_handler=HANDLER,
     )
     arn = engine.create_model_invocation_job(
         jobName="fam-1",

@@ -1,56 +1,18 @@
 """The daily pipeline through Dagster: materializations, real sensor ticks, asset checks."""
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from dagster import AssetKey, DagsterInstance, materialize
+from dagster import AssetKey, materialize
 
-from bedrock_assets.assets.outputs import batch_job_outputs
-from bedrock_assets.core.ledger import Ledger
-from bedrock_assets.core.sample_data import land_sample_day
-from bedrock_assets.core.storage import LocalObjectStore
-from bedrock_assets.core.tables import read_table
-from bedrock_assets.report import day_report
-from bedrock_assets.resources import build_resources
-from bedrock_assets.settings import Settings
-from bedrock_assets_tests.conftest import drain, prepare_day, tick
-
-DAY = "2024-08-23"
+from bedrock_assets.batch import collect as collect_module
+from bedrock_assets_tests.harness import DAY, SHARED_CORPUS, Pipeline, extract_corpus
 
 
-def land(settings: Settings, day: str = DAY, count: int = 40, **kw) -> LocalObjectStore:
-    store = LocalObjectStore(settings.object_store_root)
-    land_sample_day(store, settings.s3_uri(settings.landing_prefix), day, count, **kw)
-    return store
-
-
-def tbl(settings: Settings, store: LocalObjectStore, name: str, day: str = DAY):
-    return read_table(store, settings.s3_uri(settings.tables_prefix, name, f"{day}.parquet"))
-
-
-def check_results(instance: DagsterInstance, asset: str) -> dict[str, bool]:
-    from dagster import AssetCheckKey
-
-    from bedrock_assets.definitions import defs
-
-    spec_names = [
-        k.name
-        for k in defs.resolve_asset_graph().asset_check_keys
-        if k.asset_key == AssetKey(asset)
-    ]
-    out = {}
-    for name in spec_names:
-        record = instance.event_log_storage.get_latest_asset_check_execution_by_key(
-            [AssetCheckKey(AssetKey(asset), name)]
-        )[AssetCheckKey(AssetKey(asset), name)]
-        out[name] = record.evaluation.passed
-    return out
-
-
-def test_definitions_load_with_descriptions() -> None:
-    from bedrock_assets.definitions import defs
-
+def test_definitions_load_with_descriptions(pipeline: Pipeline) -> None:
+    defs = pipeline.defs
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     assert keys == {
@@ -73,54 +35,48 @@ def test_definitions_load_with_descriptions() -> None:
     assert defs.resolve_schedule_def("daily_prepare_batch_inputs").cron_schedule == "0 6 * * *"
 
 
-def test_day_end_to_end(env: Settings, instance: DagsterInstance) -> None:
-    store = land(env, count=40)
-    prepare_day(instance, DAY)
-    requests = drain(instance)
+def test_day_end_to_end(pipeline: Pipeline) -> None:
+    pipeline.land(count=40)
+    pipeline.prepare(DAY)
+    requests = pipeline.drain()
     assert [r.partition_key for r in requests] == [DAY]
-    report = day_report(env, store, DAY)
+    report = pipeline.report(DAY)
     assert report["landed"] == 45 and report["quarantined"] == 5
     assert report["summarized"] == 40 and report["dead_lettered"] == 0 and report["pending"] == 0
     assert report["guardrail_interventions"] > 0
-    assert all(check_results(instance, "batch_job_outputs").values())
-    assert check_results(instance, "token_usage_metrics") == {"conservation": True}
-    guarded = tbl(env, store, "guarded_summaries").to_pylist()
+    assert all(pipeline.check_results("batch_job_outputs").values())
+    assert pipeline.check_results("token_usage_metrics") == {"conservation": True}
+    guarded = pipeline.table("guarded_summaries").to_pylist()
     assert {g["record_id"] for g in guarded} == {
-        o["record_id"] for o in tbl(env, store, "batch_outputs").to_pylist()
+        o["record_id"] for o in pipeline.table("batch_outputs").to_pylist()
     }
-    materialized = instance.get_latest_materialization_event(AssetKey("token_usage_metrics"))
-    meta = materialized.asset_materialization.metadata
-    assert (
-        meta["landed"].value == 45 and meta["on_demand_cost_usd"].value > meta["cost_usd"].value > 0
-    )
+    meta = pipeline.metadata("token_usage_metrics")
+    assert meta["landed"] == 45 and meta["on_demand_cost_usd"] > meta["cost_usd"] > 0
     # The run key dedupes: once the run exists, later ticks request nothing more.
-    assert tick(instance) is None or not tick(instance).run_requests
+    assert pipeline.tick() is None or not pipeline.tick().run_requests
 
 
-def test_no_raw_pii_in_summaries_or_metadata(env: Settings, instance: DagsterInstance) -> None:
-    store = land(env, count=30, mixed_formats=False, include_bad=False)
-    prepare_day(instance, DAY)
-    drain(instance)
-    transcripts = tbl(env, store, "transcripts").to_pylist()
+def test_no_raw_pii_in_summaries_or_metadata(pipeline: Pipeline) -> None:
+    pipeline.land(count=30, mixed_formats=False, include_bad=False)
+    pipeline.prepare(DAY)
+    pipeline.drain()
+    transcripts = pipeline.table("transcripts").to_pylist()
     emails = {w.strip(".,") for t in transcripts for w in t["transcript"].split() if "@" in w}
     assert emails
     guarded = " ".join(
-        g["guarded_summary"] for g in tbl(env, store, "guarded_summaries").to_pylist()
+        g["guarded_summary"] for g in pipeline.table("guarded_summaries").to_pylist()
     )
     assert not any(e in guarded for e in emails)
-    events = []
-    for key in (
-        "raw_transcripts",
-        "batch_input_shards",
-        "batch_job_outputs",
-        "guarded_summaries",
-        "token_usage_metrics",
-    ):
-        ev = instance.get_latest_materialization_event(AssetKey(key))
-        events.append(
-            json.dumps({k: str(v.value) for k, v in ev.asset_materialization.metadata.items()})
+    blob = " ".join(
+        json.dumps({k: str(v) for k, v in pipeline.metadata(key).items()})
+        for key in (
+            "raw_transcripts",
+            "batch_input_shards",
+            "batch_job_outputs",
+            "guarded_summaries",
+            "token_usage_metrics",
         )
-    blob = " ".join(events)
+    )
     assert not any(e in blob for e in emails)
 
 
@@ -134,14 +90,14 @@ def test_no_raw_pii_in_summaries_or_metadata(env: Settings, instance: DagsterIns
     ],
 )
 def test_each_check_fails_on_a_tampered_manifest(
-    env: Settings, instance: DagsterInstance, tamper: str, failing: str
+    pipeline: Pipeline, tamper: str, failing: str
 ) -> None:
-    store = land(env, count=20, mixed_formats=False, include_bad=False)
-    prepare_day(instance, DAY)
-    drain(instance)
-    assert all(check_results(instance, "batch_job_outputs").values())
-    shard = Ledger(env.ledger_path).shards_for_date(DAY)[0]
-    job_dir = store.path_for(f"{shard.output_uri}{shard.job_id}")
+    pipeline.land(count=20, mixed_formats=False, include_bad=False)
+    pipeline.prepare(DAY)
+    pipeline.drain()
+    assert all(pipeline.check_results("batch_job_outputs").values())
+    shard = pipeline.ledger.shards_for_date(DAY)[0]
+    job_dir = pipeline.store.path_for(f"{shard.output_uri}{shard.job_id}")
     manifest_path = job_dir / "manifest.json.out"
     manifest = json.loads(manifest_path.read_text())
     if tamper == "total":
@@ -155,12 +111,9 @@ def test_each_check_fails_on_a_tampered_manifest(
         lines = out.read_text().splitlines()
         out.write_text("\n".join(lines + lines[:1]) + "\n")
     manifest_path.write_text(json.dumps(manifest))
+    outputs_asset = pipeline.defs.resolve_assets_def("batch_job_outputs")
     result = materialize(
-        [batch_job_outputs],
-        partition_key=DAY,
-        instance=instance,
-        resources=build_resources(),
-        raise_on_error=False,
+        [outputs_asset], partition_key=DAY, instance=pipeline.instance, raise_on_error=False
     )
     evaluations = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
     assert evaluations[failing] is False
@@ -168,203 +121,167 @@ def test_each_check_fails_on_a_tampered_manifest(
 
 
 def test_backfill_of_several_days_drains_oldest_first(
-    env: Settings, instance: DagsterInstance, monkeypatch: pytest.MonkeyPatch
+    make_pipeline: Callable[..., Pipeline],
 ) -> None:
-    from bedrock_assets_tests.conftest import reset_caches
-
-    monkeypatch.setenv("BEDROCK_ASSETS_MAX_CONCURRENT_JOBS", "1")
-    reset_caches()
+    pipeline = make_pipeline(max_concurrent_jobs=1)
     days = ["2024-08-03", "2024-08-01", "2024-08-02"]
     for day in days:
-        land(env, day=day, count=15, mixed_formats=False, include_bad=False)
-        prepare_day(instance, day)
-    requests = drain(instance)
+        pipeline.land(day=day, count=15, mixed_formats=False, include_bad=False)
+        pipeline.prepare(day)
+    requests = pipeline.drain()
     assert [r.partition_key for r in requests] == sorted(days)
-    ledger = Ledger(env.ledger_path)
+    ledger = pipeline.ledger
     submitted = sorted(
         (s.submitted_at, s.call_date) for d in days for s in ledger.shards_for_date(d)
     )
     assert [d for _, d in submitted] == sorted(days)
 
 
-def test_rematerializing_shards_creates_no_duplicate_jobs(
-    env: Settings, instance: DagsterInstance
-) -> None:
-    land(env, count=20, mixed_formats=False, include_bad=False)
-    prepare_day(instance, DAY)
-    drain(instance)
-    ledger = Ledger(env.ledger_path)
+def test_rematerializing_shards_creates_no_duplicate_jobs(pipeline: Pipeline) -> None:
+    pipeline.land(count=20, mixed_formats=False, include_bad=False)
+    pipeline.prepare(DAY)
+    pipeline.drain()
+    ledger = pipeline.ledger
     before = [(s.shard_id, s.job_arn) for s in ledger.shards_for_date(DAY)]
-    prepare_day(instance, DAY)
-    assert drain(instance) == []  # the same shards, already collected: nothing new to run
+    pipeline.prepare(DAY)
+    assert pipeline.drain() == []  # the same shards, already collected: nothing new to run
     assert [(s.shard_id, s.job_arn) for s in ledger.shards_for_date(DAY)] == before
 
 
-def test_changed_input_supersedes_unsubmitted_shards(
-    env: Settings, instance: DagsterInstance
-) -> None:
-    store = land(env, count=20, mixed_formats=False, include_bad=False)
-    prepare_day(instance, DAY)
-    ledger = Ledger(env.ledger_path)
+def test_changed_input_supersedes_unsubmitted_shards(pipeline: Pipeline) -> None:
+    pipeline.land(count=20, mixed_formats=False, include_bad=False)
+    pipeline.prepare(DAY)
+    ledger = pipeline.ledger
     old = ledger.shards_for_date(DAY)
-    land(env, count=25, mixed_formats=False, include_bad=False)
-    prepare_day(instance, DAY)
+    pipeline.land(count=25, mixed_formats=False, include_bad=False)
+    pipeline.prepare(DAY)
     new = ledger.shards_for_date(DAY)
     assert {s.shard_id for s in new}.isdisjoint({s.shard_id for s in old})
     assert all(ledger.shard(s.shard_id).state == "superseded" for s in old)
-    assert not store.list_uris(old[0].input_uri)
-    drain(instance)
-    assert day_report(env, store, DAY)["summarized"] == 25
+    assert not pipeline.store.list_uris(old[0].input_uri)
+    pipeline.drain()
+    assert pipeline.report(DAY)["summarized"] == 25
 
 
-def test_missing_landing_area_is_not_a_crash(env: Settings, instance: DagsterInstance) -> None:
-    prepare_day(instance, "2024-08-30")
-    ev = instance.get_latest_materialization_event(AssetKey("raw_transcripts"))
-    assert ev.asset_materialization.metadata["landed"].value == 0
+def test_missing_landing_area_is_not_a_crash(pipeline: Pipeline) -> None:
+    pipeline.prepare("2024-08-30")
+    assert pipeline.metadata("raw_transcripts")["landed"] == 0
 
 
-def test_sensor_logs_and_observations_name_job_arns(
-    env: Settings, instance: DagsterInstance
-) -> None:
-    land(env, count=12, mixed_formats=False, include_bad=False)
-    prepare_day(instance, DAY)
-    result = tick(instance)
+def test_sensor_logs_and_observations_name_job_arns(pipeline: Pipeline) -> None:
+    pipeline.land(count=12, mixed_formats=False, include_bad=False)
+    pipeline.prepare(DAY)
+    result = pipeline.tick()
     assert result is not None
     arns = [str(e.metadata["job_arn"].value) for e in result.asset_events]
     assert arns and all(":model-invocation-job/" in a for a in arns)
     assert {e.metadata["job_status"].value for e in result.asset_events} == {"Submitted"}
-    drain(instance)
+    pipeline.drain()
 
 
-def test_corpus_1100_transcripts(
-    env: Settings, instance: DagsterInstance, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from bedrock_assets_tests.conftest import SHARED_CORPUS, extract_corpus, reset_caches
-
+@pytest.mark.e2e
+def test_corpus_1100_transcripts(make_pipeline: Callable[..., Pipeline], tmp_path: Path) -> None:
     if not SHARED_CORPUS.exists():
         pytest.skip("../shared/data is not beside the repository")
-    monkeypatch.setenv("BEDROCK_ASSETS_MIN_RECORDS_PER_JOB", "100")
-    monkeypatch.setenv("BEDROCK_ASSETS_MAX_RECORDS_PER_JOB", "500")
-    monkeypatch.setenv("BEDROCK_ASSETS_MAX_CONCURRENT_JOBS", "2")
-    reset_caches()
-    store = LocalObjectStore(env.object_store_root)
+    pipeline = make_pipeline(
+        min_records_per_job=100, max_records_per_job=500, max_concurrent_jobs=2
+    )
+    store, layout = pipeline.store, pipeline.layout
     for path in extract_corpus(tmp_path / "corpus"):
-        store.put_bytes(env.s3_uri(env.landing_prefix, DAY, path.name), path.read_bytes())
-    prepare_day(instance, DAY)
-    drain(instance, timeout=240)
-    report = day_report(env, store, DAY)
+        store.put_bytes(layout.uri(layout.landing_prefix, DAY, path.name), path.read_bytes())
+    pipeline.prepare(DAY)
+    pipeline.drain(timeout=240)
+    report = pipeline.report(DAY)
     assert report["landed"] == 1100 and report["quarantined"] == 0
     assert report["shards"] == 3 and len(report["jobs"]) == 3
     assert report["summarized"] == 1100 and report["dead_lettered"] == 0
-    assert all(check_results(instance, "batch_job_outputs").values())
-    assert check_results(instance, "token_usage_metrics") == {"conservation": True}
+    assert all(pipeline.check_results("batch_job_outputs").values())
+    assert pipeline.check_results("token_usage_metrics") == {"conservation": True}
+
+
+def _first_collect_request(pipeline: Pipeline) -> object:
+    import time
+
+    for _ in range(200):
+        result = pipeline.tick()
+        if result and result.run_requests:
+            return result.run_requests[0]
+        time.sleep(0.05)
+    raise AssertionError("the sensor never asked for the collect run")
 
 
 def test_a_failed_collect_run_is_requested_again(
-    env: Settings, instance: DagsterInstance, monkeypatch: pytest.MonkeyPatch
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bedrock_assets.assets import outputs as outputs_asset
-    from bedrock_assets.definitions import defs
-
-    land(env, count=12, mixed_formats=False, include_bad=False)
-    prepare_day(instance, DAY)
-    job = defs.resolve_job_def("collect_batch_outputs")
-    request = None
-    for _ in range(200):
-        result = tick(instance)
-        if result and result.run_requests:
-            request = result.run_requests[0]
-            break
-        import time
-
-        time.sleep(0.05)
-    assert request is not None
+    pipeline.land(count=12, mixed_formats=False, include_bad=False)
+    pipeline.prepare(DAY)
+    request = _first_collect_request(pipeline)
 
     def boom(*_a, **_k):
         raise RuntimeError("object store unavailable")
 
     with monkeypatch.context() as mp:
-        mp.setattr(outputs_asset, "collect_shard", boom)
-        failed = job.execute_in_process(
-            instance=instance, partition_key=DAY, tags=request.tags, raise_on_error=False
-        )
+        mp.setattr(collect_module, "collect_shard", boom)
+        failed = pipeline.collect(DAY, request.tags)
     assert not failed.success
-    again = tick(instance)
+    again = pipeline.tick()
     assert again is not None and [r.run_key for r in again.run_requests] == [
         f"{request.run_key}-retry1"
     ]
-    ok = job.execute_in_process(
-        instance=instance, partition_key=DAY, tags=again.run_requests[0].tags
-    )
-    assert ok.success
-    assert tick(instance) is None or not tick(instance).run_requests
+    assert pipeline.collect(DAY, again.run_requests[0].tags).success
+    assert pipeline.tick() is None or not pipeline.tick().run_requests
 
 
 def test_a_collect_run_retried_after_a_failure_can_succeed(
-    env: Settings, instance: DagsterInstance, monkeypatch: pytest.MonkeyPatch
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bedrock_assets.assets import outputs as outputs_asset
-    from bedrock_assets.definitions import defs
-
-    land(env, count=12, mixed_formats=False, include_bad=False)
-    prepare_day(instance, DAY)
-    job = defs.resolve_job_def("collect_batch_outputs")
-    request = None
-    while request is None:
-        result = tick(instance)
-        request = result.run_requests[0] if result and result.run_requests else None
+    pipeline.land(count=12, mixed_formats=False, include_bad=False)
+    pipeline.prepare(DAY)
+    request = _first_collect_request(pipeline)
     with monkeypatch.context() as mp:
-        mp.setattr(outputs_asset, "collect_shard", lambda *a, **k: 1 / 0)
-        assert not job.execute_in_process(
-            instance=instance, partition_key=DAY, tags=request.tags, raise_on_error=False
-        ).success
-    again = tick(instance).run_requests[0]
+        mp.setattr(collect_module, "collect_shard", lambda *a, **k: 1 / 0)
+        assert not pipeline.collect(DAY, request.tags).success
+    again = pipeline.tick().run_requests[0]
     assert again.run_key.endswith("-retry1")
-    assert job.execute_in_process(instance=instance, partition_key=DAY, tags=again.tags).success
-    assert day_report(env, LocalObjectStore(env.object_store_root), DAY)["summarized"] == 12
-    assert tick(instance) is None or not tick(instance).run_requests
+    assert pipeline.collect(DAY, again.tags).success
+    assert pipeline.report(DAY)["summarized"] == 12
+    assert pipeline.tick() is None or not pipeline.tick().run_requests
 
 
-def test_changing_one_guideline_changes_the_shards_data_version(
-    env: Settings, instance: DagsterInstance, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from bedrock_assets.core.prompt import guideline_catalogue
-    from bedrock_assets_tests.conftest import reset_caches
+def test_changing_one_guideline_changes_the_shards_data_version(pipeline: Pipeline) -> None:
+    from bedrock_assets.prompting.prompt import guideline_catalogue
 
-    land(env, count=12, mixed_formats=False, include_bad=False)
+    pipeline.land(count=12, mixed_formats=False, include_bad=False)
 
-    def shard_version() -> tuple[str, str]:
-        prepare_day(instance, DAY)
-        ev = instance.get_latest_materialization_event(AssetKey("batch_input_shards"))
+    def shard_version(p: Pipeline) -> tuple[str, str]:
+        p.prepare(DAY)
+        ev = p.instance.get_latest_materialization_event(AssetKey("batch_input_shards"))
         meta = ev.asset_materialization.metadata
         return ev.asset_materialization.tags["dagster/data_version"], meta["prompt_version"].value
 
-    before = shard_version()
+    before = shard_version(pipeline)
     ids = [g["id"] for g in guideline_catalogue()["guidelines"]]
-    monkeypatch.setenv("BEDROCK_ASSETS_GUIDELINES", ",".join(ids[:-1]))  # drop one guideline
-    reset_caches()
-    after = shard_version()
+    changed = pipeline.with_settings(guidelines=",".join(ids[:-1]))  # drop one guideline
+    after = shard_version(changed)
     assert after[0] != before[0] and after[1] != before[1]
-    ledger = Ledger(env.ledger_path)
-    assert {s.prompt_version for s in ledger.shards_for_date(DAY)} == {after[1]}
+    assert {s.prompt_version for s in changed.ledger.shards_for_date(DAY)} == {after[1]}
 
 
 def test_input_side_redaction_keeps_raw_pii_from_the_model(
-    env: Settings, instance: DagsterInstance, monkeypatch: pytest.MonkeyPatch
+    make_pipeline: Callable[..., Pipeline],
 ) -> None:
     import re
 
-    from bedrock_assets_tests.conftest import reset_caches
-
-    monkeypatch.setenv("BEDROCK_ASSETS_REDACT_INPUT", "true")
-    reset_caches()
-    store = land(env, count=12, mixed_formats=False, include_bad=False)
-    prepare_day(instance, DAY)
+    pipeline = make_pipeline(redact_input=True)
+    pipeline.land(count=12, mixed_formats=False, include_bad=False)
+    pipeline.prepare(DAY)
+    store = pipeline.store
     lines = b"".join(
-        store.read_bytes(u) for u in store.list_uris(env.s3_uri(env.input_prefix, DAY) + "/")
+        store.read_bytes(u)
+        for u in store.list_uris(pipeline.layout.uri(pipeline.layout.input_prefix, DAY) + "/")
     )
     assert b"{EMAIL}" in lines and b"{PHONE}" in lines
     assert not re.search(rb"[\w.]+@example\.com", lines)
     assert not re.search(rb"\(\d{3}\) 555-\d{4}", lines)
-    drain(instance)
-    assert day_report(env, store, DAY)["summarized"] == 12
+    pipeline.drain()
+    assert pipeline.report(DAY)["summarized"] == 12

@@ -2,36 +2,26 @@
 
 import re
 import sqlite3
+from collections.abc import Callable
 
 import pytest
-from dagster import DagsterInstance
 
-from bedrock_assets.core.sample_data import land_sample_day
-from bedrock_assets.core.storage import LocalObjectStore
-from bedrock_assets.core.tables import read_table
-from bedrock_assets.settings import Settings, get_settings
-from bedrock_assets_tests.conftest import drain, prepare_day, reset_caches
+from bedrock_assets_tests.harness import DAY, Pipeline
 
-DAY = "2024-08-23"
+pytestmark = pytest.mark.e2e
 EMAIL = re.compile(r"[\w.+-]+@example\.com")
 PHONE = re.compile(r"\(\d{3}\) 555-\d{4}")
 
 
-def test_no_raw_pii_leaves_the_guardrail(
-    env: Settings, instance: DagsterInstance, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("BEDROCK_ASSETS_LOCAL_FAULTS", "record_error=0.3")
-    monkeypatch.setenv("BEDROCK_ASSETS_MAX_RECORD_ATTEMPTS", "1")  # errors dead-letter at once
-    reset_caches()
-    settings = get_settings()
-    store = LocalObjectStore(settings.object_store_root)
-    land_sample_day(store, settings.s3_uri(settings.landing_prefix), DAY, 40, seed=9)
-    prepare_day(instance, DAY)
-    drain(instance)
+def test_no_raw_pii_leaves_the_guardrail(make_pipeline: Callable[..., Pipeline]) -> None:
+    # errors dead-letter at once
+    pipeline = make_pipeline(local_faults="record_error=0.3", max_record_attempts=1)
+    settings, instance = pipeline.settings, pipeline.instance
+    pipeline.land(DAY, 40, seed=9)
+    pipeline.prepare(DAY)
+    pipeline.drain()
 
-    transcripts = read_table(
-        store, settings.s3_uri(settings.tables_prefix, "transcripts", f"{DAY}.parquet")
-    ).to_pylist()
+    transcripts = pipeline.table("transcripts").to_pylist()
     secrets = set()
     for t in transcripts:
         secrets |= set(EMAIL.findall(t["transcript"])) | set(PHONE.findall(t["transcript"]))
@@ -57,9 +47,7 @@ def test_no_raw_pii_leaves_the_guardrail(
         )
     assert not [s for s in secrets if s in ledger_text]
 
-    guarded = read_table(
-        store, settings.s3_uri(settings.tables_prefix, "guarded_summaries", f"{DAY}.parquet")
-    ).to_pylist()
+    guarded = pipeline.table("guarded_summaries").to_pylist()
     assert not [s for s in secrets if any(s in g["guarded_summary"] for g in guarded)]
 
     for path in settings.data_root.rglob("*"):

@@ -4,7 +4,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from bedrock_assets.core.quotas import (
+from bedrock_assets.batch.quotas import (
     GIB,
     QUOTA_FIELDS,
     QuotaCache,

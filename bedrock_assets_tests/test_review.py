@@ -4,19 +4,11 @@ import csv
 import io
 
 import pytest
-from dagster import AssetCheckKey, AssetKey, DagsterInstance, materialize
+from dagster import materialize
 
-from bedrock_assets.assets.guarded import guarded_summaries
-from bedrock_assets.assets.review import review_reasons
-from bedrock_assets.core.pii_scan import scan
-from bedrock_assets.core.sample_data import land_sample_day
-from bedrock_assets.core.storage import LocalObjectStore
-from bedrock_assets.core.tables import read_table
-from bedrock_assets.resources import build_resources
-from bedrock_assets.settings import Settings
-from bedrock_assets_tests.conftest import drain, prepare_day
-
-DAY = "2024-08-23"
+from bedrock_assets.guardrail.residual import scan
+from bedrock_assets.reporting.review import review_reasons
+from bedrock_assets_tests.harness import DAY, Pipeline
 
 
 @pytest.mark.parametrize(
@@ -51,51 +43,29 @@ def test_review_reasons() -> None:
     assert review_reasons({**base, "behavior_flags": "not_reported"}, 0.7) == ["flags_not_reported"]
 
 
-def run_day(env: Settings, instance: DagsterInstance, count: int) -> LocalObjectStore:
-    store = LocalObjectStore(env.object_store_root)
-    land_sample_day(
-        store,
-        env.s3_uri(env.landing_prefix),
-        DAY,
-        count,
-        seed=4,
-        mixed_formats=False,
-        include_bad=False,
-    )
-    prepare_day(instance, DAY)
-    drain(instance)
-    return store
+def run_day(pipeline: Pipeline, count: int) -> None:
+    pipeline.land(DAY, count, seed=4, mixed_formats=False, include_bad=False)
+    pipeline.prepare(DAY)
+    pipeline.drain()
 
 
-def test_review_queue_and_system_card_for_a_day(env: Settings, instance: DagsterInstance) -> None:
-    store = run_day(env, instance, 120)
-    guarded = read_table(
-        store, env.s3_uri(env.tables_prefix, "guarded_summaries", f"{DAY}.parquet")
-    ).to_pylist()
+@pytest.mark.e2e
+def test_review_queue_and_system_card_for_a_day(pipeline: Pipeline) -> None:
+    run_day(pipeline, 120)
+    store, layout = pipeline.store, pipeline.layout
+    guarded = pipeline.table("guarded_summaries").to_pylist()
     flagged = {g["record_id"] for g in guarded if g["behavior_flags"] not in ("none",)}
     assert flagged  # the sample day has suspicious calls
-    queue = read_table(
-        store, env.s3_uri(env.tables_prefix, "summary_review_queue", f"{DAY}.parquet")
-    ).to_pylist()
+    queue = pipeline.table("summary_review_queue").to_pylist()
     assert {q["record_id"] for q in queue} >= flagged
     assert all(q["reasons"] and DAY in q["source_tables"] for q in queue)
     exported = list(
-        csv.DictReader(
-            io.StringIO(
-                store.read_bytes(env.s3_uri("exports", "review_queue", f"{DAY}.csv")).decode()
-            )
-        )
+        csv.DictReader(io.StringIO(store.read_bytes(layout.review_export(DAY)).decode()))
     )
     assert len(exported) == len(queue)
-    meta = instance.get_latest_materialization_event(
-        AssetKey("summary_review_queue")
-    ).asset_materialization.metadata
-    assert meta["queue_size"].value == len(queue)
+    assert pipeline.metadata("summary_review_queue")["queue_size"] == len(queue)
 
-    card_meta = instance.get_latest_materialization_event(
-        AssetKey("system_card")
-    ).asset_materialization.metadata
-    card = card_meta["card"].value
+    card = pipeline.metadata("system_card")["card"]
     for section in (
         "## Model",
         "## Prompt",
@@ -105,28 +75,26 @@ def test_review_queue_and_system_card_for_a_day(env: Settings, instance: Dagster
         "privacy_protection",
     ):
         assert section in card
-    assert store.read_bytes(env.s3_uri(env.output_prefix, DAY, "SYSTEM_CARD.md")).decode() == card
+    assert store.read_bytes(layout.system_card(DAY)).decode() == card
     assert "@example.com" not in card
-    key = AssetCheckKey(AssetKey("guarded_summaries"), "no_residual_pii")
-    record = instance.event_log_storage.get_latest_asset_check_execution_by_key([key])[key]
-    assert record.evaluation.passed
+    assert pipeline.check_results("guarded_summaries") == {"no_residual_pii": True}
 
 
+@pytest.mark.e2e
 def test_residual_pii_check_fails_when_the_guardrail_lets_pii_through(
-    env: Settings, instance: DagsterInstance, monkeypatch: pytest.MonkeyPatch
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    run_day(env, instance, 30)
-    from bedrock_assets.local.runtime import LocalRuntimeClient
+    run_day(pipeline, 30)
+    from bedrock_local.runtime import LocalRuntimeClient
 
     def no_guardrail(self, **params):
         return {"usage": {}, "action": "NONE", "outputs": [], "assessments": []}
 
     monkeypatch.setattr(LocalRuntimeClient, "apply_guardrail", no_guardrail)
     result = materialize(
-        [guarded_summaries],
+        [pipeline.defs.resolve_assets_def("guarded_summaries")],
         partition_key=DAY,
-        instance=instance,
-        resources=build_resources(),
+        instance=pipeline.instance,
         raise_on_error=False,
     )
     evaluation = next(

@@ -2,12 +2,14 @@
 
 from pathlib import Path
 
+import pytest
+
 from bedrock_assets.cli import main
-from bedrock_assets.core.sample_data import land_sample_day
-from bedrock_assets.core.storage import LocalObjectStore
-from bedrock_assets.core.transcripts import Quarantined, Transcript, parse_file
-from bedrock_assets.local.guardrail_engine import detect_pii
-from bedrock_assets.settings import Settings
+from bedrock_assets.demo.sample_data import land_sample_day
+from bedrock_assets.ingest.parse import parse_file
+from bedrock_assets.ingest.records import Quarantined, Transcript
+from bedrock_assets.state.objects import LocalObjectStore
+from bedrock_local.guardrail.pii import detect_pii
 
 DAY = "2024-08-23"
 
@@ -49,8 +51,12 @@ def test_formats_bad_inputs_and_planted_pii(tmp_path: Path) -> None:
     assert {"NAME", "PHONE", "EMAIL", "CREDIT_DEBIT_CARD_NUMBER", "ADDRESS"} <= types
 
 
-def test_cli_lands_into_the_configured_store(env: Settings, capsys) -> None:
+def test_cli_lands_into_the_configured_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("BEDROCK_ASSETS_DATA_ROOT", str(tmp_path / "data"))
+    monkeypatch.setenv("BEDROCK_ASSETS_BUCKET", "my-bucket")
     main(["land-sample", "--date", DAY, "--count", "12", "--plain-only", "--no-bad"])
     assert "landed" in capsys.readouterr().out
-    store = LocalObjectStore(env.object_store_root)
-    assert len(store.list_uris(env.s3_uri(env.landing_prefix, DAY) + "/")) == 12
+    store = LocalObjectStore(tmp_path / "data" / "object_store")
+    assert len(store.list_uris(f"s3://my-bucket/landing/{DAY}/")) == 12

@@ -12,9 +12,8 @@ def test_defaults_are_the_embedded_local_backend(monkeypatch: pytest.MonkeyPatch
     s = load_settings()
     assert s.backend == "local" and s.min_records_per_job == 100
     assert s.max_records_per_job == 50_000 and s.max_concurrent_jobs == 10
-    assert (
-        s.s3_uri("batch-input", "2024-08-01") == "s3://bedrock-assets-local/batch-input/2024-08-01"
-    )
+    assert s.bucket == "bedrock-assets-local" and s.input_prefix == "batch-input"
+    assert s.ledger_url is None and s.ledger_path == s.data_root / "state" / "ledger.sqlite"
 
 
 def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:

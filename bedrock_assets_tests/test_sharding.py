@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from bedrock_assets.core.record_ids import RECORD_ID_PATTERN, RecordIdAllocator, record_id
-from bedrock_assets.core.sharding import (
+from bedrock_assets.batch.record_ids import RECORD_ID_PATTERN, RecordIdAllocator, record_id
+from bedrock_assets.batch.sharding import (
     Quotas,
     RecordTooLargeError,
     Shard,
@@ -127,7 +127,7 @@ def test_shard_ids_are_stable_for_the_same_input(tmp_path: Path) -> None:
 
 
 def test_records_of_earlier_days_keep_their_date_and_id(tmp_path: Path) -> None:
-    from bedrock_assets.core.record_ids import record_id
+    from bedrock_assets.batch.record_ids import record_id
 
     def source():
         yield from (("2024-08-21", f"old{i}", BODY) for i in range(3))

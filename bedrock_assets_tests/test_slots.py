@@ -5,10 +5,12 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from bedrock_assets.core.ledger import Ledger, ShardRow
-from bedrock_assets.core.slots import JobSettings, job_name_for, run_tick
-from bedrock_assets.local.batch_engine import EngineConfig, LocalBedrockClient
-from bedrock_assets.local.validation import client_error
+from bedrock_assets.batch.requests import JobSettings, job_name_for
+from bedrock_assets.batch.slots import run_tick
+from bedrock_assets.state.ledger import Ledger, ShardRow, sqlite_url
+from bedrock_local import EngineConfig
+from bedrock_local.batch.control_plane import LocalBedrockClient
+from bedrock_local.validation import client_error
 
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
 ROLE = "arn:aws:iam::123456789012:role/BatchRole"
@@ -28,8 +30,11 @@ def settings(slots: int = 3, attempts: int = 1) -> JobSettings:
 def engine(tmp_path: Path, slots: int = 3) -> LocalBedrockClient:
     """An engine whose jobs stay Submitted (no workers): they hold their slots."""
     return LocalBedrockClient(
-        tmp_path / "engine.sqlite",
-        EngineConfig(store_root=str(tmp_path / "os"), max_concurrent_jobs=slots),
+        EngineConfig(
+            store_root=str(tmp_path / "os"),
+            state_path=str(tmp_path / "engine.sqlite"),
+            max_concurrent_jobs=slots,
+        ),
         spawn_workers=False,
     )
 
@@ -75,7 +80,7 @@ def jobs_named(client: LocalBedrockClient, name: str) -> int:
 
 
 def test_foreign_jobs_occupy_slots(tmp_path: Path) -> None:
-    client, ledger = engine(tmp_path), Ledger(tmp_path / "ledger.sqlite")
+    client, ledger = engine(tmp_path), Ledger(sqlite_url(tmp_path / "ledger.sqlite"))
     foreign_job(client, "someone-else-1")
     foreign_job(client, "someone-else-2")
     foreign_job(client, "other-model", model="amazon.nova-lite-v1:0")  # another model's quota
@@ -89,7 +94,7 @@ def test_foreign_jobs_occupy_slots(tmp_path: Path) -> None:
 
 
 def test_fills_free_slots_oldest_day_first(tmp_path: Path) -> None:
-    client, ledger = engine(tmp_path), Ledger(tmp_path / "ledger.sqlite")
+    client, ledger = engine(tmp_path), Ledger(sqlite_url(tmp_path / "ledger.sqlite"))
     register(ledger, "2024-08-03", 2)
     register(ledger, "2024-08-01", 2)
     register(ledger, "2024-08-02", 2)
@@ -102,7 +107,7 @@ def test_fills_free_slots_oldest_day_first(tmp_path: Path) -> None:
 
 
 def test_submissions_carry_idempotent_token_name_and_tags(tmp_path: Path) -> None:
-    client, ledger = engine(tmp_path), Ledger(tmp_path / "ledger.sqlite")
+    client, ledger = engine(tmp_path), Ledger(sqlite_url(tmp_path / "ledger.sqlite"))
     row = register(ledger, "2024-08-01", 1)[0]
     run_tick(client, ledger, settings())
     stored = ledger.shard(row.shard_id)
@@ -117,11 +122,11 @@ def test_submissions_carry_idempotent_token_name_and_tags(tmp_path: Path) -> Non
 
 @pytest.mark.parametrize("code", ["ThrottlingException", "ServiceQuotaExceededException"])
 def test_retryable_submit_errors_leave_the_shard_pending(tmp_path: Path, code: str) -> None:
-    client, ledger = engine(tmp_path), Ledger(tmp_path / "ledger.sqlite")
+    client, ledger = engine(tmp_path), Ledger(sqlite_url(tmp_path / "ledger.sqlite"))
     register(ledger, "2024-08-01", 2)
 
     def refuse(**_: object) -> dict:
-        raise client_error(code, "slow down", "CreateModelInvocationJob")
+        raise client_error("bedrock", code, "slow down", "CreateModelInvocationJob")
 
     client.create_model_invocation_job = refuse  # type: ignore[method-assign]
     report = run_tick(client, ledger, settings())
@@ -130,7 +135,7 @@ def test_retryable_submit_errors_leave_the_shard_pending(tmp_path: Path, code: s
 
 
 def test_crash_after_create_before_ledger_write_adopts_the_job(tmp_path: Path) -> None:
-    client, ledger = engine(tmp_path), Ledger(tmp_path / "ledger.sqlite")
+    client, ledger = engine(tmp_path), Ledger(sqlite_url(tmp_path / "ledger.sqlite"))
     row = register(ledger, "2024-08-01", 1)[0]
 
     class Crash(BaseException):
@@ -144,7 +149,7 @@ def test_crash_after_create_before_ledger_write_adopts_the_job(tmp_path: Path) -
         run_tick(client, ledger, settings())
     assert ledger.shard(row.shard_id).state == "submitting"
     # Restart: fresh objects over the same files.
-    client2, ledger2 = engine(tmp_path), Ledger(tmp_path / "ledger.sqlite")
+    client2, ledger2 = engine(tmp_path), Ledger(sqlite_url(tmp_path / "ledger.sqlite"))
     report = run_tick(client2, ledger2, settings())
     assert [s.shard_id for s in report.adopted] == [row.shard_id]
     assert report.submitted == []
@@ -154,7 +159,7 @@ def test_crash_after_create_before_ledger_write_adopts_the_job(tmp_path: Path) -
 
 
 def test_crash_before_create_resubmits_once(tmp_path: Path) -> None:
-    client, ledger = engine(tmp_path), Ledger(tmp_path / "ledger.sqlite")
+    client, ledger = engine(tmp_path), Ledger(sqlite_url(tmp_path / "ledger.sqlite"))
     row = register(ledger, "2024-08-01", 1)[0]
 
     def die(**_: object) -> dict:
@@ -173,7 +178,7 @@ def test_crash_before_create_resubmits_once(tmp_path: Path) -> None:
 
 
 def test_retried_create_with_same_token_does_not_duplicate(tmp_path: Path) -> None:
-    client, ledger = engine(tmp_path), Ledger(tmp_path / "ledger.sqlite")
+    client, ledger = engine(tmp_path), Ledger(sqlite_url(tmp_path / "ledger.sqlite"))
     row = register(ledger, "2024-08-01", 1)[0]
     calls: list[dict] = []
     original = client.create_model_invocation_job
@@ -182,7 +187,9 @@ def test_retried_create_with_same_token_does_not_duplicate(tmp_path: Path) -> No
         calls.append(kwargs)
         result = original(**kwargs)
         if len(calls) == 1:  # the response is lost on the way back
-            raise client_error("InternalServerException", "lost", "CreateModelInvocationJob", 500)
+            raise client_error(
+                "bedrock", "InternalServerException", "lost", "CreateModelInvocationJob", 500
+            )
         return result
 
     client.create_model_invocation_job = flaky  # type: ignore[method-assign]
@@ -195,11 +202,11 @@ def test_retried_create_with_same_token_does_not_duplicate(tmp_path: Path) -> No
 
 
 def test_restart_mid_flight_refreshes_instead_of_resubmitting(tmp_path: Path) -> None:
-    client, ledger = engine(tmp_path), Ledger(tmp_path / "ledger.sqlite")
+    client, ledger = engine(tmp_path), Ledger(sqlite_url(tmp_path / "ledger.sqlite"))
     register(ledger, "2024-08-01", 2)
     first = run_tick(client, ledger, settings())
     assert len(first.submitted) == 2
-    client2, ledger2 = engine(tmp_path), Ledger(tmp_path / "ledger.sqlite")
+    client2, ledger2 = engine(tmp_path), Ledger(sqlite_url(tmp_path / "ledger.sqlite"))
     second = run_tick(client2, ledger2, settings())
     assert second.submitted == [] and second.used_slots == 2
     total = client2.list_model_invocation_jobs(nameContains="ba-2024-08-01")
@@ -207,7 +214,7 @@ def test_restart_mid_flight_refreshes_instead_of_resubmitting(tmp_path: Path) ->
 
 
 def test_partition_ready_only_when_every_job_is_terminal(tmp_path: Path) -> None:
-    client, ledger = engine(tmp_path), Ledger(tmp_path / "ledger.sqlite")
+    client, ledger = engine(tmp_path), Ledger(sqlite_url(tmp_path / "ledger.sqlite"))
     rows = register(ledger, "2024-08-01", 2)
     run_tick(client, ledger, settings())
     arns = [ledger.shard(r.shard_id).job_arn for r in rows]
@@ -219,7 +226,7 @@ def test_partition_ready_only_when_every_job_is_terminal(tmp_path: Path) -> None
 
 
 def test_held_shards_are_never_submitted(tmp_path: Path) -> None:
-    client, ledger = engine(tmp_path), Ledger(tmp_path / "ledger.sqlite")
+    client, ledger = engine(tmp_path), Ledger(sqlite_url(tmp_path / "ledger.sqlite"))
     held = shard("2024-08-01", 0)
     ledger.register_partition("2024-08-01", [ShardRow(**{**held.__dict__, "state": "held"})])
     report = run_tick(client, ledger, settings())
@@ -227,12 +234,12 @@ def test_held_shards_are_never_submitted(tmp_path: Path) -> None:
 
 
 def test_client_errors_are_botocore_client_errors() -> None:
-    exc = client_error("ThrottlingException", "x", "CreateModelInvocationJob")
+    exc = client_error("bedrock", "ThrottlingException", "x", "CreateModelInvocationJob")
     assert isinstance(exc, ClientError) and exc.response["Error"]["Code"] == "ThrottlingException"
 
 
 def test_state_files_recreated_if_wiped_under_a_running_process(tmp_path: Path) -> None:
-    client, ledger = engine(tmp_path), Ledger(tmp_path / "ledger.sqlite")
+    client, ledger = engine(tmp_path), Ledger(sqlite_url(tmp_path / "ledger.sqlite"))
     (tmp_path / "engine.sqlite").unlink()
     (tmp_path / "ledger.sqlite").unlink()
     register(ledger, "2024-08-01", 1)
@@ -240,7 +247,7 @@ def test_state_files_recreated_if_wiped_under_a_running_process(tmp_path: Path) 
 
 
 def test_failed_expired_and_stopped_jobs_are_resubmitted_with_backoff(tmp_path: Path) -> None:
-    client, ledger = engine(tmp_path, slots=10), Ledger(tmp_path / "ledger.sqlite")
+    client, ledger = engine(tmp_path, slots=10), Ledger(sqlite_url(tmp_path / "ledger.sqlite"))
     rows = register(ledger, "2024-08-01", 4)
     clock = [1000.0]
     tick = lambda: run_tick(client, ledger, settings(10, attempts=2), now=lambda: clock[0])  # noqa: E731
@@ -275,7 +282,7 @@ def test_failed_expired_and_stopped_jobs_are_resubmitted_with_backoff(tmp_path: 
 
 
 def test_jobs_waiting_past_the_deadline_are_reported(tmp_path: Path) -> None:
-    client, ledger = engine(tmp_path), Ledger(tmp_path / "ledger.sqlite")
+    client, ledger = engine(tmp_path), Ledger(sqlite_url(tmp_path / "ledger.sqlite"))
     register(ledger, "2024-08-01", 1)
     run_tick(client, ledger, settings())
     late = JobSettings(

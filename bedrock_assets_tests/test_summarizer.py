@@ -4,10 +4,14 @@ from dataclasses import astuple
 
 import pytest
 
-from bedrock_assets.core.model_families import build_body, parse_output
-from bedrock_assets.core.outputs import source_transcript
-from bedrock_assets.core.prompt import load_prompt
-from bedrock_assets.local.summarizer import ModelInputError, invoke_claude, invoke_converse
+from bedrock_assets.batch.join import source_transcript
+from bedrock_assets.prompting.local_model import summarize
+from bedrock_assets.prompting.model_families import build_body, parse_output
+from bedrock_assets.prompting.prompt import load_prompt
+from bedrock_local.models import ModelInputError
+from bedrock_local.models import invoke as engine_invoke
+
+MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
 
 TRANSCRIPT = (
     "Agent: Thanks for calling, how can I help?\n"
@@ -17,13 +21,18 @@ TRANSCRIPT = (
 )
 
 
+def invoke(body: dict, model: str = MODEL, invocation: str = "InvokeModel", key: str = "") -> dict:
+    """The project's local model (its handler in the embedded engine) answering ``body``."""
+    return engine_invoke(body, model, summarize, invocation, key).output
+
+
 def body() -> dict:
     return build_body("claude", load_prompt(), TRANSCRIPT, 300, 0.0)
 
 
 def test_claude_response_shape_and_determinism() -> None:
-    out = invoke_claude(body(), "k")
-    assert out == invoke_claude(body(), "k")
+    out = invoke(body(), key="k")
+    assert out == invoke(body(), key="k")
     assert out["type"] == "message" and out["role"] == "assistant"
     assert out["stop_reason"] == "end_turn" and out["stop_sequence"] is None
     text, stop, tin, tout = astuple(parse_output(out))
@@ -60,11 +69,11 @@ def test_invalid_bodies_are_record_errors(mutate, message: str) -> None:
     b = body()
     mutate(b)
     with pytest.raises(ModelInputError, match=message):
-        invoke_claude(b)
+        invoke(b)
 
 
 def test_converse_shape() -> None:
-    out = invoke_converse(
+    out = invoke(
         {
             "messages": [
                 {
@@ -73,14 +82,16 @@ def test_converse_shape() -> None:
                 }
             ],
             "inferenceConfig": {"maxTokens": 200},
-        }
+        },
+        "amazon.nova-pro-v1:0",
+        "Converse",
     )
     text, stop, tin, tout = astuple(parse_output(out))
     assert "refund" in text and stop == "end_turn" and out["usage"]["totalTokens"] == tin + tout
 
 
 def test_guidelines_are_data_and_selection_changes_the_version() -> None:
-    from bedrock_assets.core.prompt import guideline_catalogue, select_guidelines
+    from bedrock_assets.prompting.prompt import guideline_catalogue, select_guidelines
 
     catalogue = guideline_catalogue()["guidelines"]
     assert len(catalogue) == 14 and all(g["instruction"] for g in catalogue)

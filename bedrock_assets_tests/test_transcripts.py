@@ -4,9 +4,11 @@ import json
 
 import pytest
 
-from bedrock_assets.core import transcripts as t
-from bedrock_assets.core.sample_data import transcribe_standard
-from bedrock_assets.core.transcripts import Deduplicator, Quarantined, Transcript, parse_file
+from bedrock_assets.demo.sample_data import transcribe_standard
+from bedrock_assets.ingest import records as t
+from bedrock_assets.ingest.checks import Deduplicator
+from bedrock_assets.ingest.parse import parse_file
+from bedrock_assets.ingest.records import Quarantined, Transcript
 
 DAY = "2024-08-23"
 

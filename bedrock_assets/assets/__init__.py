@@ -1,1 +1,0 @@
-"""Software-defined assets, in pipeline order."""

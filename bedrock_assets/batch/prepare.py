@@ -1,0 +1,115 @@
+"""A day's transcripts -> quota-safe JSONL shards in the object store, registered in the ledger.
+
+Earlier days' held records ride along first (oldest first, while their wait allows it); the
+day's own transcripts follow, each rendered into the model's request body. Two streaming
+passes size the day and write shards of an even size; memory is bounded by one job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bedrock_assets.batch.policy import BelowMinimumPolicy
+from bedrock_assets.batch.shard_files import iter_shard_lines, load_record_map, publish_shard
+from bedrock_assets.batch.sharding import Quotas, Record, encode_model_input, plan_and_build
+from bedrock_assets.prompting.model_families import RequestSpec
+from bedrock_assets.state.layout import StoreLayout
+from bedrock_assets.state.ledger import Ledger, ShardRow
+from bedrock_assets.state.objects import ObjectStore
+from bedrock_assets.state.tables import iter_rows
+
+
+@dataclass
+class PrepareResult:
+    call_date: str
+    shards: list[ShardRow] = field(default_factory=list)
+    carried: list[ShardRow] = field(default_factory=list)
+    changes: dict[str, int] = field(default_factory=dict)
+    data_version: str = ""
+
+    @property
+    def held(self) -> list[ShardRow]:
+        return [r for r in self.shards if r.state == "held"]
+
+    @property
+    def records(self) -> int:
+        return sum(r.record_count for r in self.shards)
+
+    def logs(self, min_records_per_job: int) -> tuple[list[str], list[str]]:
+        """``(info lines, warning lines)`` describing what was prepared."""
+        info = [
+            f"carried {h.record_count} held records of {h.call_date} ({h.shard_id}) into "
+            f"{self.call_date}'s jobs"
+            for h in self.carried
+        ]
+        warnings = [
+            f"shard {r.shard_id} holds {r.record_count} records, below the "
+            f"{min_records_per_job}-record job minimum: held, not submitted"
+            for r in self.held
+        ]
+        info.append(
+            f"{self.call_date}: {self.records} records in {len(self.shards)} shards "
+            f"({len(self.held)} held); ledger {self.changes}"
+        )
+        return info, warnings
+
+
+def held_records(store: ObjectStore, layout: StoreLayout, held: ShardRow) -> Iterator[Record]:
+    """A held shard's records as ``(call date, transcript id, modelInput)``, as prepared."""
+    owners = load_record_map(store, layout, held)
+    for _, line in iter_shard_lines(store, held):
+        day, tid = owners[line["recordId"]]
+        yield day, tid, encode_model_input(line["modelInput"])
+
+
+def prepare_day(
+    store: ObjectStore,
+    layout: StoreLayout,
+    ledger: Ledger,
+    call_date: str,
+    request: RequestSpec,
+    quotas: Quotas,
+    policy: BelowMinimumPolicy,
+    redact: Callable[[str], str] | None = None,
+    now: Callable[[], float] = time.time,
+) -> PrepareResult:
+    """Build, upload and register the day's shards (idempotent: same input, same shards)."""
+    result = PrepareResult(call_date)
+    version = request.prompt.version
+    result.carried = [
+        h
+        for h in ledger.carry_candidates(call_date, request.model_id)
+        if h.prompt_version == version and policy.may_carry(ledger.oldest_date(h.shard_id), now())
+    ]
+    transcripts = layout.table("transcripts", call_date)
+
+    def source() -> Iterator[Record]:
+        for held in result.carried:  # earlier days' held records ride along, oldest first
+            yield from held_records(store, layout, held)
+        for row in iter_rows(store, transcripts, columns=["transcript_id", "transcript"]):
+            text = redact(row["transcript"]) if redact else row["transcript"]
+            yield call_date, row["transcript_id"], encode_model_input(request.body(text))
+
+    dates: dict[str, dict[str, int]] = {}
+    with tempfile.TemporaryDirectory(prefix="shards-") as workdir:
+        for shard in plan_and_build(source, call_date, quotas, Path(workdir)):
+            dates[shard.shard_id] = dict(shard.dates)
+            result.shards.append(
+                publish_shard(store, layout, call_date, shard, request.model_id, version)
+            )
+            shard.record_map.clear()
+    result.changes = ledger.register_partition(
+        call_date, result.shards, dates, absorbed=[h.shard_id for h in result.carried]
+    )
+    for old in ledger.shards_for_date(call_date, include_superseded=True):
+        if old.state == "superseded":
+            store.delete_prefix(old.input_uri)
+    result.data_version = hashlib.sha256(
+        (version + "|" + "|".join(r.shard_id for r in result.shards)).encode()
+    ).hexdigest()[:16]
+    return result

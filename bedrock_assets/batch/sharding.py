@@ -1,0 +1,192 @@
+"""Quota-aware, streaming sharding of Bedrock batch input lines.
+
+A *shard* is the input of one batch job: a folder of ``.jsonl`` files. Every shard stays
+within the job quotas (records and bytes per job, records and bytes per file) and, where the
+day allows it, holds at least the minimum records per job. Memory is bounded by one job's
+record ids, not by the day's size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bedrock_assets.batch.record_ids import RECORD_ID_LENGTH, RecordIdAllocator
+
+_LINE_OVERHEAD = len(b'{"recordId": "", "modelInput": }\n') + RECORD_ID_LENGTH
+
+
+@dataclass(frozen=True)
+class Quotas:
+    """Bedrock batch inference quotas for one model and Region."""
+
+    min_records_per_job: int = 100
+    max_records_per_job: int = 50_000
+    max_records_per_file: int = 50_000
+    max_file_bytes: int = 200 * 1024**2
+    max_job_bytes: int = 1024**3
+
+    def as_metadata(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+class RecordTooLargeError(ValueError):
+    """A single input line larger than the per-file byte quota can never be submitted."""
+
+
+@dataclass
+class ShardFile:
+    name: str
+    path: Path
+    records: int = 0
+    bytes: int = 0
+
+
+@dataclass
+class Shard:
+    index: int
+    call_date: str
+    files: list[ShardFile] = field(default_factory=list)
+    records: int = 0
+    bytes: int = 0
+    digest: str = ""
+    below_minimum: bool = False
+    # (record id, call date, transcript id, file name, line in file)
+    record_map: list[tuple[str, str, str, str, int]] = field(default_factory=list)
+    dates: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def shard_id(self) -> str:
+        return f"{self.call_date}-{self.index:04d}-{self.digest[:8]}"
+
+
+def encode_model_input(model_input: dict) -> bytes:
+    return json.dumps(model_input, ensure_ascii=False, separators=(", ", ": ")).encode("utf-8")
+
+
+def render_line(record_id: str, encoded_model_input: bytes) -> bytes:
+    return (
+        b'{"recordId": "' + record_id.encode() + b'", "modelInput": ' + encoded_model_input + b"}\n"
+    )
+
+
+def line_size(encoded_model_input: bytes) -> int:
+    return len(encoded_model_input) + _LINE_OVERHEAD
+
+
+def target_records_per_job(n_records: int, total_bytes: int, quotas: Quotas) -> int:
+    """Soft size of each job: spread the day evenly over the fewest jobs the quotas allow."""
+    if n_records == 0:
+        return 0
+    jobs = max(
+        math.ceil(n_records / quotas.max_records_per_job),
+        math.ceil(total_bytes / quotas.max_job_bytes),
+        1,
+    )
+    even = math.ceil(n_records / jobs)
+    floor = min(quotas.min_records_per_job, quotas.max_records_per_job)
+    return min(max(even, floor), quotas.max_records_per_job)
+
+
+Record = tuple[str, str, bytes]  # (call date, transcript id, encoded modelInput)
+
+
+def build_shards(
+    records: Iterable[Record],
+    call_date: str,
+    quotas: Quotas,
+    target_per_job: int,
+    workdir: Path,
+) -> Iterator[Shard]:
+    """Write ``(call_date, transcript_id, encoded modelInput)`` records into shards.
+
+    Files go under ``workdir``. ``call_date`` names the shards; records of other (earlier,
+    held) days may ride along and keep their own date in the record map.
+
+    Yields each shard once its files are closed; the caller uploads and may delete them.
+    The last shard of a day can fall below the job minimum: it is yielded with
+    ``below_minimum=True`` so the caller can hold it rather than have Bedrock fail it.
+    """
+    allocator = RecordIdAllocator()
+    index = 0
+    shard: Shard | None = None
+    current: ShardFile | None = None
+    fh = None
+    hasher = hashlib.sha256()
+
+    def close_shard() -> Shard:
+        nonlocal fh, current, shard, hasher
+        assert shard is not None
+        if fh is not None:
+            fh.close()
+            fh = None
+        shard.digest = hasher.hexdigest()
+        shard.below_minimum = shard.records < quotas.min_records_per_job
+        done, shard, current = shard, None, None
+        hasher = hashlib.sha256()
+        allocator.reset()
+        return done
+
+    for record_date, transcript_id, encoded in records:
+        size = line_size(encoded)
+        if size > quotas.max_file_bytes:
+            raise RecordTooLargeError(
+                f"transcript {transcript_id!r} renders to {size} bytes, above the "
+                f"{quotas.max_file_bytes}-byte file quota"
+            )
+        if shard is not None and (
+            shard.records >= target_per_job or shard.bytes + size > quotas.max_job_bytes
+        ):
+            yield close_shard()
+            index += 1
+        if shard is None:
+            shard = Shard(index=index, call_date=call_date)
+        if current is None or (
+            current.records >= quotas.max_records_per_file
+            or current.bytes + size > quotas.max_file_bytes
+        ):
+            if fh is not None:
+                fh.close()
+            name = f"part-{len(shard.files):05d}.jsonl"
+            folder = workdir / f"shard-{index:04d}"
+            folder.mkdir(parents=True, exist_ok=True)
+            current = ShardFile(name=name, path=folder / name)
+            shard.files.append(current)
+            fh = open(current.path, "wb")  # noqa: SIM115 - closed in close_shard
+        rid = allocator.allocate(record_date, transcript_id)
+        line = render_line(rid, encoded)
+        fh.write(line)
+        hasher.update(line)
+        current.records += 1
+        current.bytes += size
+        shard.records += 1
+        shard.bytes += size
+        shard.record_map.append((rid, record_date, transcript_id, current.name, current.records))
+        shard.dates[record_date] = shard.dates.get(record_date, 0) + 1
+    if shard is not None:
+        yield close_shard()
+
+
+def count_and_size(records: Iterable[Record]) -> tuple[int, int]:
+    """First pass: how many lines and how many bytes the day renders to."""
+    n = total = 0
+    for _, _, encoded in records:
+        n += 1
+        total += line_size(encoded)
+    return n, total
+
+
+RecordSource = Callable[[], Iterable[Record]]
+
+
+def plan_and_build(
+    source: RecordSource, call_date: str, quotas: Quotas, workdir: Path
+) -> Iterator[Shard]:
+    """Two streaming passes: size the day, then write shards of an even, quota-safe size."""
+    n, total = count_and_size(source())
+    target = target_records_per_job(n, total, quotas)
+    yield from build_shards(source(), call_date, quotas, target, workdir)

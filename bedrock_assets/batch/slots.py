@@ -1,0 +1,174 @@
+"""One tick of the job-slot manager: refresh jobs, count slots, submit, find finished days.
+
+Plain functions over a ``bedrock`` client (boto3 or the local engine) and the ledger, so the
+Dagster sensor stays a thin shell and the logic is testable without Dagster.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from bedrock_assets.batch.contract import (
+    IN_FLIGHT_STATUSES,
+    RESUBMIT_STATUSES,
+    TERMINAL_STATUSES,
+    WAITING_STATUSES,
+)
+from bedrock_assets.batch.requests import JobSettings, create_request
+from bedrock_assets.crashpoints import crashpoint
+from bedrock_assets.state.ledger import Ledger, ShardRow
+
+
+@dataclass
+class TickReport:
+    refreshed: list[tuple[ShardRow, str]] = field(default_factory=list)
+    used_slots: int = 0
+    foreign_jobs: int = 0
+    submitted: list[ShardRow] = field(default_factory=list)
+    adopted: list[ShardRow] = field(default_factory=list)
+    resubmitted: list[tuple[ShardRow, str]] = field(default_factory=list)
+    stuck: list[ShardRow] = field(default_factory=list)
+    deferred: str | None = None
+    ready: list[tuple[str, str, list[ShardRow]]] = field(default_factory=list)
+    logs: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def count_in_flight(client: Any, model_id: str) -> list[dict[str, Any]]:
+    """Every in-flight job of the model in the account, ours or not (they share the quota)."""
+    paginator = client.get_paginator("list_model_invocation_jobs")
+    return [
+        job
+        for status in IN_FLIGHT_STATUSES
+        for page in paginator.paginate(statusEquals=status, PaginationConfig={"PageSize": 1000})
+        for job in page.get("invocationJobSummaries", [])
+        if job.get("modelId") == model_id
+    ]
+
+
+def find_job_by_name(client: Any, job_name: str) -> dict[str, Any] | None:
+    paginator = client.get_paginator("list_model_invocation_jobs")
+    for page in paginator.paginate(nameContains=job_name, PaginationConfig={"PageSize": 100}):
+        for job in page.get("invocationJobSummaries", []):
+            if job.get("jobName") == job_name:
+                return job
+    return None
+
+
+def error_code(exc: ClientError) -> str:
+    return exc.response.get("Error", {}).get("Code", "Unknown")
+
+
+def run_tick(
+    client: Any,
+    ledger: Ledger,
+    settings: JobSettings,
+    clock: Callable[[], float] = time.monotonic,
+    deadline_for: Callable[[str], float] | None = None,
+    now: Callable[[], float] = time.time,
+) -> TickReport:
+    """Refresh active jobs, reconcile interrupted submissions, fill free slots oldest-first."""
+    started = clock()
+    report = TickReport()
+    log = report.logs.append
+
+    for shard in ledger.shards_in_state("active"):
+        try:
+            job = client.get_model_invocation_job(jobIdentifier=shard.job_arn)
+        except ClientError as exc:
+            code = error_code(exc)
+            if code != "ResourceNotFoundException":
+                log(f"refresh of {shard.job_arn} deferred: {code}")
+                continue
+            job = {"status": "Failed", "message": "the job no longer exists in Bedrock"}
+        status = job["status"]
+        retryable = status in RESUBMIT_STATUSES and not shard.stop_requested
+        if retryable and shard.attempt < settings.max_job_attempts:
+            delay = settings.retry_backoff_seconds * 2 ** (shard.attempt - 1)
+            ledger.resubmit(shard.shard_id, status, job.get("message"), now() + delay)
+            report.resubmitted.append((shard, status))
+            log(
+                f"job {shard.job_arn} ({shard.shard_id}) ended {status}: attempt "
+                f"{shard.attempt + 1} of {settings.max_job_attempts} in {delay:.0f}s"
+            )
+            continue
+        terminal = status in TERMINAL_STATUSES
+        if ledger.record_status(shard.shard_id, status, job.get("message"), terminal):
+            report.refreshed.append((shard, status))
+            log(f"job {shard.job_arn} ({shard.shard_id}): {shard.job_status} -> {status}")
+        elif (
+            status in WAITING_STATUSES
+            and shard.submitted_at
+            and now() - shard.submitted_at > settings.stuck_after_seconds
+        ):
+            report.stuck.append(shard)
+            log(
+                f"job {shard.job_arn} ({shard.shard_id}) still {status} after "
+                f"{(now() - shard.submitted_at) / 3600:.1f}h"
+            )
+
+    # A crash between CreateModelInvocationJob and the ledger write leaves 'submitting':
+    # adopt the job if Bedrock has it, else the shard goes back to the queue.
+    for shard in ledger.shards_in_state("submitting"):
+        found = find_job_by_name(client, shard.job_name or "")
+        if found:
+            ledger.mark_active(shard.shard_id, found["jobArn"], found["status"])
+            report.adopted.append(shard)
+            log(f"reconciled {shard.shard_id}: adopted existing job {found['jobArn']}")
+        else:
+            ledger.mark_pending(shard.shard_id, "no job found for interrupted submission")
+            log(f"reconciled {shard.shard_id}: no job existed, shard back to pending")
+
+    # Held shards (below the job minimum) past their wait go to the collect run's on-demand pass.
+    if deadline_for is not None:
+        for shard in ledger.shards_in_state("held"):
+            oldest = ledger.oldest_date(shard.shard_id)
+            if now() >= deadline_for(oldest):
+                ledger.mark_on_demand(shard.shard_id, "below the job minimum past its wait")
+                log(
+                    f"{shard.shard_id}: {shard.record_count} records below the job minimum "
+                    f"(oldest {oldest}) go on demand"
+                )
+
+    in_flight = count_in_flight(client, settings.model_id)
+    ours = {s.job_arn for s in ledger.shards_in_state("active")}
+    report.used_slots = len(in_flight)
+    report.foreign_jobs = sum(1 for j in in_flight if j["jobArn"] not in ours)
+    free = max(0, settings.max_concurrent_jobs - report.used_slots)
+    log(
+        f"model {settings.model_id}: {report.used_slots}/{settings.max_concurrent_jobs} slots "
+        f"in use ({report.foreign_jobs} by jobs this pipeline did not create), {free} free"
+    )
+
+    budget = min(free, settings.max_submits_per_tick)
+    for shard in ledger.submittable(budget, now()) if budget else []:
+        request = create_request(shard, settings)
+        ledger.mark_submitting(shard.shard_id, request["jobName"], request["clientRequestToken"])
+        crashpoint("submit_before_create")
+        try:
+            response = client.create_model_invocation_job(**request)
+        except ClientError as exc:
+            code = error_code(exc)
+            ledger.mark_pending(shard.shard_id, f"{code} on submit")
+            report.deferred = code
+            log(f"submit of {shard.shard_id} deferred: {code}")
+            break
+        crashpoint("submit_after_create")
+        ledger.mark_active(shard.shard_id, response["jobArn"], "Submitted")
+        report.submitted.append(shard)
+        log(f"submitted {shard.shard_id} as {response['jobArn']} ({shard.record_count} records)")
+
+    for call_date, shards in ledger.ready_partitions():
+        # The shard attempts, not their statuses: the collect run itself moves on-demand
+        # shards to terminal, and must not make the sensor ask for a second run.
+        key_src = "|".join(f"{s.shard_id}:{s.attempt}:{s.job_arn}" for s in shards)
+        run_key = f"batch-outputs-{call_date}-{hashlib.sha256(key_src.encode()).hexdigest()[:12]}"
+        report.ready.append((call_date, run_key, shards))
+    report.seconds = clock() - started
+    return report

@@ -1,0 +1,190 @@
+"""batch_input_shards and batch_job_outputs: the two ends of Bedrock batch inference."""
+
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetsDefinition,
+    DataVersion,
+    Failure,
+    MaterializeResult,
+    PartitionsDefinition,
+    asset,
+)
+
+from bedrock_assets.batch.collect import DayNotFinished, OnDemandSettings, collect_day
+from bedrock_assets.batch.prepare import prepare_day
+from bedrock_assets.defs.metadata import GROUP, log_all, to_metadata
+from bedrock_assets.defs.resources import (
+    BatchInferenceResource,
+    LedgerResource,
+    ObjectStoreResource,
+)
+from bedrock_assets.reporting.markdown import Markdown, md_table
+
+CHECK_DESCRIPTIONS = {
+    "manifest_total_matches_submitted": (
+        "manifest.json.out totalRecordCount equals the records submitted in the shard."
+    ),
+    "manifest_processed_equals_success_plus_error": (
+        "processedRecordCount = successRecordCount + errorRecordCount, and both equal what "
+        "the output lines show."
+    ),
+    "record_ids_exactly_once": (
+        "Every submitted recordId appears exactly once in the job output (no missing, "
+        "duplicated, unknown or malformed lines)."
+    ),
+    "token_totals_match_manifest": (
+        "The input and output token totals of the output lines equal the manifest's."
+    ),
+}
+
+
+def build_batch_assets(
+    partitions: PartitionsDefinition, prompt_version: str
+) -> list[AssetsDefinition]:
+    @asset(
+        partitions_def=partitions,
+        group_name=GROUP,
+        deps=["raw_transcripts"],
+        # The rendered prompt's hash: a change of guidelines marks the shards (and everything
+        # downstream) as changed in the UI.
+        code_version=prompt_version,
+        kinds={"s3", "bedrock"},
+        description=(
+            "Bedrock batch input: one JSONL line {recordId, modelInput} per transcript, with "
+            "the versioned responsible-summarization prompt, split into shards (one batch job "
+            "each) that respect the minimum/maximum records per job, records and bytes per "
+            "file, and bytes per job. Each shard is registered as a pending job in the ledger; "
+            "the batch_job_slots sensor submits it."
+        ),
+    )
+    def batch_input_shards(
+        context: AssetExecutionContext,
+        object_store: ObjectStoreResource,
+        ledger: LedgerResource,
+        batch: BatchInferenceResource,
+    ) -> MaterializeResult:
+        request, quotas = batch.request(), batch.quotas_in_force()
+        day = prepare_day(
+            object_store.get_store(),
+            object_store.layout(),
+            ledger.get_ledger(),
+            context.partition_key,
+            request,
+            quotas.sharding(),
+            batch.below_minimum(),
+            batch.redactor(),
+        )
+        log_all(context.log, *day.logs(quotas.sharding().min_records_per_job))
+        shard_table = md_table(
+            ["shard", "records", "files", "bytes", "state"],
+            [
+                (r.shard_id, r.record_count, r.file_count, r.byte_count, r.state)
+                for r in day.shards[:50]
+            ],
+        )
+        return MaterializeResult(
+            data_version=DataVersion(day.data_version),
+            metadata=to_metadata(
+                {
+                    "records": day.records,
+                    "shards": len(day.shards),
+                    "held_shards": len(day.held),
+                    "held_records": sum(r.record_count for r in day.held),
+                    "bytes": sum(r.byte_count for r in day.shards),
+                    "prompt_version": request.prompt.version,
+                    "guidelines": ", ".join(request.prompt.guidelines),
+                    "model_id": request.model_id,
+                    "request_format": request.family,
+                    "quotas": quotas.sharding().as_metadata(),
+                    "quota_sources": quotas.sources,
+                    "ledger_changes": day.changes,
+                    "carried_records": sum(h.record_count for h in day.carried),
+                    "below_minimum_policy": batch.below_minimum_policy,
+                    "input_redacted": batch.redact_input,
+                    "shard_table": shard_table,
+                }
+            ),
+        )
+
+    @asset(
+        partitions_def=partitions,
+        group_name=GROUP,
+        deps=["batch_input_shards"],
+        kinds={"s3", "bedrock", "parquet"},
+        check_specs=[
+            AssetCheckSpec(name, asset="batch_job_outputs", description=desc)
+            for name, desc in CHECK_DESCRIPTIONS.items()
+        ],
+        description=(
+            "The day's batch job results: reads every {jobId}/*.jsonl.out and "
+            "manifest.json.out, joins each output line to its input by recordId (output order "
+            "is not guaranteed) and gives every submitted record one row: success with summary "
+            "and tokens, the record's error, or missing_output. Requested by the "
+            "batch_job_slots sensor when every job of the day is terminal."
+        ),
+    )
+    def batch_job_outputs(
+        context: AssetExecutionContext,
+        object_store: ObjectStoreResource,
+        ledger: LedgerResource,
+        batch: BatchInferenceResource,
+    ) -> MaterializeResult:
+        on_demand = OnDemandSettings(
+            batch.bedrock.runtime(),
+            batch.model_invocation_type,
+            batch.on_demand_requests_per_second,
+            batch.on_demand_max_attempts,
+        )
+        try:
+            day = collect_day(
+                object_store.get_store(),
+                object_store.layout(),
+                ledger.get_ledger(),
+                context.partition_key,
+                on_demand,
+                batch.quotas_in_force().sharding(),
+                batch.max_record_attempts,
+                batch.model_id,
+            )
+        except DayNotFinished as exc:
+            raise Failure(str(exc)) from None
+        log_all(context.log, day.logs, day.warnings)
+        checks = [
+            AssetCheckResult(
+                check_name=name,
+                passed=check.passed,
+                severity=AssetCheckSeverity.ERROR,
+                metadata=to_metadata(
+                    {
+                        "failures": Markdown("\n".join(f"- {f}" for f in check.failures) or "none"),
+                        "shards_checked": len(day.outcomes),
+                    }
+                ),
+            )
+            for name, check in day.checks.items()
+        ]
+        job_table = md_table(
+            ["shard", "job ARN", "status", "success", "error", "missing"],
+            [
+                (
+                    o.shard.shard_id,
+                    o.shard.job_arn,
+                    o.shard.job_status,
+                    o.successes,
+                    o.errors,
+                    o.missing,
+                )
+                for o in day.outcomes[:50]
+            ],
+        )
+        return MaterializeResult(
+            check_results=checks,
+            metadata=to_metadata(
+                {**day.totals, "job_table": job_table, "outputs_table": day.outputs_table}
+            ),
+        )
+
+    return [batch_input_shards, batch_job_outputs]

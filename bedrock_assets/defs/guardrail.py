@@ -1,0 +1,87 @@
+"""guarded_summaries: ApplyGuardrail on every summary (PII, denied topics, grounding)."""
+
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetsDefinition,
+    MaterializeResult,
+    PartitionsDefinition,
+    asset,
+)
+
+from bedrock_assets.defs.metadata import GROUP, to_metadata
+from bedrock_assets.defs.resources import GuardrailResource, LedgerResource, ObjectStoreResource
+from bedrock_assets.guardrail.guard import guard_day
+from bedrock_assets.reporting.markdown import md_counts
+
+
+def build_guardrail_assets(partitions: PartitionsDefinition) -> list[AssetsDefinition]:
+    @asset(
+        check_specs=[
+            AssetCheckSpec(
+                "no_residual_pii",
+                asset="guarded_summaries",
+                description="An independent scan (not the guardrail's detectors) finds no "
+                "email, phone, card, SSN or IP number left in any guarded summary.",
+            )
+        ],
+        partitions_def=partitions,
+        group_name=GROUP,
+        deps=["batch_job_outputs"],
+        kinds={"bedrock", "parquet"},
+        description=(
+            "Every successful summary after Bedrock Guardrails (ApplyGuardrail, source OUTPUT, "
+            "the transcript as grounding source): the guarded text with PII masked as {TYPE}, "
+            "the action, and which policies intervened. Raw PII matches are never stored."
+        ),
+    )
+    def guarded_summaries(
+        context: AssetExecutionContext,
+        object_store: ObjectStoreResource,
+        guardrail: GuardrailResource,
+        ledger: LedgerResource,
+    ) -> MaterializeResult:
+        call_date = context.partition_key
+        versions = {
+            s.shard_id: s.prompt_version for s in ledger.get_ledger().shards_for_date(call_date)
+        }
+        day = guard_day(
+            object_store.get_store(),
+            object_store.layout(),
+            call_date,
+            guardrail.bedrock.runtime(),
+            guardrail.spec(),
+            versions,
+        )
+        context.log.info(
+            f"{call_date}: {day.summaries} summaries guarded, {day.interventions} interventions"
+        )
+        residual = AssetCheckResult(
+            check_name="no_residual_pii",
+            passed=not day.residual,
+            metadata={
+                "residual_by_type": dict(day.residual),
+                "records": ", ".join(day.residual_records[:20]) or "none",
+            },
+        )
+        return MaterializeResult(
+            check_results=[residual],
+            metadata=to_metadata(
+                {
+                    "summaries": day.summaries,
+                    "interventions": day.interventions,
+                    "blocked_by_topic": day.policies["topicPolicy"],
+                    "blocked_by_grounding": day.policies["contextualGroundingPolicy"],
+                    "pii_masked_summaries": day.policies["sensitiveInformationPolicy"],
+                    "guardrail_text_units": day.text_units,
+                    "model_flagged": sum(day.flags.values()),
+                    "model_flags": dict(day.flags),
+                    "pii_types_masked": md_counts(["type", "summaries"], day.pii),
+                    "guardrail": f"{guardrail.guardrail_id}:{guardrail.guardrail_version}",
+                    "summaries_table": day.table,
+                }
+            ),
+        )
+
+    return [guarded_summaries]

@@ -1,0 +1,59 @@
+"""raw_transcripts: the day's landing area, normalised to one row per call, or quarantined."""
+
+from dagster import (
+    AssetExecutionContext,
+    AssetsDefinition,
+    MaterializeResult,
+    PartitionsDefinition,
+    asset,
+)
+
+from bedrock_assets.defs.metadata import GROUP, log_all, to_metadata
+from bedrock_assets.defs.resources import IngestResource, ObjectStoreResource
+from bedrock_assets.ingest.day import ingest_day
+from bedrock_assets.reporting.markdown import md_counts
+
+
+def build_ingest_assets(partitions: PartitionsDefinition) -> list[AssetsDefinition]:
+    @asset(
+        partitions_def=partitions,
+        group_name=GROUP,
+        kinds={"s3", "parquet"},
+        description=(
+            "The day's call transcripts from the landing area (plain text, JSONL, CSV, Amazon "
+            "Transcribe JSON), normalised to one row per call. Empty, non-UTF-8, malformed, "
+            "unrecognised, turn-less, too long and duplicate inputs go to the quarantine table "
+            "with a reason."
+        ),
+    )
+    def raw_transcripts(
+        context: AssetExecutionContext, object_store: ObjectStoreResource, ingest: IngestResource
+    ) -> MaterializeResult:
+        day = ingest_day(
+            object_store.get_store(),
+            object_store.layout(),
+            context.partition_key,
+            ingest.max_transcript_chars,
+        )
+        log_all(context.log, warnings=day.warnings)
+        context.log.info(
+            f"{day.call_date}: {day.landed} landed, {day.accepted} accepted, "
+            f"{day.quarantined} quarantined from {day.files} files"
+        )
+        return MaterializeResult(
+            metadata=to_metadata(
+                {
+                    "landed": day.landed,
+                    "accepted": day.accepted,
+                    "quarantined": day.quarantined,
+                    "files": day.files,
+                    "characters": day.characters,
+                    "quarantine_reasons": md_counts(["reason", "count"], day.reasons),
+                    "formats": dict(day.formats),
+                    "transcripts_table": day.transcripts_table,
+                    "quarantine_table": day.quarantine_table,
+                }
+            )
+        )
+
+    return [raw_transcripts]

@@ -1,0 +1,122 @@
+"""batch_job_slots: the Dagster replacement for seed 004's Lambda + DynamoDB queue manager."""
+
+from dagster import (
+    AssetKey,
+    AssetObservation,
+    DagsterRunStatus,
+    DefaultSensorStatus,
+    JobDefinition,
+    RunRequest,
+    RunsFilter,
+    SensorDefinition,
+    SensorEvaluationContext,
+    SensorResult,
+    SkipReason,
+    sensor,
+)
+
+# define_asset_job's return type, which dagster does not export
+from dagster._core.definitions.unresolved_asset_job_definition import (
+    UnresolvedAssetJobDefinition,
+)
+
+from bedrock_assets.batch.slots import run_tick
+from bedrock_assets.defs.resources import BatchInferenceResource, LedgerResource
+from bedrock_assets.state.ledger import ShardRow
+
+RUN_KEY_TAG = "bedrock_assets/run_key"
+MAX_COLLECT_RUNS = 3  # failed collect runs of one day before the sensor stops asking
+
+
+def _observe(shard: ShardRow, **metadata: object) -> AssetObservation:
+    return AssetObservation(
+        asset_key=AssetKey("batch_input_shards"),
+        partition=shard.call_date,
+        metadata={"shard_id": shard.shard_id, **metadata},
+    )
+
+
+def _collect_request(
+    context: SensorEvaluationContext, call_date: str, run_key: str, shards: list[ShardRow]
+) -> RunRequest | str:
+    """The collect run for a finished day, or why there is none: ``collected`` (a run
+    succeeded), ``running`` (one is queued or running) or ``gave_up`` (too many failed)."""
+    runs = context.instance.get_runs(filters=RunsFilter(tags={RUN_KEY_TAG: run_key}))
+    if any(r.status == DagsterRunStatus.SUCCESS for r in runs):
+        return "collected"
+    if any(r.status not in (DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED) for r in runs):
+        return "running"
+    if len(runs) >= MAX_COLLECT_RUNS:
+        context.log.error(
+            f"{call_date}: {len(runs)} collect runs failed; not requesting "
+            "another (re-materialize batch_job_outputs after fixing the cause)"
+        )
+        return "gave_up"
+    key = f"{run_key}-retry{len(runs)}" if runs else run_key
+    statuses = sorted({s.job_status or "" for s in shards})
+    context.log.info(
+        f"{call_date}: all {len(shards)} jobs terminal ({', '.join(statuses)}): "
+        f"requesting {key}" + (f" after {len(runs)} failed run(s)" if runs else "")
+    )
+    return RunRequest(run_key=key, partition_key=call_date, tags={RUN_KEY_TAG: run_key})
+
+
+def build_batch_job_slots(
+    collect_job: JobDefinition | UnresolvedAssetJobDefinition, interval_seconds: int
+) -> SensorDefinition:
+    @sensor(
+        name="batch_job_slots",
+        job=collect_job,
+        minimum_interval_seconds=interval_seconds,
+        default_status=DefaultSensorStatus.RUNNING,
+        description=(
+            "Fills the quota-limited Bedrock batch job slots. Each tick: refreshes the status "
+            "of active jobs (Failed, Expired and Stopped jobs are resubmitted as the next "
+            "attempt after a backoff; jobs waiting too long are reported), reconciles "
+            "submissions interrupted by a crash, sends held shards past their wait on demand, "
+            "counts the slots in use for the model (jobs this pipeline did not create count "
+            "too), submits pending shards oldest day first with an idempotent "
+            "clientRequestToken, records every transition in the ledger, and when every job "
+            "holding a day's records is terminal requests one run of collect_batch_outputs for "
+            "that day (again, up to 3 times, if a run fails)."
+        ),
+    )
+    def batch_job_slots(
+        context: SensorEvaluationContext, batch: BatchInferenceResource, ledger: LedgerResource
+    ) -> SensorResult | SkipReason:
+        led = ledger.get_ledger()
+        context.log.info(f"quotas in force: {batch.quotas_in_force().describe()}")
+        settings = batch.job_settings()
+        deadline = batch.below_minimum().deadline
+        report = run_tick(batch.bedrock.control_plane(), led, settings, deadline_for=deadline)
+        for line in report.logs:
+            context.log.info(line)
+        events = [_observe(s, job_arn=s.job_arn or "", job_status=st) for s, st in report.refreshed]
+        events += [
+            _observe(s, job_arn=s.job_arn or "", job_status=s.job_status or "", stuck=True)
+            for s in report.stuck
+        ]
+        for shard in report.submitted:
+            current = led.shard(shard.shard_id)
+            arn = current.job_arn if current else ""
+            events.append(
+                _observe(shard, job_arn=arn, job_status="Submitted", records=shard.record_count)
+            )
+        requests = []
+        for call_date, run_key, shards in report.ready:
+            request = _collect_request(context, call_date, run_key, shards)
+            if isinstance(request, RunRequest):
+                requests.append(request)
+            elif request != "running":
+                led.mark_requested(call_date, run_key)
+        summary = (
+            f"{len(report.submitted)} submitted, {len(report.refreshed)} status changes, "
+            f"{report.used_slots}/{settings.max_concurrent_jobs} slots used "
+            f"({report.foreign_jobs} foreign), tick {report.seconds:.2f}s"
+        )
+        context.log.info(summary)
+        if not requests and not events:
+            return SkipReason(summary)
+        return SensorResult(run_requests=requests, asset_events=events)
+
+    return batch_job_slots

@@ -1,0 +1,3 @@
+from bedrock_assets.demo import main
+
+main()

@@ -1,0 +1,168 @@
+"""A generated, versioned system card (AWS Responsible Use of AI guide).
+
+What defines the system (model, invocation, prompt, guardrail and its policy) sets the card's
+version; the day's numbers and, where the local engines stand in for the managed service,
+their evaluations are shown but do not change it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from bedrock_assets.prompting.flags import flag_names
+from bedrock_assets.prompting.model_families import RequestSpec
+from bedrock_assets.reporting.markdown import md_table
+from bedrock_assets.state.layout import StoreLayout
+from bedrock_assets.state.objects import ObjectStore
+from bedrock_assets.state.tables import read_table
+
+
+@dataclass(frozen=True)
+class SystemDescription:
+    """What the card describes: the request, the guardrail, and the backend serving them."""
+
+    request: RequestSpec
+    guardrail_id: str
+    guardrail_version: str
+    local_backend: bool
+    local_model_name: str = ""
+
+
+def day_figures(store: ObjectStore, layout: StoreLayout, call_date: str) -> dict[str, Any]:
+    """The day's numbers for the card, from its guarded summaries and review queue."""
+    guarded = read_table(
+        store,
+        layout.table("guarded_summaries", call_date),
+        columns=["guardrail_action", "grounding_score", "behavior_flags"],
+    ).to_pylist()
+    queue = read_table(
+        store, layout.table("summary_review_queue", call_date), columns=["record_id"]
+    ).num_rows
+    scores = sorted(g["grounding_score"] for g in guarded if g["grounding_score"] is not None)
+    return {
+        "call_date": call_date,
+        "summaries": len(guarded),
+        "guardrail interventions": sum(
+            g["guardrail_action"] == "GUARDRAIL_INTERVENED" for g in guarded
+        ),
+        "model-flagged calls": sum(bool(flag_names(g["behavior_flags"])) for g in guarded),
+        "review queue": queue,
+        "grounding score, mean": round(sum(scores) / len(scores), 3) if scores else "n/a",
+        "grounding score, 5th percentile": scores[len(scores) // 20] if scores else "n/a",
+    }
+
+
+def _evaluation_sections(evaluation: dict[str, Any] | None) -> list[str]:
+    if evaluation is None:
+        return [
+            "## Evaluations",
+            "The managed Bedrock Guardrails service masks PII and scores grounding; the local "
+            "engines' evaluations do not apply to it.",
+        ]
+    return [
+        "## Evaluation of the local grounding check",
+        "Generated, labelled set: faithful summaries of synthetic calls and tampered copies "
+        "that each invent one amount, date, order number, product or name.",
+        md_table(["measure", "value"], sorted(evaluation["grounding"].items())),
+        "",
+        "## Evaluation of local PII masking",
+        "Generated, labelled set: one planted entity per sentence for every configured type, "
+        "and sentences of non-PII numbers.",
+        md_table(
+            ["type", "precision", "recall"],
+            [(t, m["precision"], m["recall"]) for t, m in evaluation["pii"].items()],
+        ),
+    ]
+
+
+def render_system_card(
+    system: SystemDescription,
+    policy: dict[str, Any],
+    day: dict[str, Any],
+    evaluation: dict[str, Any] | None = None,
+) -> tuple[str, str]:
+    """``(version, markdown)``."""
+    request, prompt = system.request, system.request.prompt
+    sens = policy.get("sensitiveInformationPolicyConfig", {})
+    grounding = {
+        f["type"]: f["threshold"]
+        for f in policy.get("contextualGroundingPolicyConfig", {}).get("filtersConfig", [])
+    }
+    defining = json.dumps(
+        {
+            "model": request.model_id,
+            "invocation": request.invocation_type,
+            "prompt": prompt.version,
+            "policy": policy,
+            "guardrail": [system.guardrail_id, system.guardrail_version],
+        },
+        sort_keys=True,
+    )
+    version = hashlib.sha256(defining.encode()).hexdigest()[:12]
+    local = system.local_backend
+    pii = ", ".join(
+        f"{e['type']} ({e['action'].lower()})" for e in sens.get("piiEntitiesConfig", [])
+    )
+    topics = (
+        ", ".join(t["name"] for t in policy.get("topicPolicyConfig", {}).get("topicsConfig", []))
+        or "none"
+    )
+    lines = [
+        f"# System card: call-center summaries (version {version})",
+        "",
+        "## Purpose",
+        "Summaries of call-center transcripts for quality and coaching teams, produced with "
+        "Amazon Bedrock batch inference and checked by a guardrail before anyone reads them.",
+        "",
+        "## Model",
+        f"- Model: `{request.model_id}` ({request.family} request format, "
+        f"`{request.invocation_type}`), max tokens {request.max_tokens}, "
+        f"temperature {request.temperature}.",
+        (
+            f"- Backend: the embedded local engine. Its model is `{system.local_model_name}`, "
+            "an extractive summarizer, not an LLM."
+            if local
+            else "- Backend: Amazon Bedrock."
+        ),
+        "",
+        "## Prompt",
+        f"- Version `{prompt.version}` with {len(prompt.guidelines)} responsible guidelines: "
+        + ", ".join(prompt.guidelines)
+        + ".",
+        "- The model is asked to flag threats, self-harm, discrimination and fraud attempts on "
+        "a fixed `FLAGS:` line; flagged calls go to the review queue.",
+        "",
+        "## Guardrail",
+        f"- `{system.guardrail_id}` version `{system.guardrail_version}`"
+        + (" (the local guardrail engine, driven by the same policy file)." if local else "."),
+        f"- Sensitive information: {pii}.",
+        f"- Denied topics: {topics}.",
+        f"- Contextual grounding threshold {grounding.get('GROUNDING')}, relevance threshold "
+        f"{grounding.get('RELEVANCE')}.",
+        "",
+        f"## This day ({day['call_date']})",
+        md_table(["measure", "value"], [(k, v) for k, v in day.items() if k != "call_date"]),
+        "",
+        *_evaluation_sections(evaluation),
+        "",
+        "## Known limitations",
+        "- The guardrail masks PII in summaries; an independent scan checks emails, phone, "
+        "card, SSN and IP numbers, not names or addresses.",
+        "- The local PII and grounding evaluations are generated from templates in the same "
+        "call-center phrasing the detectors expect; they show the floors hold, not how the "
+        'detectors do on unseen phrasing. Names are found by context ("my name is", titles) '
+        "and a given-name list.",
+        "- Grounding is scored on word overlap with the transcript, sentence by sentence; the "
+        "evaluation's faithful summaries are extractive, so paraphrases are not measured and "
+        "can score low, and an invention that reuses the transcript's own words can pass.",
+        "- Summaries of transcripts in languages other than English are not evaluated.",
+        "- Flags depend on the model following the format; a missing line is queued for review.",
+        "",
+        "## Human review",
+        "Blocked, ungrounded and flagged summaries are exported daily to "
+        "`exports/review_queue/<date>.csv`; reviewers follow the links to the record.",
+    ]
+    return version, "\n".join(lines) + "\n"

@@ -1,0 +1,469 @@
+"""The job ledger: every shard, its job and every transition, in any SQLAlchemy database.
+
+It is the Dagster-side replacement for seed 004's DynamoDB table and survives restarts.
+Shard states: ``held`` (below the job minimum), ``pending``, ``submitting`` (a create call
+may be in flight: reconciled by job name on the next tick), ``active``, ``terminal``,
+``superseded`` (replaced by a re-materialization before it was ever submitted), ``merged``
+(a held shard whose records joined a later day's shards), ``on_demand`` (a held shard sent
+to on-demand inference by the collect run). A shard may hold records of several call dates
+(``shard_dates``): a day is finished when every shard holding its records is.
+
+Every transition is a compare-and-set (``UPDATE ... WHERE state IN (expected)``), so when two
+processes race for a shard exactly one of them moves it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+import sqlalchemy as sa
+
+from bedrock_assets.state.ledger.engine import engines
+from bedrock_assets.state.ledger.migrations import migrate
+from bedrock_assets.state.ledger.schema import events, partition_runs, shard_dates, shards
+
+LIVE = ("superseded", "merged")  # states of shards that no longer hold a day's records
+FINISHED = ("terminal", "on_demand")
+
+
+@dataclass(frozen=True)
+class ShardRow:
+    shard_id: str
+    call_date: str
+    shard_index: int
+    model_id: str
+    input_uri: str
+    output_uri: str
+    record_count: int
+    byte_count: int
+    file_count: int
+    prompt_version: str
+    state: str
+    attempt: int = 1
+    job_name: str | None = None
+    client_token: str | None = None
+    job_arn: str | None = None
+    job_status: str | None = None
+    message: str | None = None
+    created_at: float = 0.0
+    submitted_at: float | None = None
+    updated_at: float = 0.0
+    mode: str = "batch"
+    merged_into: str | None = None
+    kind: str = "input"  # or "retry": records re-sent after an error; never superseded
+    not_before: float | None = None  # backoff before the next attempt is submitted
+    stop_requested: int = 0
+
+    @property
+    def job_id(self) -> str | None:
+        return self.job_arn.rsplit("/", 1)[-1] if self.job_arn else None
+
+
+_SHARD_FIELDS = [f.name for f in fields(ShardRow)]
+_MIGRATED: set[str] = set()
+
+
+def _row(row: sa.Row) -> ShardRow:
+    return ShardRow(**{k: row._mapping[k] for k in _SHARD_FIELDS})
+
+
+class Ledger:
+    """The ledger at one database URL (``sqlite:///...`` or ``postgresql+psycopg://...``)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._read, self._write = engines(url)
+        if url not in _MIGRATED:
+            migrate(self._write)
+            _MIGRATED.add(url)
+
+    # -- plumbing ----------------------------------------------------------------------------
+    def _tx(self) -> Any:
+        """A write transaction (takes the write lock up front on SQLite)."""
+        return self._write.begin()
+
+    def _rows(self, query: sa.Select) -> list[ShardRow]:
+        with self._read.connect() as conn:
+            return [_row(r) for r in conn.execute(query)]
+
+    @staticmethod
+    def _event(
+        conn: sa.Connection,
+        shard_id: str,
+        from_state: str | None,
+        to_state: str,
+        job_arn: str | None = None,
+        job_status: str | None = None,
+        message: str | None = None,
+    ) -> None:
+        conn.execute(
+            sa.insert(events).values(
+                ts=time.time(),
+                shard_id=shard_id,
+                from_state=from_state,
+                to_state=to_state,
+                job_arn=job_arn,
+                job_status=job_status,
+                message=message,
+            )
+        )
+
+    @staticmethod
+    def _put_shard(conn: sa.Connection, s: ShardRow, now: float) -> None:
+        """Insert a new shard row, or reset a known one to ``s`` (its first attempt)."""
+        values = {
+            **asdict(s),
+            "attempt": 1,
+            "created_at": now,
+            "updated_at": now,
+            "job_name": None,
+            "client_token": None,
+            "job_arn": None,
+            "job_status": None,
+            "message": None,
+            "submitted_at": None,
+            "mode": "batch",
+            "merged_into": None,
+            "not_before": None,
+            "stop_requested": 0,
+        }
+        updated = conn.execute(
+            sa.update(shards).where(shards.c.shard_id == s.shard_id).values(values)
+        )
+        if updated.rowcount == 0:
+            conn.execute(sa.insert(shards).values(values))
+
+    @staticmethod
+    def _put_dates(conn: sa.Connection, shard_id: str, dates: Mapping[str, int]) -> None:
+        conn.execute(sa.delete(shard_dates).where(shard_dates.c.shard_id == shard_id))
+        if dates:
+            conn.execute(
+                sa.insert(shard_dates),
+                [
+                    {"shard_id": shard_id, "call_date": d, "record_count": n}
+                    for d, n in dates.items()
+                ],
+            )
+
+    @staticmethod
+    def _forget_runs(conn: sa.Connection, days: set[str]) -> None:
+        conn.execute(sa.delete(partition_runs).where(partition_runs.c.call_date.in_(days)))
+
+    # -- registration ------------------------------------------------------------------------
+    def register_partition(
+        self,
+        call_date: str,
+        new_shards: Sequence[ShardRow],
+        dates: Mapping[str, Mapping[str, int]] | None = None,
+        absorbed: Sequence[str] = (),
+    ) -> dict[str, int]:
+        """Make ``new_shards`` the partition's shard set, idempotently.
+
+        A shard already known (same id, i.e. same content) keeps its state and job. Shards of
+        the date that were never submitted and are not in the new set are superseded.
+        ``dates`` gives each shard's records per call date (default: all of ``call_date``);
+        ``absorbed`` are earlier days' held shards whose records the new shards now carry.
+        """
+        now = time.time()
+        kept = added = superseded = 0
+        new_ids = {s.shard_id for s in new_shards}
+        dates = dates or {s.shard_id: {call_date: s.record_count} for s in new_shards}
+        with self._tx() as conn:
+            existing = dict(
+                conn.execute(
+                    sa.select(shards.c.shard_id, shards.c.state).where(
+                        shards.c.call_date == call_date, shards.c.kind == "input"
+                    )
+                ).all()
+            )
+            for shard_id, state in existing.items():
+                if shard_id not in new_ids and state in ("held", "pending"):
+                    conn.execute(
+                        sa.update(shards)
+                        .where(shards.c.shard_id == shard_id)
+                        .values(state="superseded", updated_at=now)
+                    )
+                    self._event(conn, shard_id, state, "superseded")
+                    superseded += 1
+            for s in new_shards:
+                self._put_dates(conn, s.shard_id, dates[s.shard_id])
+                if s.shard_id in existing and existing[s.shard_id] != "superseded":
+                    kept += 1
+                    continue
+                self._put_shard(conn, s, now)
+                self._event(conn, s.shard_id, None, s.state)
+                added += 1
+            touched = {call_date}
+            for shard_id in absorbed:
+                row = conn.execute(
+                    sa.select(shards.c.state, shards.c.call_date).where(
+                        shards.c.shard_id == shard_id
+                    )
+                ).one()
+                touched.add(row.call_date)
+                if row.state == "held":
+                    conn.execute(
+                        sa.update(shards)
+                        .where(shards.c.shard_id == shard_id)
+                        .values(state="merged", merged_into=call_date, updated_at=now)
+                    )
+                    self._event(
+                        conn,
+                        shard_id,
+                        "held",
+                        "merged",
+                        message=f"records carried into {call_date}",
+                    )
+            self._forget_runs(conn, touched)
+        return {"added": added, "kept": kept, "superseded": superseded, "absorbed": len(absorbed)}
+
+    def add_retry_shards(
+        self,
+        call_date: str,
+        new_shards: Sequence[ShardRow],
+        dates: Mapping[str, Mapping[str, int]],
+    ) -> None:
+        """Register retry shards (records re-sent after an error) without touching the rest."""
+        now = time.time()
+        with self._tx() as conn:
+            for s in new_shards:
+                known = conn.execute(
+                    sa.select(shards.c.shard_id).where(shards.c.shard_id == s.shard_id)
+                ).first()
+                if known:
+                    continue
+                self._put_shard(conn, replace(s, kind="retry"), now)
+                self._put_dates(conn, s.shard_id, dates[s.shard_id])
+                self._event(conn, s.shard_id, None, s.state, message="retry of failed records")
+            self._forget_runs(conn, {d for m in dates.values() for d in m})
+
+    # -- queries -----------------------------------------------------------------------------
+    def carry_candidates(self, before: str, model_id: str) -> list[ShardRow]:
+        """Held shards of earlier days for the model (or already merged into ``before``, so
+        a re-materialization of ``before`` carries them again)."""
+        return self._rows(
+            sa.select(shards)
+            .where(
+                shards.c.model_id == model_id,
+                shards.c.call_date < before,
+                sa.or_(
+                    shards.c.state == "held",
+                    sa.and_(shards.c.state == "merged", shards.c.merged_into == before),
+                ),
+            )
+            .order_by(shards.c.call_date, shards.c.shard_index)
+        )
+
+    def oldest_date(self, shard_id: str) -> str:
+        """The earliest call date a shard holds records of (its records' waiting time)."""
+        with self._read.connect() as conn:
+            return conn.execute(
+                sa.select(sa.func.min(shard_dates.c.call_date)).where(
+                    shard_dates.c.shard_id == shard_id
+                )
+            ).scalar_one()
+
+    def date_counts(self, call_date: str) -> dict[str, int]:
+        """Records of ``call_date`` per live shard."""
+        query = (
+            sa.select(shard_dates.c.shard_id, shard_dates.c.record_count)
+            .join(shards, shards.c.shard_id == shard_dates.c.shard_id)
+            .where(shard_dates.c.call_date == call_date, shards.c.state.not_in(LIVE))
+        )
+        with self._read.connect() as conn:
+            return {r.shard_id: r.record_count for r in conn.execute(query)}
+
+    def shard(self, shard_id: str) -> ShardRow | None:
+        found = self._rows(sa.select(shards).where(shards.c.shard_id == shard_id))
+        return found[0] if found else None
+
+    def submittable(self, limit: int, now: float) -> list[ShardRow]:
+        """Pending shards whose backoff has passed, oldest day first."""
+        return self._rows(
+            sa.select(shards)
+            .where(
+                shards.c.state == "pending",
+                sa.or_(shards.c.not_before.is_(None), shards.c.not_before <= now),
+            )
+            .order_by(shards.c.call_date, shards.c.shard_index)
+            .limit(int(limit))
+        )
+
+    def shards_in_state(self, *states: str, limit: int | None = None) -> list[ShardRow]:
+        query = (
+            sa.select(shards)
+            .where(shards.c.state.in_(states))
+            .order_by(shards.c.call_date, shards.c.shard_index)
+        )
+        return self._rows(query if limit is None else query.limit(int(limit)))
+
+    def shards_for_date(self, call_date: str, include_superseded: bool = False) -> list[ShardRow]:
+        """Live shards holding records of ``call_date`` (all of its own, with the flag)."""
+        if include_superseded:
+            return self._rows(
+                sa.select(shards)
+                .where(shards.c.call_date == call_date)
+                .order_by(shards.c.shard_index)
+            )
+        return self._rows(
+            sa.select(shards)
+            .join(shard_dates, shards.c.shard_id == shard_dates.c.shard_id)
+            .where(shard_dates.c.call_date == call_date, shards.c.state.not_in(LIVE))
+            .order_by(shards.c.call_date, shards.c.shard_index)
+        )
+
+    def pending_records(self, call_date: str) -> int:
+        """Records of ``call_date`` in shards that are not finished (held, queued, running)."""
+        counts = self.date_counts(call_date)
+        return sum(
+            counts[s.shard_id] for s in self.shards_for_date(call_date) if s.state != "terminal"
+        )
+
+    def events(self, shard_id: str | None = None) -> list[dict[str, Any]]:
+        query = sa.select(events).order_by(events.c.id)
+        if shard_id:
+            query = query.where(events.c.shard_id == shard_id)
+        with self._read.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def ready_partitions(self) -> list[tuple[str, list[ShardRow]]]:
+        """Dates whose every shard is finished (terminal, or waiting for the collect run's
+        on-demand pass) and whose downstream run was not yet requested."""
+        unfinished = sa.func.sum(sa.case((shards.c.state.not_in(FINISHED), 1), else_=0))
+        query = (
+            sa.select(shard_dates.c.call_date)
+            .join(shards, shards.c.shard_id == shard_dates.c.shard_id)
+            .where(
+                shards.c.state.not_in(LIVE),
+                shard_dates.c.call_date.not_in(sa.select(partition_runs.c.call_date)),
+            )
+            .group_by(shard_dates.c.call_date)
+            .having(unfinished == 0)
+            .order_by(shard_dates.c.call_date)
+        )
+        with self._read.connect() as conn:
+            dates = [r.call_date for r in conn.execute(query)]
+        return [(d, self.shards_for_date(d)) for d in dates]
+
+    # -- transitions -------------------------------------------------------------------------
+    def _transition(
+        self, shard_id: str, to_state: str, expect: Sequence[str] | None = None, **values: Any
+    ) -> bool:
+        """Move a shard to ``to_state`` if it is in one of ``expect``; False if it was not
+        (another process moved it first, or it does not exist)."""
+        values.update(state=to_state, updated_at=time.time())
+        with self._tx() as conn:
+            where = [shards.c.shard_id == shard_id]
+            if expect is not None:
+                where.append(shards.c.state.in_(expect))
+            before = conn.execute(sa.select(shards.c.state).where(*where).with_for_update()).first()
+            if before is None:
+                return False
+            moved = conn.execute(sa.update(shards).where(*where).values(values))
+            if moved.rowcount != 1:
+                return False
+            self._event(
+                conn,
+                shard_id,
+                before.state,
+                to_state,
+                values.get("job_arn"),
+                values.get("job_status"),
+                values.get("message"),
+            )
+        return True
+
+    def mark_submitting(self, shard_id: str, job_name: str, client_token: str) -> bool:
+        return self._transition(
+            shard_id,
+            "submitting",
+            ("pending", "submitting"),
+            job_name=job_name,
+            client_token=client_token,
+        )
+
+    def mark_active(self, shard_id: str, job_arn: str, job_status: str) -> bool:
+        return self._transition(
+            shard_id,
+            "active",
+            ("submitting",),
+            job_arn=job_arn,
+            job_status=job_status,
+            submitted_at=time.time(),
+        )
+
+    def mark_pending(self, shard_id: str, message: str) -> bool:
+        return self._transition(shard_id, "pending", ("submitting",), message=message)
+
+    def record_status(
+        self, shard_id: str, job_status: str, message: str | None, terminal: bool
+    ) -> bool:
+        """An active job's new status; a terminal one finishes the shard."""
+        state = "terminal" if terminal else "active"
+        current = self.shard(shard_id)
+        if current is None or (current.job_status == job_status and current.state == state):
+            return False
+        return self._transition(
+            shard_id, state, ("active",), job_status=job_status, message=message
+        )
+
+    def resubmit(
+        self, shard_id: str, job_status: str, message: str | None, not_before: float
+    ) -> bool:
+        """A failed, expired or stopped job: the same records again as the next attempt."""
+        current = self.shard(shard_id)
+        if current is None:
+            return False
+        return self._transition(
+            shard_id,
+            "pending",
+            ("active",),
+            job_status=job_status,
+            message=f"attempt {current.attempt} ended {job_status}: {message or ''}".strip(),
+            attempt=current.attempt + 1,
+            not_before=not_before,
+            job_arn=None,
+            job_name=None,
+            client_token=None,
+        )
+
+    def cancel(self, shard_id: str) -> bool:
+        """A shard stopped before it ever ran: terminal, ``Stopped``, no job."""
+        return self._transition(
+            shard_id,
+            "terminal",
+            ("pending", "held", "on_demand", "submitting"),
+            job_status="Stopped",
+            message="stopped before submission",
+        )
+
+    def request_stop(self, shard_id: str) -> None:
+        with self._tx() as conn:
+            conn.execute(
+                sa.update(shards).where(shards.c.shard_id == shard_id).values(stop_requested=1)
+            )
+
+    def mark_on_demand(self, shard_id: str, reason: str) -> bool:
+        return self._transition(shard_id, "on_demand", ("held",), message=reason)
+
+    def mark_on_demand_done(self, shard_id: str, job_status: str, message: str | None) -> bool:
+        return self._transition(
+            shard_id,
+            "terminal",
+            ("on_demand",),
+            job_status=job_status,
+            message=message,
+            mode="on_demand",
+        )
+
+    def mark_requested(self, call_date: str, run_key: str) -> None:
+        with self._tx() as conn:
+            self._forget_runs(conn, {call_date})
+            conn.execute(
+                sa.insert(partition_runs).values(
+                    call_date=call_date, run_key=run_key, requested_at=time.time()
+                )
+            )

@@ -1,0 +1,171 @@
+"""A pipeline under test: definitions and resources built from explicit settings.
+
+Tests pass settings (and so resources) instead of setting environment variables: each test
+gets its own data root, ledger and local Bedrock, and nothing is cached between tests.
+"""
+
+from __future__ import annotations
+
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dagster import (
+    AssetCheckKey,
+    AssetKey,
+    DagsterInstance,
+    Definitions,
+    RunRequest,
+    SensorResult,
+    build_sensor_context,
+)
+
+from bedrock_assets.defs import build_defs
+from bedrock_assets.demo.sample_data import land_sample_day
+from bedrock_assets.reporting.day_report import day_report
+from bedrock_assets.settings import Settings, load_settings
+from bedrock_assets.state.layout import StoreLayout
+from bedrock_assets.state.ledger import Ledger
+from bedrock_assets.state.objects import ObjectStore
+from bedrock_assets.state.tables import read_table
+
+DAY = "2024-08-23"
+SHARED_CORPUS = (
+    Path(__file__).resolve().parents[1].parent
+    / "shared"
+    / "data"
+    / "synthetic_call_transcript_data.zip"
+)
+# What every test pipeline uses unless it says otherwise: a fast engine and small jobs.
+TEST_DEFAULTS: dict[str, Any] = {"local_step_seconds": 0.02, "min_records_per_job": 10}
+
+
+def settings_for(data_root: Path, **overrides: Any) -> Settings:
+    return load_settings(**{"data_root": data_root, **TEST_DEFAULTS, **overrides})
+
+
+@dataclass
+class Pipeline:
+    settings: Settings
+    instance: DagsterInstance
+    defs: Definitions = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.defs = build_defs(self.settings)
+
+    # -- resources ---------------------------------------------------------------------------
+    @property
+    def resources(self) -> dict[str, Any]:
+        return dict(self.defs.resources or {})
+
+    @property
+    def store(self) -> ObjectStore:
+        return self.resources["object_store"].get_store()
+
+    @property
+    def layout(self) -> StoreLayout:
+        return self.resources["object_store"].layout()
+
+    @property
+    def ledger(self) -> Ledger:
+        return self.resources["ledger"].get_ledger()
+
+    @property
+    def bedrock(self) -> Any:
+        """The ``bedrock`` control-plane client the pipeline uses."""
+        return self.resources["bedrock"].control_plane()
+
+    def with_settings(self, **overrides: Any) -> Pipeline:
+        """The same data root and instance under changed settings (a redeploy)."""
+        values = {**self.settings.model_dump(exclude_unset=True), **overrides}
+        return Pipeline(load_settings(**values), self.instance)
+
+    # -- driving it --------------------------------------------------------------------------
+    def land(self, day: str = DAY, count: int = 40, **kw: Any) -> dict[str, int]:
+        return land_sample_day(
+            self.store, self.layout.uri(self.layout.landing_prefix), day, count, **kw
+        )
+
+    def prepare(self, day: str = DAY) -> None:
+        result = self.defs.resolve_job_def("prepare_batch_inputs").execute_in_process(
+            instance=self.instance, partition_key=day
+        )
+        assert result.success
+
+    def collect(self, day: str = DAY, tags: dict[str, str] | None = None) -> Any:
+        return self.defs.resolve_job_def("collect_batch_outputs").execute_in_process(
+            instance=self.instance, partition_key=day, tags=tags or {}, raise_on_error=False
+        )
+
+    def tick(self) -> SensorResult | None:
+        """One real evaluation of the batch_job_slots sensor."""
+        sensor = self.defs.resolve_sensor_def("batch_job_slots")
+        with build_sensor_context(
+            instance=self.instance, definitions=self.defs, resources=self.resources
+        ) as ctx:
+            result = sensor(ctx)
+        return result if isinstance(result, SensorResult) else None
+
+    def drain(self, timeout: float = 120.0) -> list[RunRequest]:
+        """Tick the sensor until it stops asking for runs; execute each run it asks for."""
+        executed: list[RunRequest] = []
+        deadline = time.time() + timeout
+        policy = self.resources["batch"].below_minimum()
+        while time.time() < deadline:
+            result = self.tick()
+            for request in (result.run_requests or []) if result else []:
+                run = self.collect(request.partition_key, request.tags)
+                assert run.success, "collect_batch_outputs failed"
+                executed.append(request)
+            ledger = self.ledger
+            due_held = [
+                h
+                for h in ledger.shards_in_state("held")
+                if time.time() >= policy.deadline(ledger.oldest_date(h.shard_id))
+            ]
+            busy = ledger.shards_in_state("pending", "submitting", "active", "on_demand")
+            if not busy and not due_held and not ledger.ready_partitions():
+                return executed
+            time.sleep(0.1)
+        raise TimeoutError("pipeline did not drain")
+
+    def wait_idle(self, timeout: float = 30.0) -> None:
+        wait = getattr(self.bedrock, "wait_idle", None)
+        if wait is not None:
+            wait(timeout=timeout)
+
+    # -- reading it back ---------------------------------------------------------------------
+    def report(self, day: str = DAY) -> dict[str, Any]:
+        return day_report(self.store, self.layout, self.ledger, day)
+
+    def table(self, name: str, day: str = DAY) -> Any:
+        return read_table(self.store, self.layout.table(name, day))
+
+    def check_results(self, asset: str) -> dict[str, bool]:
+        spec_names = [
+            k.name
+            for k in self.defs.resolve_asset_graph().asset_check_keys
+            if k.asset_key == AssetKey(asset)
+        ]
+        out = {}
+        for name in spec_names:
+            key = AssetCheckKey(AssetKey(asset), name)
+            record = self.instance.event_log_storage.get_latest_asset_check_execution_by_key([key])[
+                key
+            ]
+            out[name] = record.evaluation.passed
+        return out
+
+    def metadata(self, asset: str) -> dict[str, Any]:
+        event = self.instance.get_latest_materialization_event(AssetKey(asset))
+        assert event is not None and event.asset_materialization is not None
+        return {k: v.value for k, v in event.asset_materialization.metadata.items()}
+
+
+def extract_corpus(target: Path) -> list[Path]:
+    with zipfile.ZipFile(SHARED_CORPUS) as zf:
+        names = [n for n in zf.namelist() if n.endswith(".txt")]
+        zf.extractall(target, members=names)
+    return [target / n for n in names]

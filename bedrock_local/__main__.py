@@ -1,0 +1,3 @@
+from bedrock_local.cli import main
+
+main()
