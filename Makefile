@@ -4,8 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export BEDROCK_ASSETS_DATA_ROOT ?= $(CURDIR)/.bedrock_assets_data
+# The fast lane: pure domain and engine tests, no whole days, crashes or emulated AWS.
+FAST := not e2e and not crash and not aws
 
-.PHONY: install demo dev test lint bench clean
+.PHONY: install demo dev test test-fast lint bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +28,15 @@ dev: install
 test: install
 	$(BIN)/pytest -q
 
+test-fast: install
+	$(BIN)/pytest -q -m "$(FAST)"
+
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/dg check defs
 
 bench: install
 	$(BIN)/python benchmarks/shard_throughput.py
@@ -36,4 +45,4 @@ bench: install
 	$(BIN)/python benchmarks/pii_eval.py
 
 clean:
-	rm -rf $(VENV) .dagster_home .bedrock_assets_data .pytest_cache
+	rm -rf $(VENV) .dagster_home .bedrock_assets_data .pytest_cache .mypy_cache .import_linter_cache

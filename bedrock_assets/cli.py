@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> None:
     resources = build_resources(settings)
     store, layout = resources["object_store"].get_store(), resources["object_store"].layout()
     if args.command == "land-sample":
-        from bedrock_assets.demo.sample_data import land_sample_day
+        from bedrock_assets.ingest.samples import land_sample_day
 
         stats = land_sample_day(
             store,

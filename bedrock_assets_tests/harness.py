@@ -23,7 +23,7 @@ from dagster import (
 )
 
 from bedrock_assets.defs import build_defs
-from bedrock_assets.demo.sample_data import land_sample_day
+from bedrock_assets.ingest.samples import land_sample_day
 from bedrock_assets.reporting.day_report import day_report
 from bedrock_assets.settings import Settings, load_settings
 from bedrock_assets.state.layout import StoreLayout

@@ -3,6 +3,8 @@
 import json
 from collections.abc import Callable
 
+import pytest
+
 from bedrock_assets.ingest.checks import check_length
 from bedrock_assets.ingest.records import Transcript
 from bedrock_assets_tests.harness import DAY, Pipeline
@@ -10,6 +12,7 @@ from bedrock_assets_tests.harness import DAY, Pipeline
 GOOD = "Agent: Hello, how can I help?\nCustomer: My order {n} arrived broken.\n"
 
 
+@pytest.mark.e2e
 def test_each_bad_input_kind_is_quarantined_with_its_reason(
     make_pipeline: Callable[..., Pipeline],
 ) -> None:

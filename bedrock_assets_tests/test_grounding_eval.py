@@ -2,8 +2,8 @@
 project's sample calls and local model: >= 90% of tampered summaries flagged, >= 95% of
 faithful ones passed (fixed seed)."""
 
-from bedrock_assets.demo.sample_data import evaluation_transcripts
 from bedrock_assets.guardrail.policy import grounding_threshold
+from bedrock_assets.ingest.samples import evaluation_transcripts
 from bedrock_assets.prompting.local_model import summarize_transcript
 from bedrock_local.evaluation.grounding import TAMPERS, Case, evaluate
 from bedrock_local.evaluation.grounding import build_cases as build_from

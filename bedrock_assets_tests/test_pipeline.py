@@ -10,6 +10,8 @@ from dagster import AssetKey, materialize
 from bedrock_assets.batch import collect as collect_module
 from bedrock_assets_tests.harness import DAY, SHARED_CORPUS, Pipeline, extract_corpus
 
+pytestmark = pytest.mark.e2e
+
 
 def test_definitions_load_with_descriptions(pipeline: Pipeline) -> None:
     defs = pipeline.defs
@@ -179,7 +181,6 @@ def test_sensor_logs_and_observations_name_job_arns(pipeline: Pipeline) -> None:
     pipeline.drain()
 
 
-@pytest.mark.e2e
 def test_corpus_1100_transcripts(make_pipeline: Callable[..., Pipeline], tmp_path: Path) -> None:
     if not SHARED_CORPUS.exists():
         pytest.skip("../shared/data is not beside the repository")

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 
 from bedrock_assets.cli import main
-from bedrock_assets.demo.sample_data import land_sample_day
 from bedrock_assets.ingest.parse import parse_file
 from bedrock_assets.ingest.records import Quarantined, Transcript
+from bedrock_assets.ingest.samples import land_sample_day
 from bedrock_assets.state.objects import LocalObjectStore
 from bedrock_local.guardrail.pii import detect_pii
 

@@ -4,11 +4,11 @@ import json
 
 import pytest
 
-from bedrock_assets.demo.sample_data import transcribe_standard
 from bedrock_assets.ingest import records as t
 from bedrock_assets.ingest.checks import Deduplicator
 from bedrock_assets.ingest.parse import parse_file
 from bedrock_assets.ingest.records import Quarantined, Transcript
+from bedrock_assets.ingest.samples import transcribe_standard
 
 DAY = "2024-08-23"
 

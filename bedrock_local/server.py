@@ -85,7 +85,7 @@ class BedrockHTTPService:
     @property
     def url(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def route(
         self, method: str, path: str, query: dict[str, list[str]], body: dict

@@ -60,7 +60,7 @@ def _server_side(value: Any, shape: Shape, path: str, errors: list[str]) -> None
             errors.append(
                 f"Value at '{path}' failed to satisfy constraint: exactly one member must be set"
             )
-        for name, member in shape.members.items():  # type: ignore[attr-defined]
+        for name, member in shape.members.items():
             if name in value:
                 _server_side(value[name], member, f"{path}.{name}" if path else name, errors)
     elif shape.type_name == "list" and isinstance(value, list | tuple):
@@ -70,7 +70,7 @@ def _server_side(value: Any, shape: Shape, path: str, errors: list[str]) -> None
                 f"length less than or equal to {meta['max']}"
             )
         for i, item in enumerate(value):
-            _server_side(item, shape.member, f"{path}.{i + 1}.member", errors)  # type: ignore[attr-defined]
+            _server_side(item, shape.member, f"{path}.{i + 1}.member", errors)
     elif shape.type_name == "string" and isinstance(value, str):
         shown = value if len(value) <= 64 else value[:61] + "..."
         if "max" in meta and len(value) > meta["max"]:

@@ -6,8 +6,11 @@ python benchmarks/grounding_eval.py [--calls 300]
 import argparse
 import time
 
-from bedrock_assets.core.grounding_eval import build_cases, evaluate
-from bedrock_assets.local.guardrail_engine import grounding_score, grounding_threshold
+from bedrock_assets.guardrail.policy import grounding_threshold
+from bedrock_assets.ingest.samples import evaluation_transcripts
+from bedrock_assets.prompting.local_model import summarize_transcript
+from bedrock_local.evaluation.grounding import build_cases, evaluate
+from bedrock_local.guardrail.grounding import grounding_score
 
 
 def main() -> None:
@@ -16,7 +19,11 @@ def main() -> None:
     args = parser.parse_args()
     threshold = grounding_threshold()
     started = time.perf_counter()
-    cases = build_cases(args.calls, seed=23)
+    cases = build_cases(
+        evaluation_transcripts(args.calls, seed=23),
+        lambda t: summarize_transcript(t, max_chars=2000),
+        seed=23,
+    )
     result = evaluate(grounding_score, threshold, cases)
     print(
         f"grounding threshold {threshold}, {result['cases']} cases "

@@ -6,8 +6,8 @@ python benchmarks/pii_eval.py [--per-type 200] [--seed 31]
 import argparse
 import time
 
-from bedrock_assets.core.pii_eval import build_samples, evaluate
-from bedrock_assets.local.guardrail_engine import detect_pii
+from bedrock_local.evaluation.pii import build_samples, evaluate
+from bedrock_local.guardrail.pii import detect_pii
 
 
 def main() -> None:

@@ -15,9 +15,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from bedrock_assets.core.ledger import Ledger, ShardRow
-from bedrock_assets.core.slots import JobSettings, run_tick
-from bedrock_assets.local.batch_engine import EngineConfig, LocalBedrockClient
+from bedrock_assets.batch.requests import JobSettings
+from bedrock_assets.batch.slots import run_tick
+from bedrock_assets.state.ledger import Ledger, ShardRow, sqlite_url
+from bedrock_local import EngineConfig
+from bedrock_local.batch.control_plane import LocalBedrockClient
 
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
 
@@ -29,10 +31,13 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        ledger = Ledger(root / "ledger.sqlite")
+        ledger = Ledger(sqlite_url(root / "ledger.sqlite"))
         engine = LocalBedrockClient(
-            root / "engine.sqlite",
-            EngineConfig(store_root=str(root / "os"), max_concurrent_jobs=args.active),
+            EngineConfig(
+                store_root=str(root / "os"),
+                state_path=str(root / "engine.sqlite"),
+                max_concurrent_jobs=args.active,
+            ),
             spawn_workers=False,
         )  # jobs stay in flight: slots stay full
         per_day = 100

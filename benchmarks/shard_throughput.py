@@ -24,9 +24,10 @@ DAY = "2024-08-23"
 
 
 def generate(root: Path, n: int) -> None:
-    from bedrock_assets.core.sample_data import render_text, synthetic_transcript
-    from bedrock_assets.core.storage import LocalObjectStore
-    from bedrock_assets.core.tables import TRANSCRIPTS, TableWriter
+    from bedrock_assets.ingest.samples import render_text, synthetic_transcript
+    from bedrock_assets.state.objects import LocalObjectStore
+    from bedrock_assets.state.schemas import TRANSCRIPTS
+    from bedrock_assets.state.tables import TableWriter
 
     rng = random.Random(n)
     store = LocalObjectStore(root)
@@ -49,11 +50,11 @@ def generate(root: Path, n: int) -> None:
 
 
 def shard(root: Path) -> dict:
-    from bedrock_assets.core.model_families import build_body
-    from bedrock_assets.core.prompt import load_prompt
-    from bedrock_assets.core.sharding import Quotas, encode_model_input, plan_and_build
-    from bedrock_assets.core.storage import LocalObjectStore, join_uri
-    from bedrock_assets.core.tables import iter_rows
+    from bedrock_assets.batch.sharding import Quotas, encode_model_input, plan_and_build
+    from bedrock_assets.prompting.model_families import build_body
+    from bedrock_assets.prompting.prompt import load_prompt
+    from bedrock_assets.state.objects import LocalObjectStore, join_uri
+    from bedrock_assets.state.tables import iter_rows
 
     store = LocalObjectStore(root)
     prompt = load_prompt()

@@ -19,6 +19,7 @@ from bedrock_assets.batch.retries import register_retries
 from bedrock_assets.batch.shard_files import load_record_map
 from bedrock_assets.batch.sharding import Quotas
 from bedrock_assets.crashpoints import crashpoint
+from bedrock_assets.markdown import md_table
 from bedrock_assets.state.layout import StoreLayout
 from bedrock_assets.state.ledger import Ledger, ShardRow
 from bedrock_assets.state.objects import ObjectStore
@@ -69,6 +70,18 @@ class CollectResult:
             ),
             "jobs": len([s for s in self.shards if s.job_arn]),
         }
+
+    def summary(self) -> dict[str, object]:
+        """What the collection did, for people: totals, one row per job, the table."""
+        job_table = md_table(
+            ["shard", "job ARN", "status", "success", "error", "missing"],
+            [
+                (o.shard.shard_id, o.shard.job_arn, o.shard.job_status)
+                + (o.successes, o.errors, o.missing)
+                for o in self.outcomes[:50]
+            ],
+        )
+        return {**self.totals, "job_table": job_table, "outputs_table": self.outputs_table}
 
 
 def _send_on_demand(

@@ -17,6 +17,7 @@ from pathlib import Path
 from bedrock_assets.batch.policy import BelowMinimumPolicy
 from bedrock_assets.batch.shard_files import iter_shard_lines, load_record_map, publish_shard
 from bedrock_assets.batch.sharding import Quotas, Record, encode_model_input, plan_and_build
+from bedrock_assets.markdown import md_table
 from bedrock_assets.prompting.model_families import RequestSpec
 from bedrock_assets.state.layout import StoreLayout
 from bedrock_assets.state.ledger import Ledger, ShardRow
@@ -39,6 +40,25 @@ class PrepareResult:
     @property
     def records(self) -> int:
         return sum(r.record_count for r in self.shards)
+
+    def summary(self) -> dict[str, object]:
+        """What was prepared, for people: counts and one row per shard."""
+        return {
+            "records": self.records,
+            "shards": len(self.shards),
+            "held_shards": len(self.held),
+            "held_records": sum(r.record_count for r in self.held),
+            "bytes": sum(r.byte_count for r in self.shards),
+            "ledger_changes": self.changes,
+            "carried_records": sum(h.record_count for h in self.carried),
+            "shard_table": md_table(
+                ["shard", "records", "files", "bytes", "state"],
+                [
+                    (r.shard_id, r.record_count, r.file_count, r.byte_count, r.state)
+                    for r in self.shards[:50]
+                ],
+            ),
+        }
 
     def logs(self, min_records_per_job: int) -> tuple[list[str], list[str]]:
         """``(info lines, warning lines)`` describing what was prepared."""

@@ -25,7 +25,7 @@ def _lines_for(
         if not remaining:
             return
         for _, line in iter_shard_lines(store, shard):
-            owner = remaining.pop(line.get("recordId"), None)
+            owner = remaining.pop(str(line.get("recordId")), None)
             if owner is not None:
                 yield owner[0], owner[1], encode_model_input(line["modelInput"])
 

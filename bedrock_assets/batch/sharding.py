@@ -159,6 +159,7 @@ def build_shards(
             fh = open(current.path, "wb")  # noqa: SIM115 - closed in close_shard
         rid = allocator.allocate(record_date, transcript_id)
         line = render_line(rid, encoded)
+        assert fh is not None
         fh.write(line)
         hasher.update(line)
         current.records += 1

@@ -1,7 +1,6 @@
 """batch_input_shards and batch_job_outputs: the two ends of Bedrock batch inference."""
 
 from dagster import (
-    AssetCheckResult,
     AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
@@ -15,13 +14,12 @@ from dagster import (
 
 from bedrock_assets.batch.collect import DayNotFinished, OnDemandSettings, collect_day
 from bedrock_assets.batch.prepare import prepare_day
-from bedrock_assets.defs.metadata import GROUP, log_all, to_metadata
+from bedrock_assets.defs.metadata import GROUP, check_results, log_all, to_metadata
 from bedrock_assets.defs.resources import (
     BatchInferenceResource,
     LedgerResource,
     ObjectStoreResource,
 )
-from bedrock_assets.reporting.markdown import Markdown, md_table
 
 CHECK_DESCRIPTIONS = {
     "manifest_total_matches_submitted": (
@@ -78,33 +76,19 @@ def build_batch_assets(
             batch.redactor(),
         )
         log_all(context.log, *day.logs(quotas.sharding().min_records_per_job))
-        shard_table = md_table(
-            ["shard", "records", "files", "bytes", "state"],
-            [
-                (r.shard_id, r.record_count, r.file_count, r.byte_count, r.state)
-                for r in day.shards[:50]
-            ],
-        )
         return MaterializeResult(
             data_version=DataVersion(day.data_version),
             metadata=to_metadata(
                 {
-                    "records": day.records,
-                    "shards": len(day.shards),
-                    "held_shards": len(day.held),
-                    "held_records": sum(r.record_count for r in day.held),
-                    "bytes": sum(r.byte_count for r in day.shards),
+                    **day.summary(),
                     "prompt_version": request.prompt.version,
                     "guidelines": ", ".join(request.prompt.guidelines),
                     "model_id": request.model_id,
                     "request_format": request.family,
                     "quotas": quotas.sharding().as_metadata(),
                     "quota_sources": quotas.sources,
-                    "ledger_changes": day.changes,
-                    "carried_records": sum(h.record_count for h in day.carried),
                     "below_minimum_policy": batch.below_minimum_policy,
                     "input_redacted": batch.redact_input,
-                    "shard_table": shard_table,
                 }
             ),
         )
@@ -152,39 +136,11 @@ def build_batch_assets(
         except DayNotFinished as exc:
             raise Failure(str(exc)) from None
         log_all(context.log, day.logs, day.warnings)
-        checks = [
-            AssetCheckResult(
-                check_name=name,
-                passed=check.passed,
-                severity=AssetCheckSeverity.ERROR,
-                metadata=to_metadata(
-                    {
-                        "failures": Markdown("\n".join(f"- {f}" for f in check.failures) or "none"),
-                        "shards_checked": len(day.outcomes),
-                    }
-                ),
-            )
-            for name, check in day.checks.items()
-        ]
-        job_table = md_table(
-            ["shard", "job ARN", "status", "success", "error", "missing"],
-            [
-                (
-                    o.shard.shard_id,
-                    o.shard.job_arn,
-                    o.shard.job_status,
-                    o.successes,
-                    o.errors,
-                    o.missing,
-                )
-                for o in day.outcomes[:50]
-            ],
-        )
         return MaterializeResult(
-            check_results=checks,
-            metadata=to_metadata(
-                {**day.totals, "job_table": job_table, "outputs_table": day.outputs_table}
+            check_results=check_results(
+                day.checks, AssetCheckSeverity.ERROR, shards_checked=len(day.outcomes)
             ),
+            metadata=to_metadata(day.summary()),
         )
 
     return [batch_input_shards, batch_job_outputs]

@@ -13,7 +13,6 @@ from dagster import (
 from bedrock_assets.defs.metadata import GROUP, to_metadata
 from bedrock_assets.defs.resources import GuardrailResource, LedgerResource, ObjectStoreResource
 from bedrock_assets.guardrail.guard import guard_day
-from bedrock_assets.reporting.markdown import md_counts
 
 
 def build_guardrail_assets(partitions: PartitionsDefinition) -> list[AssetsDefinition]:
@@ -69,17 +68,8 @@ def build_guardrail_assets(partitions: PartitionsDefinition) -> list[AssetsDefin
             check_results=[residual],
             metadata=to_metadata(
                 {
-                    "summaries": day.summaries,
-                    "interventions": day.interventions,
-                    "blocked_by_topic": day.policies["topicPolicy"],
-                    "blocked_by_grounding": day.policies["contextualGroundingPolicy"],
-                    "pii_masked_summaries": day.policies["sensitiveInformationPolicy"],
-                    "guardrail_text_units": day.text_units,
-                    "model_flagged": sum(day.flags.values()),
-                    "model_flags": dict(day.flags),
-                    "pii_types_masked": md_counts(["type", "summaries"], day.pii),
+                    **day.summary(),
                     "guardrail": f"{guardrail.guardrail_id}:{guardrail.guardrail_version}",
-                    "summaries_table": day.table,
                 }
             ),
         )

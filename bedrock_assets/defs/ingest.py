@@ -11,7 +11,6 @@ from dagster import (
 from bedrock_assets.defs.metadata import GROUP, log_all, to_metadata
 from bedrock_assets.defs.resources import IngestResource, ObjectStoreResource
 from bedrock_assets.ingest.day import ingest_day
-from bedrock_assets.reporting.markdown import md_counts
 
 
 def build_ingest_assets(partitions: PartitionsDefinition) -> list[AssetsDefinition]:
@@ -40,20 +39,6 @@ def build_ingest_assets(partitions: PartitionsDefinition) -> list[AssetsDefiniti
             f"{day.call_date}: {day.landed} landed, {day.accepted} accepted, "
             f"{day.quarantined} quarantined from {day.files} files"
         )
-        return MaterializeResult(
-            metadata=to_metadata(
-                {
-                    "landed": day.landed,
-                    "accepted": day.accepted,
-                    "quarantined": day.quarantined,
-                    "files": day.files,
-                    "characters": day.characters,
-                    "quarantine_reasons": md_counts(["reason", "count"], day.reasons),
-                    "formats": dict(day.formats),
-                    "transcripts_table": day.transcripts_table,
-                    "quarantine_table": day.quarantine_table,
-                }
-            )
-        )
+        return MaterializeResult(metadata=to_metadata(day.summary()))
 
     return [raw_transcripts]

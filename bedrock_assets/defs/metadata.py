@@ -3,9 +3,10 @@
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from dagster import MetadataValue
+from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue
 
-from bedrock_assets.reporting.markdown import Markdown
+from bedrock_assets.batch.checks import CheckOutcome
+from bedrock_assets.markdown import Markdown
 
 GROUP = "call_summaries"
 
@@ -20,3 +21,21 @@ def log_all(log: Any, info: Iterable[str] = (), warnings: Iterable[str] = ()) ->
         log.info(line)
     for line in warnings:
         log.warning(line)
+
+
+def check_results(
+    checks: Mapping[str, CheckOutcome], severity: AssetCheckSeverity, **metadata: Any
+) -> list[AssetCheckResult]:
+    """One Dagster check result per domain check, with its failures as a Markdown list."""
+    return [
+        AssetCheckResult(
+            check_name=name,
+            passed=check.passed,
+            severity=severity,
+            metadata=to_metadata(
+                {"failures": Markdown("\n".join(f"- {f}" for f in check.failures) or "none")}
+                | metadata
+            ),
+        )
+        for name, check in checks.items()
+    ]

@@ -19,7 +19,7 @@ from bedrock_assets.defs.resources import (
     ObjectStoreResource,
 )
 from bedrock_assets.guardrail.policy import grounding_threshold
-from bedrock_assets.reporting.markdown import Markdown, md_counts
+from bedrock_assets.markdown import Markdown, md_counts
 from bedrock_assets.reporting.metrics import day_metrics
 from bedrock_assets.reporting.review import build_review_queue
 from bedrock_assets.reporting.system_card import SystemDescription, day_figures, render_system_card
@@ -64,18 +64,7 @@ def build_reporting_assets(partitions: PartitionsDefinition) -> list[AssetsDefin
                     check_name="conservation", passed=balance.ok, metadata=balance.as_dict()
                 )
             ],
-            metadata={
-                **{k: v for k, v in balance.as_dict().items() if k != "unaccounted"},
-                "input_tokens": day.input_tokens,
-                "output_tokens": day.output_tokens,
-                "cost_usd": day.cost_usd,
-                "on_demand_cost_usd": day.on_demand_cost_usd,
-                "savings_usd": day.savings_usd,
-                "guardrail_text_units": day.guardrail_text_units,
-                "guardrail_cost_usd": day.guardrail_cost_usd,
-                "guardrail_interventions": day.guardrail_interventions,
-                "metrics_table": day.table,
-            },
+            metadata=to_metadata(day.summary()),
         )
 
     @asset(

@@ -179,7 +179,7 @@ def _local_client(service: str, config: Any) -> Any:
 
 @functools.lru_cache(maxsize=2)
 def _local_evaluation(policy_path: str) -> dict[str, Any]:
-    from bedrock_assets.demo.sample_data import evaluation_transcripts
+    from bedrock_assets.ingest.samples import evaluation_transcripts
     from bedrock_assets.prompting.local_model import summarize_transcript
     from bedrock_local.evaluation import grounding, pii
     from bedrock_local.guardrail.grounding import grounding_score

@@ -7,12 +7,17 @@ from dagster import (
 )
 
 # define_asset_job's return type, which dagster does not export
+from dagster._core.definitions.partitions.partitioned_schedule import (
+    UnresolvedPartitionedAssetScheduleDefinition,
+)
 from dagster._core.definitions.unresolved_asset_job_definition import (
     UnresolvedAssetJobDefinition,
 )
 
 
-def build_daily_schedule(prepare_job: UnresolvedAssetJobDefinition) -> ScheduleDefinition:
+def build_daily_schedule(
+    prepare_job: UnresolvedAssetJobDefinition,
+) -> ScheduleDefinition | UnresolvedPartitionedAssetScheduleDefinition:
     return build_schedule_from_partitioned_job(
         prepare_job,
         name="daily_prepare_batch_inputs",

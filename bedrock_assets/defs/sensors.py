@@ -1,5 +1,7 @@
 """batch_job_slots: the Dagster replacement for seed 004's Lambda + DynamoDB queue manager."""
 
+from typing import Any
+
 from dagster import (
     AssetKey,
     AssetObservation,
@@ -28,7 +30,7 @@ RUN_KEY_TAG = "bedrock_assets/run_key"
 MAX_COLLECT_RUNS = 3  # failed collect runs of one day before the sensor stops asking
 
 
-def _observe(shard: ShardRow, **metadata: object) -> AssetObservation:
+def _observe(shard: ShardRow, **metadata: Any) -> AssetObservation:
     return AssetObservation(
         asset_key=AssetKey("batch_input_shards"),
         partition=shard.call_date,

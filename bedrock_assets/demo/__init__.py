@@ -19,7 +19,7 @@ from pathlib import Path
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
 from bedrock_assets.defs import build_defs
-from bedrock_assets.demo.sample_data import land_sample_day
+from bedrock_assets.ingest.samples import land_sample_day
 from bedrock_assets.reporting.day_report import day_report, format_report
 from bedrock_assets.settings import load_settings
 

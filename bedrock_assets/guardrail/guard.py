@@ -15,6 +15,7 @@ from bedrock_assets.crashpoints import crashpoint
 from bedrock_assets.guardrail.calls import apply_all
 from bedrock_assets.guardrail.requests import guardrail_request, interpret
 from bedrock_assets.guardrail.residual import scan
+from bedrock_assets.markdown import md_counts
 from bedrock_assets.prompting.flags import flag_names
 from bedrock_assets.state.layout import StoreLayout
 from bedrock_assets.state.objects import ObjectStore
@@ -50,6 +51,21 @@ class GuardDayResult:
     @property
     def interventions(self) -> int:
         return self.actions["GUARDRAIL_INTERVENED"]
+
+    def summary(self) -> dict[str, object]:
+        """What the guardrail did to the day, for people (counts and types, never values)."""
+        return {
+            "summaries": self.summaries,
+            "interventions": self.interventions,
+            "blocked_by_topic": self.policies["topicPolicy"],
+            "blocked_by_grounding": self.policies["contextualGroundingPolicy"],
+            "pii_masked_summaries": self.policies["sensitiveInformationPolicy"],
+            "guardrail_text_units": self.text_units,
+            "model_flagged": sum(self.flags.values()),
+            "model_flags": dict(self.flags),
+            "pii_types_masked": md_counts(["type", "summaries"], self.pii),
+            "summaries_table": self.table,
+        }
 
 
 def guard_day(

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from bedrock_assets.ingest.checks import Deduplicator, check_length
 from bedrock_assets.ingest.parse import parse_file
 from bedrock_assets.ingest.records import Quarantined
+from bedrock_assets.markdown import md_counts
 from bedrock_assets.state.layout import StoreLayout
 from bedrock_assets.state.objects import ObjectStore
 from bedrock_assets.state.schemas import QUARANTINE, TRANSCRIPTS
@@ -35,6 +36,19 @@ class IngestResult:
     @property
     def landed(self) -> int:
         return self.accepted + self.quarantined
+
+    def summary(self) -> dict[str, object]:
+        return {
+            "landed": self.landed,
+            "accepted": self.accepted,
+            "quarantined": self.quarantined,
+            "files": self.files,
+            "characters": self.characters,
+            "quarantine_reasons": md_counts(["reason", "count"], self.reasons),
+            "formats": dict(self.formats),
+            "transcripts_table": self.transcripts_table,
+            "quarantine_table": self.quarantine_table,
+        }
 
 
 def ingest_day(

@@ -145,7 +145,7 @@ def parse_csv(source_file: str, text: str, call_date: str) -> Iterator[Transcrip
             "CSV needs a transcript_id column and a text/transcript or speaker+text column",
         )
         return
-    norm = []
+    norm: list[dict[str, str]] = []
     for lineno, row in rows:
         if None in row or any(v is None for v in row.values()):
             yield Quarantined(
@@ -173,6 +173,8 @@ def parse_csv(source_file: str, text: str, call_date: str) -> Iterator[Transcrip
         for (lineno, _), row in zip(rows, norm, strict=True):
             if not row:
                 continue
-            rec = {k: v for k, v in row.items() if v not in (None, "") or k == "text"}
+            rec: dict[str, str | None] = {
+                k: v for k, v in row.items() if v not in (None, "") or k == "text"
+            }
             rec.setdefault("transcript_id", rec.pop(id_col, None))
             yield record_to_transcript(rec, source_file, "csv", call_date, lineno)

@@ -52,6 +52,21 @@ class DayMetrics:
     def savings_usd(self) -> float:
         return round(self.on_demand_cost_usd - self.cost_usd, 6)
 
+    def summary(self) -> dict[str, object]:
+        balance = {k: v for k, v in self.conservation.as_dict().items() if k != "unaccounted"}
+        return {
+            **balance,
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "cost_usd": self.cost_usd,
+            "on_demand_cost_usd": self.on_demand_cost_usd,
+            "savings_usd": self.savings_usd,
+            "guardrail_text_units": self.guardrail_text_units,
+            "guardrail_cost_usd": self.guardrail_cost_usd,
+            "guardrail_interventions": self.guardrail_interventions,
+            "metrics_table": self.table,
+        }
+
 
 def guardrail_cost(units_by_column: dict[str, int]) -> float:
     """Each policy's text units at that policy's price (per 1,000 units)."""

@@ -12,9 +12,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from bedrock_assets.markdown import md_table
 from bedrock_assets.prompting.flags import flag_names
 from bedrock_assets.prompting.model_families import RequestSpec
-from bedrock_assets.reporting.markdown import md_table
 from bedrock_assets.state.layout import StoreLayout
 from bedrock_assets.state.objects import ObjectStore
 from bedrock_assets.state.tables import read_table

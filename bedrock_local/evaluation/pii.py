@@ -180,7 +180,10 @@ def evaluate(
     """Per type: planted, found, detections, precision, recall (a detection is correct when it
     overlaps a planted span of its type)."""
     samples = samples or build_samples()
-    planted, found, detections, correct = Counter(), Counter(), Counter(), Counter()
+    planted: Counter[str] = Counter()
+    found: Counter[str] = Counter()
+    detections: Counter[str] = Counter()
+    correct: Counter[str] = Counter()
     for sample in samples:
         spans = detect(sample.text)
         for start, end, etype in sample.spans:

@@ -143,10 +143,10 @@ def detect_pii(text: str, types: set[str] | None = None) -> list[Span]:
                 spans.append(Span(start, end, etype))
     if types is None or "PHONE" in types:
         # Google's libphonenumber (the phonenumbers package) finds and validates numbers.
-        for m in phonenumbers.PhoneNumberMatcher(
+        for phone in phonenumbers.PhoneNumberMatcher(
             text, PHONE_REGION, leniency=phonenumbers.Leniency.POSSIBLE
         ):
-            spans.append(Span(m.start, m.end, "PHONE"))
+            spans.append(Span(phone.start, phone.end, "PHONE"))
     if types is None or "NAME" in types:
         for m in _GIVEN_NAME.finditer(text):
             if m.group(1).lower() in _NAME_SET:

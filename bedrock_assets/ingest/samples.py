@@ -344,7 +344,7 @@ def land_sample_day(
         jsonl = []
         for j in range(3):
             _, turns = synthetic_transcript(rng)
-            rec = {"transcript_id": f"jsonl-{j}", "call_date": call_date}
+            rec: dict[str, object] = {"transcript_id": f"jsonl-{j}", "call_date": call_date}
             if j == 0:
                 rec["turns"] = [{"speaker": s, "text": u} for s, u in turns]
             else:
