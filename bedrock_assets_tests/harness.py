@@ -27,7 +27,7 @@ from bedrock_assets.ingest.samples import land_sample_day
 from bedrock_assets.reporting.day_report import day_report
 from bedrock_assets.settings import Settings, load_settings
 from bedrock_assets.state.layout import StoreLayout
-from bedrock_assets.state.ledger import Ledger
+from bedrock_assets.state.ledger import Ledger, ShardRow
 from bedrock_assets.state.objects import ObjectStore
 from bedrock_assets.state.tables import read_table
 
@@ -162,6 +162,25 @@ class Pipeline:
         event = self.instance.get_latest_materialization_event(AssetKey(asset))
         assert event is not None and event.asset_materialization is not None
         return {k: v.value for k, v in event.asset_materialization.metadata.items()}
+
+
+def shard_row(day: str = DAY, i: int = 0, **fields: Any) -> ShardRow:
+    """A registered-as-pending shard of 100 records, for ledger and slot tests."""
+    sid = f"{day}-{i:04d}-{i:08x}"
+    values: dict[str, Any] = {
+        "shard_id": sid,
+        "call_date": day,
+        "shard_index": i,
+        "model_id": "anthropic.claude-3-haiku-20240307-v1:0",
+        "input_uri": f"s3://bucket/in/{day}/{sid}/",
+        "output_uri": f"s3://bucket/out/{sid}/",
+        "record_count": 100,
+        "byte_count": 1000,
+        "file_count": 1,
+        "prompt_version": "p",
+        "state": "pending",
+    }
+    return ShardRow(**{**values, **fields})
 
 
 def extract_corpus(target: Path) -> list[Path]:

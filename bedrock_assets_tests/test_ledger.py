@@ -9,24 +9,13 @@ import sqlalchemy as sa
 
 from bedrock_assets.state.ledger import Ledger, ShardRow, sqlite_url
 from bedrock_assets.state.ledger.migrations import LATEST
+from bedrock_assets_tests.harness import shard_row
 
 DAY = "2024-08-01"
 
 
 def shard(i: int, day: str = DAY) -> ShardRow:
-    return ShardRow(
-        shard_id=f"{day}-{i:04d}-{i:08x}",
-        call_date=day,
-        shard_index=i,
-        model_id="anthropic.claude-3-haiku-20240307-v1:0",
-        input_uri=f"s3://b/in/{i}/",
-        output_uri=f"s3://b/out/{i}/",
-        record_count=100,
-        byte_count=1000,
-        file_count=1,
-        prompt_version="p",
-        state="pending",
-    )
+    return shard_row(day, i)
 
 
 def versions(url: str) -> list[int]:

@@ -8,6 +8,7 @@ from botocore.exceptions import ClientError
 from bedrock_assets.batch.requests import JobSettings, job_name_for
 from bedrock_assets.batch.slots import run_tick
 from bedrock_assets.state.ledger import Ledger, ShardRow, sqlite_url
+from bedrock_assets_tests.harness import shard_row
 from bedrock_local import EngineConfig
 from bedrock_local.batch.control_plane import LocalBedrockClient
 from bedrock_local.validation import client_error
@@ -40,20 +41,7 @@ def engine(tmp_path: Path, slots: int = 3) -> LocalBedrockClient:
 
 
 def shard(day: str, i: int) -> ShardRow:
-    sid = f"{day}-{i:04d}-{i:08x}"
-    return ShardRow(
-        shard_id=sid,
-        call_date=day,
-        shard_index=i,
-        model_id=MODEL,
-        input_uri=f"s3://bucket/in/{day}/{sid}/",
-        output_uri=f"s3://bucket/out/{sid}/",
-        record_count=100,
-        byte_count=1000,
-        file_count=1,
-        prompt_version="p",
-        state="pending",
-    )
+    return shard_row(day, i, model_id=MODEL)
 
 
 def register(ledger: Ledger, day: str, n: int) -> list[ShardRow]:
