@@ -1,56 +1,88 @@
-"""The one source of truth for configuration: ``BEDROCK_ASSETS_*`` environment variables."""
+"""The one source of truth for configuration: ``BEDROCK_ASSETS_*`` environment variables.
+
+Every setting is validated when the code location loads, with bounds, and an invalid value
+fails with a message naming its variable. A ``BEDROCK_ASSETS_*`` variable that names no
+setting is reported with the closest valid name, never silently ignored.
+"""
 
 from __future__ import annotations
 
+import difflib
+import logging
 import os
+import warnings
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PREFIX = "BEDROCK_ASSETS_"
+# The local engine's fault profile keys (bedrock_local.config.FAULT_KEYS; a test keeps them equal).
+LOCAL_FAULT_KEYS = ("job_failure", "job_expiry", "record_error", "submit_throttle", "slow_job")
+# Variables read outside the settings object (test and demo hooks).
+OTHER_VARIABLES = ("BEDROCK_ASSETS_DEMO_DATE",)
+PLACEHOLDER_ROLE_ARN = "arn:aws:iam::123456789012:role/BedrockBatchInferenceRole"
+LOCAL_BUCKET = "bedrock-assets-local"
+GIB = 1024**3
+
+log = logging.getLogger(__name__)
 
 
 class SettingsError(ValueError):
     """Raised with a readable message naming the offending environment variable."""
 
 
+class UnknownSettingWarning(UserWarning):
+    """A ``BEDROCK_ASSETS_*`` variable that names no setting (probably a typo)."""
+
+
+def variable(field: str) -> str:
+    return f"{PREFIX}{field.upper()}"
+
+
 class Settings(BaseSettings):
     """Pipeline settings. Every field maps to ``BEDROCK_ASSETS_<FIELD>``."""
 
     model_config = SettingsConfigDict(
-        env_prefix="BEDROCK_ASSETS_", extra="ignore", frozen=True, populate_by_name=True
+        env_prefix=PREFIX, extra="ignore", frozen=True, populate_by_name=True
     )
 
     backend: Literal["local", "aws"] = "local"
     data_root: Path = Field(default=Path(".bedrock_assets_data"))
-    bucket: str = Field(
-        default="bedrock-assets-local", pattern=r"^[a-z0-9][-.a-z0-9]{1,61}[a-z0-9]$"
-    )
+    bucket: str = Field(default=LOCAL_BUCKET, pattern=r"^[a-z0-9][-.a-z0-9]{1,61}[a-z0-9]$")
     landing_prefix: str = "landing"
     input_prefix: str = "batch-input"
     output_prefix: str = "batch-output"
     tables_prefix: str = "tables"
-    region: str = Field(default_factory=lambda: _aws_region())
+    region: str = Field(default_factory=lambda: _aws_region(), pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")
     # Endpoint overrides (emulators, VPC endpoints): the standard AWS variables.
     s3_endpoint_url: str | None = Field(
         default=None,
         validation_alias=AliasChoices("BEDROCK_ASSETS_S3_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"),
+        pattern=r"^https?://",
     )
     bedrock_endpoint_url: str | None = Field(
         default=None,
         validation_alias=AliasChoices(
             "BEDROCK_ASSETS_BEDROCK_ENDPOINT_URL", "AWS_ENDPOINT_URL_BEDROCK"
         ),
+        pattern=r"^https?://",
     )
     bedrock_runtime_endpoint_url: str | None = Field(
         default=None,
         validation_alias=AliasChoices(
             "BEDROCK_ASSETS_BEDROCK_RUNTIME_ENDPOINT_URL", "AWS_ENDPOINT_URL_BEDROCK_RUNTIME"
         ),
+        pattern=r"^https?://",
     )
     account_id: str = Field(default="123456789012", pattern=r"^[0-9]{12}$")
-    model_id: str = "anthropic.claude-3-haiku-20240307-v1:0"
-    role_arn: str = "arn:aws:iam::123456789012:role/BedrockBatchInferenceRole"
+    model_id: str = Field(default="anthropic.claude-3-haiku-20240307-v1:0", min_length=1)
+    role_arn: str = Field(
+        default=PLACEHOLDER_ROLE_ARN,
+        pattern=r"^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$",
+    )
     job_name_prefix: str = Field(
         default="bedrock-assets", pattern=r"^[a-zA-Z0-9][a-zA-Z0-9-]{0,23}$"
     )
@@ -68,44 +100,53 @@ class Settings(BaseSettings):
     # A day (or a day's tail) below the job minimum: wait to ride along with later days'
     # jobs for up to below_minimum_wait_hours after its call date, or go on demand at once.
     below_minimum_policy: Literal["wait", "on_demand"] = "wait"
-    below_minimum_wait_hours: float = Field(default=72.0, ge=0)
+    below_minimum_wait_hours: float = Field(default=72.0, ge=0, le=24 * 30, allow_inf_nan=False)
 
     # Quotas (per model and Region; Bedrock's defaults, always overridable).
-    min_records_per_job: int = Field(default=100, ge=1)
-    max_records_per_job: int = Field(default=50_000, ge=1)
-    max_records_per_file: int = Field(default=50_000, ge=1)
-    max_file_bytes: int = Field(default=200 * 1024**2, ge=1024)
-    max_job_bytes: int = Field(default=1024**3, ge=1024)
-    max_concurrent_jobs: int = Field(default=10, ge=1)
+    min_records_per_job: int = Field(default=100, ge=1, le=1_000_000)
+    max_records_per_job: int = Field(default=50_000, ge=1, le=1_000_000)
+    max_records_per_file: int = Field(default=50_000, ge=1, le=1_000_000)
+    max_file_bytes: int = Field(default=200 * 1024**2, ge=1024, le=5 * GIB)
+    max_job_bytes: int = Field(default=GIB, ge=1024, le=100 * GIB)
+    max_concurrent_jobs: int = Field(default=10, ge=1, le=1000)
 
-    # Prompt / model request. Guidelines: "all" or comma-separated ids of prompts/guidelines.json.
+    # Prompt / model request. Guidelines: "all" or comma-separated ids of guidelines.json.
     guidelines: str = "all"
+    # Re-summarize calls already sent under an older prompt/model (default: keep what was
+    # paid for; only calls never sent are sent).
+    resummarize: bool = False
     # Mask PII in transcripts before the batch job (the model never sees the raw values).
     redact_input: bool = False
     max_tokens: int = Field(default=512, ge=1, le=8192)
-    temperature: float = Field(default=0.0, ge=0.0, le=1.0)
+    temperature: float = Field(default=0.0, ge=0.0, le=1.0, allow_inf_nan=False)
 
     # Guardrail.
     guardrail_id: str = Field(
         default="bedrockassetslocal",
         pattern=r"^([a-z0-9]+|arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+)$",
     )
-    guardrail_requests_per_second: float | None = Field(default=None, gt=0)
+    guardrail_requests_per_second: float | None = Field(
+        default=None, gt=0, le=10_000, allow_inf_nan=False
+    )
     guardrail_concurrency: int = Field(default=4, ge=1, le=64)
     guardrail_max_attempts: int = Field(default=8, ge=1, le=20)
     guardrail_version: str = Field(default="DRAFT", pattern=r"^([1-9][0-9]{0,7}|DRAFT)$")
 
     # Dagster.
     sensor_interval_seconds: int = Field(default=30, ge=1, le=3600)
-    sensor_max_submits_per_tick: int = Field(default=50, ge=1)
+    sensor_max_submits_per_tick: int = Field(default=50, ge=1, le=1000)
     partitions_start_date: str = Field(default="2024-01-01", pattern=r"^\d{4}-\d{2}-\d{2}$")
+    # A collect run with no new event for this long is treated as dead and requested again.
+    collect_stall_seconds: float = Field(default=900.0, ge=5, le=86_400, allow_inf_nan=False)
 
     # Failures and retries.
     max_job_attempts: int = Field(default=3, ge=1, le=10)
     max_record_attempts: int = Field(default=3, ge=1, le=10)
-    retry_backoff_seconds: float = Field(default=300.0, ge=0)
-    stuck_after_hours: float = Field(default=24.0, gt=0)
-    max_transcript_chars: int = Field(default=200_000, ge=1000)
+    retry_backoff_seconds: float = Field(default=300.0, ge=0, le=86_400, allow_inf_nan=False)
+    stuck_after_hours: float = Field(default=24.0, gt=0, le=24 * 30, allow_inf_nan=False)
+    max_transcript_chars: int = Field(default=200_000, ge=1000, le=10_000_000)
+    # Landing files read whole (not JSONL, which streams) above this size are quarantined.
+    max_landing_file_bytes: int = Field(default=256 * 1024**2, ge=1024, le=10 * GIB)
 
     # The job ledger: a SQLAlchemy URL (default: a SQLite file under the data root).
     ledger_url: str | None = None
@@ -114,10 +155,9 @@ class Settings(BaseSettings):
     crashpoint: str = ""
 
     # Local engine.
-    local_step_seconds: float = Field(default=0.5, ge=0.0, le=60.0)
-    # Fault injection for the local engine, e.g. "job_failure=0.2,record_error=0.05"
-    # (keys: job_failure, job_expiry, record_error, submit_throttle, slow_job).
-    local_faults: str = Field(default="", pattern=r"^([a-z_]+=[0-9.]+)?(,[a-z_]+=[0-9.]+)*$")
+    local_step_seconds: float = Field(default=0.5, ge=0.0, le=60.0, allow_inf_nan=False)
+    # Fault injection for the local engine, e.g. "job_failure=0.2,record_error=0.05".
+    local_faults: str = ""
 
     @field_validator("guidelines")
     @classmethod
@@ -134,6 +174,32 @@ class Settings(BaseSettings):
 
         if value and value not in POINTS:
             raise ValueError(f"unknown crash point {value!r}; choose from {list(POINTS)}")
+        return value
+
+    @field_validator("local_faults")
+    @classmethod
+    def _fault_profile(cls, value: str) -> str:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            key, sep, prob = part.partition("=")
+            if key not in LOCAL_FAULT_KEYS or not sep:
+                raise ValueError(f"{part!r}: use key=probability with keys {LOCAL_FAULT_KEYS}")
+            try:
+                number = float(prob)
+            except ValueError:
+                raise ValueError(f"{part!r}: {prob!r} is not a number") from None
+            if not 0.0 <= number <= 1.0:
+                raise ValueError(f"{part!r}: a probability is between 0 and 1")
+        return value
+
+    @field_validator("partitions_start_date")
+    @classmethod
+    def _real_past_date(cls, value: str) -> str:
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a calendar date (YYYY-MM-DD)") from None
+        if day > datetime.now(UTC).date():
+            raise ValueError(f"{value} is in the future")
         return value
 
     @field_validator("ledger_url")
@@ -164,17 +230,37 @@ class Settings(BaseSettings):
             raise ValueError(
                 "prefixes use letters, digits and -_.()!*'/ only (Bedrock's S3 URI pattern)"
             )
+        if any(part in ("", ".", "..") for part in value.split("/")):
+            raise ValueError("a prefix has no empty, '.' or '..' segments")
         return value
 
     @model_validator(mode="after")
-    def _consistent_quotas(self) -> Settings:
+    def _consistent(self) -> Settings:
         vpc = self.vpc_config
         if vpc and not (vpc["subnetIds"] and vpc["securityGroupIds"]):
-            raise ValueError("vpc_subnet_ids and vpc_security_group_ids go together")
+            raise ValueError(
+                f"{variable('vpc_subnet_ids')} and {variable('vpc_security_group_ids')} go together"
+            )
         if self.min_records_per_job > self.max_records_per_job:
-            raise ValueError("min_records_per_job must not exceed max_records_per_job")
+            raise ValueError(
+                f"{variable('min_records_per_job')} ({self.min_records_per_job}) must not exceed "
+                f"{variable('max_records_per_job')} ({self.max_records_per_job})"
+            )
         if self.max_file_bytes > self.max_job_bytes:
-            raise ValueError("max_file_bytes must not exceed max_job_bytes")
+            raise ValueError(
+                f"{variable('max_file_bytes')} ({self.max_file_bytes}) must not exceed "
+                f"{variable('max_job_bytes')} ({self.max_job_bytes})"
+            )
+        if self.backend == "aws":
+            if self.role_arn == PLACEHOLDER_ROLE_ARN:
+                raise ValueError(
+                    f"{variable('role_arn')} is the placeholder; on AWS set it to the Bedrock "
+                    "batch service role (iam/batch-service-role-*.json)"
+                )
+            if self.bucket == LOCAL_BUCKET:
+                raise ValueError(
+                    f"{variable('bucket')} is the local default; on AWS set it to your bucket"
+                )
         return self
 
     @property
@@ -201,7 +287,7 @@ class Settings(BaseSettings):
     def from_environment(self, field: str) -> bool:
         """Whether ``field`` holds its variable's value (so a resource may show the
         variable's name instead of a value that may be a secret)."""
-        return os.environ.get(f"BEDROCK_ASSETS_{field.upper()}") == str(getattr(self, field))
+        return os.environ.get(variable(field)) == str(getattr(self, field))
 
 
 def _aws_region() -> str:
@@ -212,14 +298,47 @@ def _aws_region() -> str:
 _PREFIX_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.()!*'/")
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Read settings from the environment, turning validation errors into one clear message."""
+def known_variables() -> set[str]:
+    names = {variable(name) for name in Settings.model_fields}
+    for info in Settings.model_fields.values():
+        alias = info.validation_alias
+        if isinstance(alias, AliasChoices):
+            names |= {c for c in alias.choices if isinstance(c, str) and c.startswith(PREFIX)}
+    return names | set(OTHER_VARIABLES)
+
+
+def unknown_variables(environ: dict[str, str] | None = None) -> dict[str, str | None]:
+    """``BEDROCK_ASSETS_*`` variables that name no setting -> the closest valid name."""
+    environ = dict(os.environ) if environ is None else environ
+    known = sorted(known_variables())
+    return {
+        name: next(iter(difflib.get_close_matches(name, known, n=1, cutoff=0.6)), None)
+        for name in sorted(environ)
+        if name.startswith(PREFIX) and name not in known
+    }
+
+
+def _name_for(loc: tuple[Any, ...]) -> str:
+    field = str(loc[0]) if loc else ""
+    if not field:
+        return "settings"
+    return field if field.startswith(PREFIX) or field.startswith("AWS_") else variable(field)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings from the environment (``overrides`` win), turning validation errors into
+    one clear message and warning about variables that name no setting."""
+    for name, closest in unknown_variables().items():
+        hint = f"; did you mean {closest}?" if closest else ""
+        message = f"{name} is not a bedrock_assets setting and is ignored{hint}"
+        warnings.warn(message, UnknownSettingWarning, stacklevel=2)
+        log.warning(message)
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(**overrides)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            loc = "_".join(str(p) for p in err["loc"]).upper()
-            name = f"BEDROCK_ASSETS_{loc}" if loc else "settings"
-            problems.append(f"{name}: {err['msg']}")
+            msg = err["msg"].removeprefix("Value error, ")
+            name = _name_for(err["loc"])
+            problems.append(msg if name == "settings" else f"{name}: {msg}")
         raise SettingsError("invalid configuration: " + "; ".join(problems)) from None

@@ -62,3 +62,22 @@ def test_service_role_trust_has_confused_deputy_conditions() -> None:
     assert condition["StringEquals"]["aws:SourceAccount"] == "${ACCOUNT_ID}"
     assert ":model-invocation-job/" in condition["ArnLike"]["aws:SourceArn"]
     assert doc["Statement"][0]["Principal"] == {"Service": "bedrock.amazonaws.com"}
+
+
+def test_model_ids_in_every_form_are_covered() -> None:
+    """Cross-Region inference profiles route to foundation models in several Regions, and
+    ListModelInvocationJobs has no resource-level permissions."""
+    doc = json.loads((IAM / "dagster-runtime-policy.json").read_text())
+
+    def resources(action: str) -> set[str]:
+        found: set[str] = set()
+        for s in doc["Statement"]:
+            acts = [s["Action"]] if isinstance(s["Action"], str) else s["Action"]
+            if action in acts:
+                found |= {s["Resource"]} if isinstance(s["Resource"], str) else set(s["Resource"])
+        return found
+
+    assert resources("bedrock:ListModelInvocationJobs") == {"*"}
+    for action in ("bedrock:CreateModelInvocationJob", "bedrock:InvokeModel"):
+        assert "arn:aws:bedrock:*::foundation-model/*" in resources(action)
+        assert "arn:aws:bedrock:*:${ACCOUNT_ID}:inference-profile/*" in resources(action)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bedrock_assets.settings import SettingsError, load_settings
+from bedrock_assets.settings import SettingsError, UnknownSettingWarning, load_settings
 
 
 def test_defaults_are_the_embedded_local_backend(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -19,6 +19,7 @@ def test_defaults_are_the_embedded_local_backend(monkeypatch: pytest.MonkeyPatch
 def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BEDROCK_ASSETS_BACKEND", "aws")
     monkeypatch.setenv("BEDROCK_ASSETS_BUCKET", "my-bucket")
+    monkeypatch.setenv("BEDROCK_ASSETS_ROLE_ARN", "arn:aws:iam::111122223333:role/BatchRole")
     monkeypatch.setenv("BEDROCK_ASSETS_MAX_CONCURRENT_JOBS", "20")
     monkeypatch.setenv("BEDROCK_ASSETS_INPUT_PREFIX", "/in/")
     s = load_settings()
@@ -40,6 +41,22 @@ def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
         ("BEDROCK_ASSETS_TIMEOUT_DURATION_HOURS", "12"),
         ("BEDROCK_ASSETS_INPUT_PREFIX", "with=equals"),
         ("BEDROCK_ASSETS_GUARDRAIL_ID", "Has-Upper"),
+        ("BEDROCK_ASSETS_SENSOR_MAX_SUBMITS_PER_TICK", str(2**63)),
+        ("BEDROCK_ASSETS_MAX_CONCURRENT_JOBS", str(2**63)),
+        ("BEDROCK_ASSETS_LOCAL_FAULTS", "job_failure=2"),
+        ("BEDROCK_ASSETS_LOCAL_FAULTS", "meteor_strike=0.1"),
+        ("BEDROCK_ASSETS_PARTITIONS_START_DATE", "2024-13-45"),
+        ("BEDROCK_ASSETS_PARTITIONS_START_DATE", "2999-01-01"),
+        ("BEDROCK_ASSETS_BELOW_MINIMUM_WAIT_HOURS", "1e9"),
+        ("BEDROCK_ASSETS_RETRY_BACKOFF_SECONDS", "inf"),
+        ("BEDROCK_ASSETS_RETRY_BACKOFF_SECONDS", "nan"),
+        ("BEDROCK_ASSETS_TABLES_PREFIX", "../x"),
+        ("BEDROCK_ASSETS_LANDING_PREFIX", "a//b"),
+        ("BEDROCK_ASSETS_ROLE_ARN", "not-an-arn"),
+        ("BEDROCK_ASSETS_LEDGER_URL", "not a url"),
+        ("BEDROCK_ASSETS_COLLECT_STALL_SECONDS", "0"),
+        ("BEDROCK_ASSETS_CRASHPOINT", "somewhere"),
+        ("BEDROCK_ASSETS_REGION", "mars"),
     ],
 )
 def test_invalid_values_name_the_variable(
@@ -50,8 +67,48 @@ def test_invalid_values_name_the_variable(
         load_settings()
 
 
-def test_inconsistent_quotas_are_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_inconsistent_quotas_name_both_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BEDROCK_ASSETS_MIN_RECORDS_PER_JOB", "600")
     monkeypatch.setenv("BEDROCK_ASSETS_MAX_RECORDS_PER_JOB", "500")
-    with pytest.raises(SettingsError, match="min_records_per_job"):
+    with pytest.raises(SettingsError) as exc:
         load_settings()
+    assert "BEDROCK_ASSETS_MIN_RECORDS_PER_JOB (600)" in str(exc.value)
+    assert "BEDROCK_ASSETS_MAX_RECORDS_PER_JOB (500)" in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    ("extra", "var"),
+    [
+        ({}, "BEDROCK_ASSETS_ROLE_ARN"),  # the placeholder role cannot run a job
+        ({"BEDROCK_ASSETS_ROLE_ARN": "arn:aws:iam::111122223333:role/R"}, "BEDROCK_ASSETS_BUCKET"),
+    ],
+)
+def test_aws_mode_refuses_the_local_placeholders(
+    monkeypatch: pytest.MonkeyPatch, extra: dict[str, str], var: str
+) -> None:
+    monkeypatch.setenv("BEDROCK_ASSETS_BACKEND", "aws")
+    for key, value in extra.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(SettingsError, match=var):
+        load_settings()
+
+
+def test_a_misspelled_variable_is_reported_with_the_closest_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("BEDROCK_ASSETS_MAX_RECORD_ATTEMPS", "3")
+    monkeypatch.setenv("BEDROCK_ASSETS_NOT_EVEN_CLOSE_TO_ANYTHING", "1")
+    with pytest.warns(UnknownSettingWarning) as caught:
+        load_settings()
+    messages = sorted(str(w.message) for w in caught)
+    assert "did you mean BEDROCK_ASSETS_MAX_RECORD_ATTEMPTS?" in messages[0]
+    assert (
+        "BEDROCK_ASSETS_NOT_EVEN_CLOSE_TO_ANYTHING is not a bedrock_assets setting" in messages[1]
+    )
+
+
+def test_the_local_fault_keys_are_the_engines() -> None:
+    from bedrock_assets.settings import LOCAL_FAULT_KEYS
+    from bedrock_local.config import FAULT_KEYS
+
+    assert LOCAL_FAULT_KEYS == FAULT_KEYS

@@ -81,6 +81,32 @@ def test_foreign_jobs_occupy_slots(tmp_path: Path) -> None:
     assert again.used_slots == 3 and again.submitted == []
 
 
+@pytest.mark.parametrize(
+    "configured",
+    [
+        MODEL,
+        f"us.{MODEL}",
+        f"arn:aws:bedrock:us-east-1::foundation-model/{MODEL}",
+        f"arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.{MODEL}",
+    ],
+)
+def test_jobs_of_the_same_model_count_whatever_form_names_it(
+    tmp_path: Path, configured: str
+) -> None:
+    """Bedrock may report a model as an id, a foundation-model ARN or an inference profile;
+    users configure any of these. Jobs of the same base model share one quota."""
+    client, ledger = engine(tmp_path), Ledger(sqlite_url(tmp_path / "ledger.sqlite"))
+    foreign_job(client, "by-arn", model=f"arn:aws:bedrock:us-east-1::foundation-model/{MODEL}")
+    foreign_job(client, "by-profile", model=f"us.{MODEL}")
+    foreign_job(client, "other-model", model="amazon.nova-lite-v1:0")
+    register(ledger, "2024-08-01", 2)
+    ours = JobSettings(
+        model_id=configured, role_arn=ROLE, job_name_prefix="ba", max_concurrent_jobs=3
+    )
+    report = run_tick(client, ledger, ours)
+    assert (report.used_slots, report.foreign_jobs, len(report.submitted)) == (2, 2, 1)
+
+
 def test_fills_free_slots_oldest_day_first(tmp_path: Path) -> None:
     client, ledger = engine(tmp_path), Ledger(sqlite_url(tmp_path / "ledger.sqlite"))
     register(ledger, "2024-08-03", 2)

@@ -73,11 +73,17 @@ def estimate_tokens(text: str) -> int:
     return max(1, math.ceil(len(text) / 4)) if text else 0
 
 
+def base_model_id(model_id: str) -> str:
+    """The base model of an id, a foundation-model ARN or an inference profile (id or ARN):
+    what Bedrock's per-model quotas count."""
+    return _PROFILE_PREFIX.sub("", model_id.rsplit("/", 1)[-1])
+
+
 def family_of(model_id: str, invocation_type: str = "InvokeModel") -> str:
     """Which request format a model id (id, inference profile or ARN) accepts."""
     if invocation_type == "Converse":
         return "converse"
-    base = _PROFILE_PREFIX.sub("", model_id.rsplit("/", 1)[-1])
+    base = base_model_id(model_id)
     for prefix, family in (
         ("anthropic.", "claude"),
         ("amazon.nova", "nova"),

@@ -22,6 +22,7 @@ from bedrock_assets.batch.contract import (
 )
 from bedrock_assets.batch.requests import JobSettings, create_request
 from bedrock_assets.crashpoints import crashpoint
+from bedrock_assets.prompting.model_families import base_model_id
 from bedrock_assets.state.ledger import Ledger, ShardRow
 
 
@@ -41,14 +42,19 @@ class TickReport:
 
 
 def count_in_flight(client: Any, model_id: str) -> list[dict[str, Any]]:
-    """Every in-flight job of the model in the account, ours or not (they share the quota)."""
+    """Every in-flight job of the model in the account, ours or not (they share the quota).
+
+    Bedrock may report the model as an id, a foundation-model ARN or an inference profile (id
+    or ARN), and users configure any of these: both sides are reduced to the base model id.
+    """
+    base = base_model_id(model_id)
     paginator = client.get_paginator("list_model_invocation_jobs")
     return [
         job
         for status in IN_FLIGHT_STATUSES
         for page in paginator.paginate(statusEquals=status, PaginationConfig={"PageSize": 1000})
         for job in page.get("invocationJobSummaries", [])
-        if job.get("modelId") == model_id
+        if base_model_id(str(job.get("modelId", ""))) == base
     ]
 
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from bedrock_local.batch.state import IN_FLIGHT, TERMINAL, EngineState
 from bedrock_local.config import EngineConfig
+from bedrock_local.models import base_model_id
 from bedrock_local.paginators import can_paginate, get_paginator
 from bedrock_local.validation import client_error, modeled_exceptions, validate_request
 
@@ -195,11 +196,12 @@ class LocalBedrockClient:
                     op,
                     409,
                 )
-            used = conn.execute(
-                f"SELECT COUNT(*) FROM jobs WHERE model_id = ? AND status IN "
-                f"({','.join('?' * len(IN_FLIGHT))})",
-                (params["modelId"], *IN_FLIGHT),
-            ).fetchone()[0]
+            base = base_model_id(params["modelId"])
+            in_flight = conn.execute(
+                f"SELECT model_id FROM jobs WHERE status IN ({','.join('?' * len(IN_FLIGHT))})",
+                IN_FLIGHT,
+            ).fetchall()
+            used = sum(base_model_id(row["model_id"]) == base for row in in_flight)
             if used >= self.config.max_concurrent_jobs:
                 raise self._error(
                     "ServiceQuotaExceededException",
