@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 from bedrock_assets.settings import Settings, load_settings
 
@@ -29,6 +30,14 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("demo", help="land a sample day and run it end to end (see make demo)")
     stop = sub.add_parser("stop", help="stop every in-flight batch job of a day")
     stop.add_argument("--date", required=True)
+    sub.add_parser(
+        "preflight",
+        help="check credentials, bucket, role, model, guardrail, quotas and ledger before a run",
+    )
+    requeue = sub.add_parser(
+        "requeue", help="put failed shards (Bedrock refused their jobs) back in the queue"
+    )
+    requeue.add_argument("--date", help="only this day's (default: every failed shard)")
     guard = sub.add_parser("guardrail", help="guardrail as code")
     guard_sub = guard.add_subparsers(dest="action", required=True)
     dep = guard_sub.add_parser(
@@ -79,8 +88,72 @@ def main(argv: list[str] | None = None) -> None:
             "nothing to stop"
         ]:
             print(line)
+    elif args.command == "preflight":
+        raise SystemExit(_preflight(settings, resources))
+    elif args.command == "requeue":
+        requeued = resources["ledger"].get_ledger().requeue_failed(args.date)
+        for shard_id in requeued:
+            print(f"{shard_id}: back in the queue")
+        print(f"{len(requeued)} failed shard(s) requeued; the sensor submits them on its next tick")
     else:
         _deploy_guardrail(args, settings)
+
+
+def _preflight(settings: Settings, resources: dict[str, Any]) -> int:
+    from sqlalchemy.engine import make_url
+
+    from bedrock_assets.batch.quotas import QUOTA_FIELDS
+    from bedrock_assets.preflight import AwsClients, Finding, Target, problems, run_preflight
+
+    ledger_resource = resources["ledger"]
+
+    def ledger() -> str:
+        led = ledger_resource.get_ledger()
+        shown = make_url(led.url).render_as_string(hide_password=True)
+        return f"{shown} (schema version {led.schema_version()})"
+
+    print(f"bedrock_assets preflight (backend {settings.backend}, region {settings.region})")
+    if settings.backend == "aws":
+        import boto3
+
+        session = boto3.session.Session(region_name=settings.region)
+        clients = AwsClients(
+            sts=session.client("sts"),
+            s3=session.client("s3", endpoint_url=settings.s3_endpoint_url),
+            iam=session.client("iam"),
+            bedrock=session.client("bedrock", endpoint_url=settings.bedrock_endpoint_url),
+            service_quotas=session.client("service-quotas")
+            if settings.quotas_from_service_quotas
+            else None,
+        )
+        target = Target(
+            bucket=settings.bucket,
+            prefixes=(
+                settings.landing_prefix,
+                settings.input_prefix,
+                settings.output_prefix,
+                settings.tables_prefix,
+            ),
+            role_arn=settings.role_arn,
+            model_id=settings.model_id,
+            guardrail_id=settings.guardrail_id,
+            guardrail_version=settings.guardrail_version,
+            configured_quotas={f: getattr(settings, f) for f in QUOTA_FIELDS},
+        )
+        findings = run_preflight(clients, target, ledger)
+    else:
+        try:
+            findings = [Finding("ledger", True, ledger())]
+        except Exception as exc:  # any database error: say what and where
+            findings = [Finding("ledger", False, str(exc), "check BEDROCK_ASSETS_LEDGER_URL")]
+        findings.append(
+            Finding("backend", True, "the embedded local Bedrock: no AWS account to check")
+        )
+    for finding in findings:
+        print("\n".join(finding.lines()))
+    found = problems(findings)
+    print(f"{len(found)} problem(s)" if found else "ready")
+    return 1 if found else 0
 
 
 def _deploy_guardrail(args: argparse.Namespace, settings: Settings) -> None:

@@ -143,6 +143,8 @@ class Settings(BaseSettings):
     max_job_attempts: int = Field(default=3, ge=1, le=10)
     max_record_attempts: int = Field(default=3, ge=1, le=10)
     retry_backoff_seconds: float = Field(default=300.0, ge=0, le=86_400, allow_inf_nan=False)
+    # First wait after a throttled (or otherwise transient) submit; it doubles up to 15 min.
+    submit_backoff_seconds: float = Field(default=15.0, ge=0, le=3600, allow_inf_nan=False)
     stuck_after_hours: float = Field(default=24.0, gt=0, le=24 * 30, allow_inf_nan=False)
     max_transcript_chars: int = Field(default=200_000, ge=1000, le=10_000_000)
     # Landing files read whole (not JSONL, which streams) above this size are quarantined.

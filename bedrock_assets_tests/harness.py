@@ -100,13 +100,18 @@ class Pipeline:
         )
 
     def tick(self) -> SensorResult | None:
-        """One real evaluation of the batch_job_slots sensor."""
+        """One real evaluation of the batch_job_slots sensor; its asset events are recorded
+        in the instance, as the daemon records them."""
         sensor = self.defs.resolve_sensor_def("batch_job_slots")
         with build_sensor_context(
             instance=self.instance, definitions=self.defs, resources=self.resources
         ) as ctx:
             result = sensor(ctx)
-        return result if isinstance(result, SensorResult) else None
+        if not isinstance(result, SensorResult):
+            return None
+        for event in result.asset_events or []:
+            self.instance.report_runless_asset_event(event)
+        return result
 
     def drain(self, timeout: float = 120.0) -> list[RunRequest]:
         """Tick the sensor until it stops asking for runs; execute each run it asks for."""
@@ -142,6 +147,16 @@ class Pipeline:
 
     def table(self, name: str, day: str = DAY) -> Any:
         return read_table(self.store, self.layout.table(name, day))
+
+    def check_status(self, asset: str, check: str, partition: str | None = DAY) -> bool | None:
+        """The latest evaluation of a partitioned check (None if never evaluated)."""
+        key = AssetCheckKey(AssetKey(asset), check)
+        records = self.instance.event_log_storage.get_asset_check_execution_history(key, 50)
+        for record in records:
+            evaluation = record.event.dagster_event.event_specific_data if record.event else None
+            if evaluation is not None and getattr(evaluation, "partition", None) == partition:
+                return bool(evaluation.passed)
+        return None
 
     def check_results(self, asset: str) -> dict[str, bool]:
         spec_names = [

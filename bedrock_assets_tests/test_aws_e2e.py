@@ -29,7 +29,11 @@ DAY = "2024-08-23"
 SMALL_DAY = "2024-08-22"  # moto keeps S3 state per process: a day of its own
 BUCKET = "bedrock-assets-e2e"
 ACCOUNT = "111122223333"
-COMMON = {"max_records_per_job": 25, "role_arn": f"arn:aws:iam::{ACCOUNT}:role/BatchRole"}
+COMMON = {
+    "max_records_per_job": 25,
+    "role_arn": f"arn:aws:iam::{ACCOUNT}:role/BatchRole",
+    "account_id": ACCOUNT,  # the local engine passes roles of its own account only
+}
 AWS = {
     **COMMON,
     "backend": "aws",

@@ -11,12 +11,12 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
+from bedrock_assets.aws_calls import RateLimiter
 from bedrock_assets.batch.requests import JobSettings, create_request
 from bedrock_assets.batch.slots import run_tick
 from bedrock_assets.guardrail.calls import apply_all
 from bedrock_assets.guardrail.requests import guardrail_request, interpret
 from bedrock_assets.state.ledger import Ledger, ShardRow, sqlite_url
-from bedrock_assets.throttling import RateLimiter
 from bedrock_local.validation import validate_request
 
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
@@ -128,15 +128,22 @@ def test_tick_on_a_real_bedrock_client(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "code",
+    ("code", "status", "transient"),
     [
-        "ThrottlingException",
-        "ServiceQuotaExceededException",
-        "ValidationException",
-        "AccessDeniedException",
+        ("ThrottlingException", 429, True),
+        ("ServiceQuotaExceededException", 400, True),
+        ("ServiceUnavailableException", 503, True),
+        ("InternalServerException", 500, True),
+        ("ValidationException", 400, False),
+        ("AccessDeniedException", 403, False),
+        ("ResourceNotFoundException", 404, False),
     ],
 )
-def test_create_errors_leave_the_shard_pending(tmp_path: Path, code: str) -> None:
+def test_create_errors_are_classified(
+    tmp_path: Path, code: str, status: int, transient: bool
+) -> None:
+    """Throttling, quota and 5xx wait and retry; anything else fails the shard with
+    Bedrock's message (never a silent loop)."""
     bedrock = client("bedrock")
     ledger = Ledger(sqlite_url(tmp_path / "ledger.sqlite"))
     ledger.register_partition("2024-08-01", [shard()])
@@ -145,8 +152,8 @@ def test_create_errors_leave_the_shard_pending(tmp_path: Path, code: str) -> Non
         stub.add_client_error(
             "create_model_invocation_job",
             service_error_code=code,
-            service_message="no",
-            http_status_code=400,
+            service_message="Bedrock says no",
+            http_status_code=status,
             expected_params={
                 "jobName": ANY,
                 "roleArn": ROLE,
@@ -159,8 +166,14 @@ def test_create_errors_leave_the_shard_pending(tmp_path: Path, code: str) -> Non
             },
         )
         report = run_tick(bedrock, ledger, job_settings())
-    assert report.deferred == code and report.submitted == []
-    assert ledger.shard(shard().shard_id).state == "pending"
+    stored = ledger.shard(shard().shard_id)
+    assert report.submitted == [] and "Bedrock says no" in (stored.message or "")
+    if transient:
+        assert report.deferred == code and not report.failed and stored.state == "pending"
+        assert stored.not_before is not None and stored.deferrals == 1
+    else:
+        assert report.deferred is None and stored.state == "failed"
+        assert stored.error_code == code and [c for _, c, _ in report.failed] == [code]
 
 
 def test_missing_job_is_resubmitted_and_throttled_refresh_waits(tmp_path: Path) -> None:

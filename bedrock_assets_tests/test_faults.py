@@ -29,6 +29,7 @@ def test_pipeline_under_faults(make_pipeline: Callable[..., Pipeline], profile: 
         local_faults=PROFILES[profile],
         max_records_per_job=20,
         retry_backoff_seconds=0,
+        submit_backoff_seconds=0,
         max_job_attempts=3,
         max_record_attempts=3,
     )

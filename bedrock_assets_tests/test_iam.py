@@ -20,6 +20,13 @@ RUNTIME_CALLS = {
     "get_object": "s3:GetObject",
     "list_objects_v2": "s3:ListBucket",
     "delete_objects": "s3:DeleteObject",
+    "delete_object": "s3:DeleteObject",
+    "head_bucket": "s3:ListBucket",
+    "get_foundation_model_availability": "bedrock:GetFoundationModelAvailability",
+    "get_inference_profile": "bedrock:GetInferenceProfile",
+    "get_guardrail": "bedrock:GetGuardrail",
+    "get_role": "iam:GetRole",
+    "simulate_principal_policy": "iam:SimulatePrincipalPolicy",
 }
 
 

@@ -28,6 +28,8 @@ def test_every_asset_is_a_thin_shell(tmp_path: Path) -> None:
     defs = build_defs(load_settings(data_root=tmp_path))
     sizes = {}
     for assets_def in defs.resolve_asset_graph().assets_defs:
+        if not assets_def.keys:  # an asset check
+            continue
         lines = inspect.getsourcelines(assets_def.op.compute_fn.decorated_fn)[0]
         body = next(i for i, line in enumerate(lines) if line.lstrip().startswith("def "))
         sizes[assets_def.key.to_user_string()] = len(lines) - body

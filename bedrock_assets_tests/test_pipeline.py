@@ -31,7 +31,7 @@ def test_definitions_load_with_descriptions(pipeline: Pipeline) -> None:
         assert node.description and node.partitions_def is not None
     assert graph.get(AssetKey("guarded_summaries")).parent_keys == {AssetKey("batch_job_outputs")}
     checks = graph.asset_check_keys
-    assert len(checks) == 6
+    assert len(checks) == 7
     sensor = defs.resolve_sensor_def("batch_job_slots")
     assert sensor.description
     assert defs.resolve_schedule_def("daily_prepare_batch_inputs").cron_schedule == "0 6 * * *"

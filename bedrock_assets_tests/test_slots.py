@@ -1,5 +1,6 @@
 """The slot manager: foreign jobs, oldest-first submission, deferral, crash and restart."""
 
+import time
 from pathlib import Path
 
 import pytest
@@ -148,6 +149,84 @@ def test_retryable_submit_errors_leave_the_shard_pending(tmp_path: Path, code: s
     assert len(ledger.shards_in_state("pending")) == 2
 
 
+def test_transient_errors_back_off_longer_each_time(tmp_path: Path) -> None:
+    client, ledger = engine(tmp_path), Ledger(sqlite_url(tmp_path / "ledger.sqlite"))
+    register(ledger, "2024-08-01", 1)
+    real = client.create_model_invocation_job
+    throttled = [True]
+
+    def maybe_refuse(**params: object) -> dict:
+        if throttled[0]:
+            raise client_error("bedrock", "ThrottlingException", "Rate exceeded", "Create", 429)
+        return real(**params)
+
+    client.create_model_invocation_job = maybe_refuse  # type: ignore[method-assign]
+    clock = [1000.0]
+    waits = []
+    for _ in range(3):
+        run_tick(client, ledger, settings(), now=lambda: clock[0])
+        shard = ledger.shards_in_state("pending")[0]
+        waits.append(shard.not_before - clock[0])
+        assert "Rate exceeded" in (shard.message or "")  # Bedrock's message is kept
+        clock[0] = shard.not_before - 1  # just before the backoff ends: nothing is sent
+        assert run_tick(client, ledger, settings(), now=lambda: clock[0]).submitted == []
+        clock[0] += 1
+    assert waits == sorted(waits) and waits[0] < waits[-1]
+    throttled[0] = False
+    assert len(run_tick(client, ledger, settings(), now=lambda: clock[0]).submitted) == 1
+    assert ledger.shards_in_state("active")[0].deferrals == 0
+
+
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [("ValidationException", 400), ("AccessDeniedException", 403), ("ConflictException", 409)],
+)
+def test_a_permanent_error_fails_its_shard_and_never_blocks_the_queue(
+    tmp_path: Path, code: str, status: int
+) -> None:
+    client, ledger = engine(tmp_path), Ledger(sqlite_url(tmp_path / "ledger.sqlite"))
+    rows = register(ledger, "2024-08-01", 3)
+    real = client.create_model_invocation_job
+    bad = job_name_for(rows[0], "ba")
+
+    def refuse_one(**params: object) -> dict:
+        if params["jobName"] == bad:
+            raise client_error(
+                "bedrock", code, "The provided role ARN is invalid.", "Create", status
+            )
+        return real(**params)
+
+    client.create_model_invocation_job = refuse_one  # type: ignore[method-assign]
+    report = run_tick(client, ledger, settings(slots=3))
+    assert [(s.shard_id, c) for s, c, _ in report.failed] == [(rows[0].shard_id, code)]
+    assert len(report.submitted) == 2  # the shards queued behind it went ahead
+    failed = ledger.shard(rows[0].shard_id)
+    assert failed.state == "failed" and failed.error_code == code
+    assert "The provided role ARN is invalid." in failed.message
+    # Never retried on its own: later ticks leave it alone until it is requeued.
+    assert run_tick(client, ledger, settings(slots=3)).submitted == []
+    client.create_model_invocation_job = real  # type: ignore[method-assign]
+    assert ledger.requeue_failed("2024-08-01") == [rows[0].shard_id]
+    assert [s.shard_id for s in run_tick(client, ledger, settings(slots=3)).submitted] == [
+        rows[0].shard_id
+    ]
+
+
+def test_connection_errors_are_transient(tmp_path: Path) -> None:
+    from botocore.exceptions import EndpointConnectionError
+
+    client, ledger = engine(tmp_path), Ledger(sqlite_url(tmp_path / "ledger.sqlite"))
+    register(ledger, "2024-08-01", 1)
+
+    def unreachable(**_: object) -> dict:
+        raise EndpointConnectionError(endpoint_url="https://bedrock.us-east-1.amazonaws.com")
+
+    client.create_model_invocation_job = unreachable  # type: ignore[method-assign]
+    report = run_tick(client, ledger, settings())
+    assert report.deferred == "EndpointConnectionError" and not report.failed
+    assert ledger.shards_in_state("pending")[0].deferrals == 1
+
+
 def test_crash_after_create_before_ledger_write_adopts_the_job(tmp_path: Path) -> None:
     client, ledger = engine(tmp_path), Ledger(sqlite_url(tmp_path / "ledger.sqlite"))
     row = register(ledger, "2024-08-01", 1)[0]
@@ -208,7 +287,8 @@ def test_retried_create_with_same_token_does_not_duplicate(tmp_path: Path) -> No
 
     client.create_model_invocation_job = flaky  # type: ignore[method-assign]
     run_tick(client, ledger, settings())
-    run_tick(client, ledger, settings())
+    later = time.time() + 3600  # past the backoff of the transient (5xx) error
+    run_tick(client, ledger, settings(), now=lambda: later)
     stored = ledger.shard(row.shard_id)
     assert stored.state == "active"
     assert len(calls) == 2 and calls[0]["clientRequestToken"] == calls[1]["clientRequestToken"]

@@ -281,3 +281,11 @@ print(c.create_model_invocation_job(**req)["jobArn"])
     observer = LocalBedrockClient(config(tmp_path, min_records_per_job=1), spawn_workers=False)
     assert observer.get_model_invocation_job(jobIdentifier=arn)["status"] not in TERMINAL
     assert wait(observer, arn)["status"] == "Completed"
+
+
+def test_a_role_of_another_account_cannot_be_passed(engine, tmp_path) -> None:
+    uri = land(tmp_path, "role", 3)
+    other = request("role-1", uri, roleArn="arn:aws:iam::999999999999:role/NotOurs")
+    with pytest.raises(engine.exceptions.AccessDeniedException) as exc:
+        engine.create_model_invocation_job(**other)
+    assert "iam:PassRole" in str(exc.value) and "999999999999" in str(exc.value)

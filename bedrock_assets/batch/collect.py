@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bedrock_assets.aws_calls import RateLimiter
 from bedrock_assets.batch.checks import ALL_CHECKS, CheckOutcome
 from bedrock_assets.batch.join import ShardOutcome, collect_shard
 from bedrock_assets.batch.merge import DayMerge
@@ -25,7 +26,6 @@ from bedrock_assets.state.ledger import Ledger, ShardRow
 from bedrock_assets.state.objects import ObjectStore
 from bedrock_assets.state.schemas import BATCH_OUTPUTS, DEAD_LETTERS
 from bedrock_assets.state.tables import TableWriter, write_rows
-from bedrock_assets.throttling import RateLimiter
 
 
 class DayNotFinished(RuntimeError):

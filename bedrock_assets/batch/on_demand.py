@@ -15,12 +15,12 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from bedrock_assets.aws_calls import RateLimiter, call_with_retry
 from bedrock_assets.batch.contract import MANIFEST_KEYS, MANIFEST_NAME, ON_DEMAND_FOLDER
 from bedrock_assets.batch.shard_files import iter_shard_lines
 from bedrock_assets.prompting.model_families import parse_output
 from bedrock_assets.state.ledger import ShardRow
 from bedrock_assets.state.objects import ObjectStore, join_uri
-from bedrock_assets.throttling import RateLimiter, call_with_retry
 
 
 def invoke_one(client: Any, model_id: str, invocation_type: str, body: dict) -> dict:

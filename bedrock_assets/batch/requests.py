@@ -30,6 +30,7 @@ class JobSettings:
     vpc_config: tuple[tuple[str, ...], tuple[str, ...]] | None = None
     max_job_attempts: int = 3
     retry_backoff_seconds: float = 300.0
+    submit_backoff_seconds: float = 15.0
     stuck_after_seconds: float = 24 * 3600.0
     tags: tuple[tuple[str, str], ...] = (("pipeline", "bedrock_assets"),)
 

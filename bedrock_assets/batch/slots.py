@@ -12,8 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
+from bedrock_assets.aws_calls import backoff_seconds, error_code, error_message, is_transient
 from bedrock_assets.batch.contract import (
     IN_FLIGHT_STATUSES,
     RESUBMIT_STATUSES,
@@ -36,6 +37,7 @@ class TickReport:
     resubmitted: list[tuple[ShardRow, str]] = field(default_factory=list)
     stuck: list[ShardRow] = field(default_factory=list)
     deferred: str | None = None
+    failed: list[tuple[ShardRow, str, str]] = field(default_factory=list)  # shard, code, message
     ready: list[tuple[str, str, list[ShardRow]]] = field(default_factory=list)
     logs: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -65,10 +67,6 @@ def find_job_by_name(client: Any, job_name: str) -> dict[str, Any] | None:
             if job.get("jobName") == job_name:
                 return job
     return None
-
-
-def error_code(exc: ClientError) -> str:
-    return exc.response.get("Error", {}).get("Code", "Unknown")
 
 
 def run_tick(
@@ -159,12 +157,19 @@ def run_tick(
         crashpoint("submit_before_create")
         try:
             response = client.create_model_invocation_job(**request)
-        except ClientError as exc:
-            code = error_code(exc)
-            ledger.mark_pending(shard.shard_id, f"{code} on submit")
-            report.deferred = code
-            log(f"submit of {shard.shard_id} deferred: {code}")
-            break
+        except (ClientError, BotoCoreError) as exc:
+            code = error_code(exc) if isinstance(exc, ClientError) else type(exc).__name__
+            message = error_message(exc)
+            if is_transient(exc):
+                delay = backoff_seconds(shard.deferrals, base=settings.submit_backoff_seconds)
+                ledger.defer(shard.shard_id, f"{code} on submit: {message}", now() + delay)
+                report.deferred = code
+                log(f"submit of {shard.shard_id} deferred {delay:.0f}s: {code}: {message}")
+                break  # throttled or out of quota: the rest of the queue waits too
+            ledger.mark_failed(shard.shard_id, code, message)
+            report.failed.append((shard, code, message))
+            log(f"submit of {shard.shard_id} FAILED (permanent, not retried): {code}: {message}")
+            continue  # a permanent error never blocks the shards queued behind it
         crashpoint("submit_after_create")
         ledger.mark_active(shard.shard_id, response["jobArn"], "Submitted")
         report.submitted.append(shard)

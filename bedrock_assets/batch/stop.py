@@ -6,7 +6,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from bedrock_assets.batch.slots import error_code
+from bedrock_assets.aws_calls import error_code
 from bedrock_assets.state.ledger import Ledger
 
 
@@ -27,7 +27,7 @@ def stop_partition(client: Any, ledger: Ledger, call_date: str) -> list[str]:
                 done.append(f"{shard.shard_id}: stop requested for {shard.job_arn}")
             except ClientError as exc:  # already finished: the next tick records its status
                 done.append(f"{shard.shard_id}: {error_code(exc)} on stop ({shard.job_arn})")
-        elif shard.state in ("pending", "held", "on_demand", "submitting"):
+        elif shard.state in ("pending", "held", "on_demand", "submitting", "failed"):
             ledger.cancel(shard.shard_id)
             done.append(f"{shard.shard_id}: not submitted, recorded as stopped")
     return done

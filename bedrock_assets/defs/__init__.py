@@ -7,10 +7,10 @@ resources) from settings of their own.
 
 from dagster import Definitions
 
-from bedrock_assets.defs.batch import build_batch_assets
+from bedrock_assets.defs.batch import build_batch_assets, build_batch_checks
 from bedrock_assets.defs.guardrail import build_guardrail_assets
 from bedrock_assets.defs.ingest import build_ingest_assets
-from bedrock_assets.defs.jobs import build_asset_jobs, build_stop_job
+from bedrock_assets.defs.jobs import build_asset_jobs, build_requeue_job, build_stop_job
 from bedrock_assets.defs.partitions import daily_partitions
 from bedrock_assets.defs.reporting import build_reporting_assets
 from bedrock_assets.defs.resources import build_resources
@@ -30,7 +30,8 @@ def build_defs(settings: Settings) -> Definitions:
             *build_guardrail_assets(partitions),
             *build_reporting_assets(partitions),
         ],
-        jobs=[prepare, collect, build_stop_job(partitions)],
+        asset_checks=build_batch_checks(),
+        jobs=[prepare, collect, build_stop_job(partitions), build_requeue_job(partitions)],
         schedules=[build_daily_schedule(prepare)],
         sensors=[build_batch_job_slots(collect, settings.sensor_interval_seconds)],
         resources=build_resources(settings),

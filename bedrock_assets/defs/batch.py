@@ -1,6 +1,8 @@
 """batch_input_shards and batch_job_outputs: the two ends of Bedrock batch inference."""
 
 from dagster import (
+    AssetCheckResult,
+    AssetChecksDefinition,
     AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
@@ -10,6 +12,7 @@ from dagster import (
     MaterializeResult,
     PartitionsDefinition,
     asset,
+    asset_check,
 )
 
 from bedrock_assets.batch.collect import DayNotFinished, OnDemandSettings, collect_day
@@ -20,6 +23,7 @@ from bedrock_assets.defs.resources import (
     LedgerResource,
     ObjectStoreResource,
 )
+from bedrock_assets.defs.sensors import ACCEPTED_CHECK, accepted_evaluation
 
 CHECK_DESCRIPTIONS = {
     "manifest_total_matches_submitted": (
@@ -144,3 +148,23 @@ def build_batch_assets(
         )
 
     return [batch_input_shards, batch_job_outputs]
+
+
+def build_batch_checks() -> list[AssetChecksDefinition]:
+    @asset_check(
+        asset="batch_input_shards",
+        name=ACCEPTED_CHECK,
+        description=(
+            "Bedrock accepted every batch job. A permanent error on submit (a bad role, a "
+            "missing iam:PassRole, a model without access or batch support) fails this check "
+            "with the days and Bedrock's message as soon as the sensor sees it; the other "
+            "shards proceed. Green again once the requeued jobs are accepted."
+        ),
+    )
+    def batch_jobs_accepted(ledger: LedgerResource) -> AssetCheckResult:
+        evaluation = accepted_evaluation(ledger.get_ledger().shards_in_state("failed"))
+        return AssetCheckResult(
+            passed=evaluation.passed, severity=evaluation.severity, metadata=evaluation.metadata
+        )
+
+    return [batch_jobs_accepted]

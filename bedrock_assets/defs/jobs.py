@@ -59,6 +59,24 @@ def stop_partition_jobs(
         context.log.info(line)
 
 
+@op(description="Failed shards of the partition back to the queue, after their cause is fixed.")
+def requeue_partition_shards(context: OpExecutionContext, ledger: LedgerResource) -> None:
+    requeued = ledger.get_ledger().requeue_failed(context.partition_key)
+    context.log.info(f"{context.partition_key}: {len(requeued)} failed shard(s) requeued")
+
+
+def build_requeue_job(partitions: PartitionsDefinition) -> JobDefinition:
+    @job(
+        partitions_def=partitions,
+        description="Put a day's failed shards (Bedrock refused their jobs) back in the queue "
+        "once the cause is fixed; the batch_job_slots sensor submits them again.",
+    )
+    def requeue_failed_shards() -> None:
+        requeue_partition_shards()
+
+    return requeue_failed_shards
+
+
 def build_stop_job(partitions: PartitionsDefinition) -> JobDefinition:
     """Stop a day: every in-flight job holding its records gets StopModelInvocationJob and
     nothing more is submitted; partial output is still collected and records that never got

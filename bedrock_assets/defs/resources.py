@@ -249,6 +249,7 @@ class BatchInferenceResource(ConfigurableResource):
     max_job_attempts: int = 3
     max_record_attempts: int = 3
     retry_backoff_seconds: float = 300.0
+    submit_backoff_seconds: float = 15.0
     stuck_after_hours: float = 24.0
     max_submits_per_tick: int = 50
     on_demand_requests_per_second: float | None = None
@@ -295,6 +296,7 @@ class BatchInferenceResource(ConfigurableResource):
             max_submits_per_tick=self.max_submits_per_tick,
             max_job_attempts=self.max_job_attempts,
             retry_backoff_seconds=self.retry_backoff_seconds,
+            submit_backoff_seconds=self.submit_backoff_seconds,
             stuck_after_seconds=self.stuck_after_hours * 3600,
             timeout_duration_hours=self.timeout_duration_hours,
             model_invocation_type=self.model_invocation_type,
@@ -418,6 +420,7 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             max_job_attempts=settings.max_job_attempts,
             max_record_attempts=settings.max_record_attempts,
             retry_backoff_seconds=settings.retry_backoff_seconds,
+            submit_backoff_seconds=settings.submit_backoff_seconds,
             stuck_after_hours=settings.stuck_after_hours,
             max_submits_per_tick=settings.sensor_max_submits_per_tick,
             on_demand_requests_per_second=rate,

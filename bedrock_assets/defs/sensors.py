@@ -3,11 +3,16 @@
 from typing import Any
 
 from dagster import (
+    AssetCheckEvaluation,
+    AssetCheckKey,
+    AssetCheckSeverity,
     AssetKey,
     AssetObservation,
+    DagsterInstance,
     DagsterRunStatus,
     DefaultSensorStatus,
     JobDefinition,
+    MetadataValue,
     RunRequest,
     RunsFilter,
     SensorDefinition,
@@ -21,13 +26,42 @@ from dagster import (
 from dagster._core.definitions.unresolved_asset_job_definition import (
     UnresolvedAssetJobDefinition,
 )
+from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
-from bedrock_assets.batch.slots import run_tick
+from bedrock_assets.batch.slots import TickReport, run_tick
 from bedrock_assets.defs.resources import BatchInferenceResource, LedgerResource
-from bedrock_assets.state.ledger import ShardRow
+from bedrock_assets.state.ledger import Ledger, ShardRow
 
 RUN_KEY_TAG = "bedrock_assets/run_key"
 MAX_COLLECT_RUNS = 3  # failed collect runs of one day before the sensor stops asking
+
+
+ACCEPTED_CHECK = "batch_jobs_accepted"
+FIX_HINT = (
+    "fix the cause (`bedrock-assets preflight` names it), then `bedrock-assets requeue --date "
+    "<date>` or launch the requeue_failed_shards job for the partition"
+)
+
+
+def accepted_evaluation(failed: list[ShardRow]) -> AssetCheckEvaluation:
+    """Whether Bedrock accepted every batch job (red, naming the days and Bedrock's message,
+    if not). Ledger-wide rather than per partition: Dagster stores one runless evaluation per
+    partition, and this one changes whenever a job is refused or a fix is requeued."""
+    days = sorted({d for s in failed for d in [s.call_date]})
+    return AssetCheckEvaluation(
+        asset_key=AssetKey("batch_input_shards"),
+        check_name=ACCEPTED_CHECK,
+        passed=not failed,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={
+            "failed_shards": len(failed),
+            "days": ", ".join(days) or "none",
+            "errors": MetadataValue.md(
+                "\n".join(f"- {s.call_date} `{s.shard_id}`: {s.message}" for s in failed) or "none"
+            ),
+            **({"fix": FIX_HINT} if failed else {}),
+        },
+    )
 
 
 def _observe(shard: ShardRow, **metadata: Any) -> AssetObservation:
@@ -63,6 +97,41 @@ def _collect_request(
     return RunRequest(run_key=key, partition_key=call_date, tags={RUN_KEY_TAG: run_key})
 
 
+def _tick_events(report: TickReport, ledger: Ledger) -> list[Any]:
+    """What the tick changed, as events on the assets: job statuses, stuck jobs, new jobs,
+    and whether Bedrock accepted each day's jobs (a partitioned check, red on refusal)."""
+    events: list[Any] = [
+        _observe(s, job_arn=s.job_arn or "", job_status=st) for s, st in report.refreshed
+    ]
+    events += [
+        _observe(s, job_arn=s.job_arn or "", job_status=s.job_status or "", stuck=True)
+        for s in report.stuck
+    ]
+    for shard in report.submitted:
+        current = ledger.shard(shard.shard_id)
+        arn = current.job_arn if current else ""
+        events.append(
+            _observe(shard, job_arn=arn, job_status="Submitted", records=shard.record_count)
+        )
+    return events
+
+
+def _accepted_events(
+    instance: DagsterInstance, report: TickReport, ledger: Ledger
+) -> list[AssetCheckEvaluation]:
+    """Red when Bedrock refuses a job; green again once every refused job was accepted."""
+    failed = ledger.shards_in_state("failed")
+    if report.failed:
+        return [accepted_evaluation(failed)]
+    if report.submitted and not failed:
+        key = AssetCheckKey(AssetKey("batch_input_shards"), ACCEPTED_CHECK)
+        latest = instance.event_log_storage.get_latest_asset_check_execution_by_key([key])
+        record = latest.get(key)
+        if record is not None and record.status == AssetCheckExecutionRecordStatus.FAILED:
+            return [accepted_evaluation([])]
+    return []
+
+
 def build_batch_job_slots(
     collect_job: JobDefinition | UnresolvedAssetJobDefinition, interval_seconds: int
 ) -> SensorDefinition:
@@ -93,17 +162,9 @@ def build_batch_job_slots(
         report = run_tick(batch.bedrock.control_plane(), led, settings, deadline_for=deadline)
         for line in report.logs:
             context.log.info(line)
-        events = [_observe(s, job_arn=s.job_arn or "", job_status=st) for s, st in report.refreshed]
-        events += [
-            _observe(s, job_arn=s.job_arn or "", job_status=s.job_status or "", stuck=True)
-            for s in report.stuck
-        ]
-        for shard in report.submitted:
-            current = led.shard(shard.shard_id)
-            arn = current.job_arn if current else ""
-            events.append(
-                _observe(shard, job_arn=arn, job_status="Submitted", records=shard.record_count)
-            )
+        events = _tick_events(report, led) + _accepted_events(context.instance, report, led)
+        for shard, code, message in report.failed:
+            context.log.error(f"{shard.call_date}: {shard.shard_id} refused: {code}: {message}")
         requests = []
         for call_date, run_key, shards in report.ready:
             request = _collect_request(context, call_date, run_key, shards)

@@ -1,6 +1,6 @@
 """ApplyGuardrail at volume: a client-side rate limit, bounded concurrency, and retries.
 
-Throttling never loses a record (see :mod:`bedrock_assets.throttling`): after the last
+Throttling never loses a record (see :mod:`bedrock_assets.aws_calls`): after the last
 attempt the error propagates and the asset fails (and can be re-run), rather than a summary
 being stored unguarded.
 """
@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from bedrock_assets.throttling import RateLimiter, call_with_retry
+from bedrock_assets.aws_calls import RateLimiter, call_with_retry
 
 T = TypeVar("T")
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from bedrock_assets.aws_calls import RateLimiter
 from bedrock_assets.crashpoints import crashpoint
 from bedrock_assets.guardrail.calls import apply_all
 from bedrock_assets.guardrail.requests import guardrail_request, interpret
@@ -21,7 +22,6 @@ from bedrock_assets.state.layout import StoreLayout
 from bedrock_assets.state.objects import ObjectStore
 from bedrock_assets.state.schemas import GUARDED, POLICY_UNIT_COLUMNS
 from bedrock_assets.state.tables import TableWriter, iter_rows
-from bedrock_assets.throttling import RateLimiter
 
 
 @dataclass(frozen=True)

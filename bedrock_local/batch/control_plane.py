@@ -168,6 +168,7 @@ class LocalBedrockClient:
         op = "CreateModelInvocationJob"
         params.setdefault("clientRequestToken", str(uuid.uuid4()))
         validate_request(self.service, op, params)
+        self._check_pass_role(params["roleArn"], op)
         throttle = dict(self.config.faults).get("submit_throttle", 0.0)
         if throttle and random.random() < throttle:
             raise self._error("ThrottlingException", "Rate exceeded (injected fault).", op, 429)
@@ -235,6 +236,20 @@ class LocalBedrockClient:
             )
         self._spawn(job_id)
         return {"jobArn": self._arn(job_id), "ResponseMetadata": _metadata()}
+
+    def _check_pass_role(self, role_arn: str, operation: str) -> None:
+        """Bedrock passes the service role on the caller's behalf: a role of another account
+        cannot be passed (iam:PassRole), as the service answers."""
+        account = role_arn.split(":")[4] if role_arn.count(":") >= 5 else ""
+        if account and account != self.config.account_id:
+            caller = f"arn:aws:sts::{self.config.account_id}:assumed-role/caller/session"
+            raise self._error(
+                "AccessDeniedException",
+                f"User: {caller} is not authorized to perform: iam:PassRole on resource: "
+                f"{role_arn}",
+                operation,
+                403,
+            )
 
     def get_model_invocation_job(self, **params: Any) -> dict[str, Any]:
         op = "GetModelInvocationJob"

@@ -24,11 +24,7 @@ def _v1_initial(conn: sa.Connection) -> None:
     """Create the schema; a ledger written before versioning gets its missing columns and
     the per-date rows of its shards."""
     metadata.create_all(conn, checkfirst=True)
-    have = {c["name"] for c in sa.inspect(conn).get_columns("shards")}
-    ops = Operations(MigrationContext.configure(conn))
-    for column in shards.columns:
-        if column.name not in have:
-            ops.add_column("shards", column._copy())
+    _add_missing_columns(conn)
     known = sa.select(shard_dates.c.shard_id)
     conn.execute(
         sa.insert(shard_dates).from_select(
@@ -40,8 +36,22 @@ def _v1_initial(conn: sa.Connection) -> None:
     )
 
 
+def _add_missing_columns(conn: sa.Connection) -> None:
+    have = {c["name"] for c in sa.inspect(conn).get_columns("shards")}
+    ops = Operations(MigrationContext.configure(conn))
+    for column in shards.columns:
+        if column.name not in have:
+            ops.add_column("shards", column._copy())
+
+
+def _v2_failures(conn: sa.Connection) -> None:
+    """Shards can fail permanently on submit (``error_code``); transient errors back off."""
+    _add_missing_columns(conn)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sa.Connection], None]]] = [
     (1, "initial schema", _v1_initial),
+    (2, "failed shards and submit backoff", _v2_failures),
 ]
 LATEST = MIGRATIONS[-1][0]
 

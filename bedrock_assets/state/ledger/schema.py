@@ -40,6 +40,9 @@ shards = sa.Table(
     sa.Column("kind", sa.String(16), nullable=False, server_default="input"),
     sa.Column("not_before", sa.Float),
     sa.Column("stop_requested", sa.Integer, nullable=False, server_default="0"),
+    # v2: transient submit errors in a row (backoff), and a permanent error's code.
+    sa.Column("deferrals", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("error_code", sa.String(128)),
     sa.Index("shards_state", "state", "call_date", "shard_index"),
     sa.Index("shards_date", "call_date"),
 )

@@ -3,6 +3,7 @@
 It is the Dagster-side replacement for seed 004's DynamoDB table and survives restarts.
 Shard states: ``held`` (below the job minimum), ``pending``, ``submitting`` (a create call
 may be in flight: reconciled by job name on the next tick), ``active``, ``terminal``,
+``failed`` (Bedrock refused the job for good: waits for a fix and a requeue),
 ``superseded`` (replaced by a re-materialization before it was ever submitted), ``merged``
 (a held shard whose records joined a later day's shards), ``on_demand`` (a held shard sent
 to on-demand inference by the collect run). A shard may hold records of several call dates
@@ -22,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bedrock_assets.state.ledger.engine import engines
-from bedrock_assets.state.ledger.migrations import migrate
+from bedrock_assets.state.ledger.migrations import current_version, migrate
 from bedrock_assets.state.ledger.schema import events, partition_runs, shard_dates, shards
 
 LIVE = ("superseded", "merged")  # states of shards that no longer hold a day's records
@@ -56,6 +57,8 @@ class ShardRow:
     kind: str = "input"  # or "retry": records re-sent after an error; never superseded
     not_before: float | None = None  # backoff before the next attempt is submitted
     stop_requested: int = 0
+    deferrals: int = 0  # transient submit errors in a row
+    error_code: str | None = None  # a permanent submit error (state "failed")
 
     @property
     def job_id(self) -> str | None:
@@ -79,6 +82,10 @@ class Ledger:
         if url not in _MIGRATED:
             migrate(self._write)
             _MIGRATED.add(url)
+
+    def schema_version(self) -> int:
+        with self._read.connect() as conn:
+            return current_version(conn)
 
     # -- plumbing ----------------------------------------------------------------------------
     def _tx(self) -> Any:
@@ -129,6 +136,8 @@ class Ledger:
             "merged_into": None,
             "not_before": None,
             "stop_requested": 0,
+            "deferrals": 0,
+            "error_code": None,
         }
         updated = conn.execute(
             sa.update(shards).where(shards.c.shard_id == s.shard_id).values(values)
@@ -393,10 +402,66 @@ class Ledger:
             job_arn=job_arn,
             job_status=job_status,
             submitted_at=time.time(),
+            deferrals=0,
         )
 
     def mark_pending(self, shard_id: str, message: str) -> bool:
+        """Back to the queue: no job was created (an interrupted submission)."""
         return self._transition(shard_id, "pending", ("submitting",), message=message)
+
+    def defer(self, shard_id: str, message: str, not_before: float) -> bool:
+        """A transient submit error: back to the queue, not before ``not_before``."""
+        current = self.shard(shard_id)
+        if current is None:
+            return False
+        return self._transition(
+            shard_id,
+            "pending",
+            ("submitting",),
+            message=message,
+            not_before=not_before,
+            deferrals=current.deferrals + 1,
+        )
+
+    def mark_failed(self, shard_id: str, error_code: str, message: str) -> bool:
+        """A permanent submit error: the shard waits, visibly, for a fix and a requeue."""
+        return self._transition(
+            shard_id,
+            "failed",
+            ("submitting",),
+            error_code=error_code,
+            message=f"{error_code}: {message}",
+        )
+
+    def requeue_failed(self, call_date: str | None = None) -> list[str]:
+        """Failed shards (of ``call_date``, or all) back to the queue, e.g. after a fix."""
+        failed = [
+            s.shard_id
+            for s in self.shards_in_state("failed")
+            if call_date is None or call_date in self.shard_dates(s.shard_id)
+        ]
+        return [
+            shard_id
+            for shard_id in failed
+            if self._transition(
+                shard_id,
+                "pending",
+                ("failed",),
+                error_code=None,
+                deferrals=0,
+                not_before=None,
+                message="requeued after a permanent error",
+            )
+        ]
+
+    def shard_dates(self, shard_id: str) -> dict[str, int]:
+        with self._read.connect() as conn:
+            rows = conn.execute(
+                sa.select(shard_dates.c.call_date, shard_dates.c.record_count).where(
+                    shard_dates.c.shard_id == shard_id
+                )
+            )
+            return {r.call_date: r.record_count for r in rows}
 
     def record_status(
         self, shard_id: str, job_status: str, message: str | None, terminal: bool
@@ -435,7 +500,7 @@ class Ledger:
         return self._transition(
             shard_id,
             "terminal",
-            ("pending", "held", "on_demand", "submitting"),
+            ("pending", "held", "on_demand", "submitting", "failed"),
             job_status="Stopped",
             message="stopped before submission",
         )
