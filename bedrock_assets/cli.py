@@ -27,6 +27,7 @@ def parser() -> argparse.ArgumentParser:
     land.add_argument("--no-bad", action="store_true", help="do not add bad inputs")
     rep = sub.add_parser("report", help="print a day's report")
     rep.add_argument("--date", required=True)
+    rep.add_argument("--json", action="store_true", help="one JSON object, for scripts")
     sub.add_parser("demo", help="land a sample day and run it end to end (see make demo)")
     stop = sub.add_parser("stop", help="stop every in-flight batch job of a day")
     stop.add_argument("--date", required=True)
@@ -76,10 +77,10 @@ def main(argv: list[str] | None = None) -> None:
         )
         print(f"landed {stats} for {args.date}")
     elif args.command == "report":
-        from bedrock_assets.reporting.day_report import day_report, format_report
+        from bedrock_assets.reporting.day_report import day_report, format_report, report_json
 
-        ledger = resources["ledger"].get_ledger()
-        print(format_report(day_report(store, layout, ledger, args.date)))
+        report = day_report(store, layout, resources["ledger"].get_ledger(), args.date)
+        print(json.dumps(report_json(report)) if args.json else format_report(report))
     elif args.command == "stop":
         from bedrock_assets.batch.stop import stop_partition
 

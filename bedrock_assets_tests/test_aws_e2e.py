@@ -181,3 +181,24 @@ def test_small_day_on_aws_goes_on_demand_through_bedrock_runtime(
         + "/on-demand/manifest.json.out"
     )
     assert emulators.bedrock.list_model_invocation_jobs()["invocationJobSummaries"] == []
+
+
+def test_reruns_on_aws_send_no_call_twice(emulators: Emulators, tmp_path: Path) -> None:
+    """Late files, a plain re-run and a prompt change in aws mode, against bedrock-local
+    serve reached through boto3: every call summarized once, none sent twice."""
+    from bedrock_assets.prompting.prompt import guideline_catalogue
+    from bedrock_assets.reporting.day_report import report_json
+
+    day = "2024-08-21"  # moto keeps S3 state per process: a day of its own
+    land = {"mixed_formats": False, "include_bad": False}
+    root = tmp_path / "aws-rerun"
+    run(root, day, 30, land={**land, "seed": 3}, **AWS)
+    run(root, day, 12, land={**land, "seed": 4, "name_prefix": "late"}, **AWS)
+    run(root, day, 0, land=land, **AWS)  # a plain re-run
+    ids = [g["id"] for g in guideline_catalogue()["guidelines"]]
+    last = run(root, day, 0, land=land, guidelines=",".join(ids[:-1]), **AWS)
+    report = report_json(last.report(day))
+    assert report["summarized"] == 42 and report["records_submitted"] == 42
+    assert report["conservation_ok"] and report["batch_jobs"] == 3
+    jobs = emulators.bedrock.list_model_invocation_jobs(maxResults=100)["invocationJobSummaries"]
+    assert len(jobs) == 3  # the endpoint saw exactly one job per shard

@@ -91,8 +91,9 @@ def test_residual_pii_check_fails_when_the_guardrail_lets_pii_through(
         return {"usage": {}, "action": "NONE", "outputs": [], "assessments": []}
 
     monkeypatch.setattr(LocalRuntimeClient, "apply_guardrail", no_guardrail)
+    leaky = pipeline.with_settings(guardrail_version="2")  # a new version is guarded afresh
     result = materialize(
-        [pipeline.defs.resolve_assets_def("guarded_summaries")],
+        [leaky.defs.resolve_assets_def("guarded_summaries")],
         partition_key=DAY,
         instance=pipeline.instance,
         raise_on_error=False,

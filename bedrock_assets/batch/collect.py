@@ -118,6 +118,7 @@ def collect_day(
     quotas: Quotas,
     max_record_attempts: int,
     default_model_id: str,
+    current_version: str = "",
 ) -> CollectResult:
     """Collect ``call_date``; raises :class:`DayNotFinished` while a shard is unfinished."""
     shards = ledger.shards_for_date(call_date)
@@ -133,10 +134,22 @@ def collect_day(
     result.shards = ledger.shards_for_date(call_date)
     result.counts = ledger.date_counts(call_date)
     merge = DayMerge(max_record_attempts)
+    # A shard may hold a day's calls under an older request version next to newer ones (a
+    # re-summarized day whose older shard also carried another day's records): the newest
+    # version wins per call, the older rows are history.
+    versions = {s.request_version for s in result.shards}
+    newest: set[str] | None = set() if len(versions) > 1 else None
+    ordered = sorted(result.shards, key=lambda s: s.request_version != current_version)
     with TableWriter(store, result.outputs_table, BATCH_OUTPUTS) as out:
-        for shard in result.shards:
+        for shard in ordered:
             outcome = collect_shard(store, shard, load_record_map(store, layout, shard), call_date)
+            current = shard.request_version == current_version
             for row in outcome.rows:
+                if newest is not None:
+                    if current:
+                        newest.add(row["record_id"])
+                    elif row["record_id"] in newest:
+                        continue
                 if (done := merge.add(row, shard)) is not None:
                     out.write(done)
             outcome.rows = []

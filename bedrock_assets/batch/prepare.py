@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 from bedrock_assets.batch.policy import BelowMinimumPolicy
@@ -28,6 +29,9 @@ from bedrock_assets.state.tables import iter_rows
 @dataclass
 class PrepareResult:
     call_date: str
+    request_version: str = ""
+    already_sent: int = 0  # calls of the day sent before (kept, not sent again)
+    obsolete: list[ShardRow] = field(default_factory=list)  # replaced by a re-summarization
     shards: list[ShardRow] = field(default_factory=list)
     carried: list[ShardRow] = field(default_factory=list)
     changes: dict[str, int] = field(default_factory=dict)
@@ -51,6 +55,9 @@ class PrepareResult:
             "bytes": sum(r.byte_count for r in self.shards),
             "ledger_changes": self.changes,
             "carried_records": sum(h.record_count for h in self.carried),
+            "calls_already_sent": self.already_sent,
+            "request_version": self.request_version,
+            "shards_replaced_by_resummarization": len(self.obsolete),
             "shard_table": md_table(
                 ["shard", "records", "files", "bytes", "state"],
                 [
@@ -73,10 +80,22 @@ class PrepareResult:
             for r in self.held
         ]
         info.append(
-            f"{self.call_date}: {self.records} records in {len(self.shards)} shards "
-            f"({len(self.held)} held); ledger {self.changes}"
+            f"{self.call_date}: {self.records} new records in {len(self.shards)} shards "
+            f"({len(self.held)} held), {self.already_sent} calls already sent and kept; "
+            f"ledger {self.changes}"
         )
+        info += [
+            f"{s.shard_id} ({s.request_version or 'an older version'}) is history now: "
+            "re-summarized under the current version"
+            for s in self.obsolete
+        ]
         return info, warnings
+
+
+def batched(rows: Iterable[dict[str, str]], size: int) -> Iterator[list[dict[str, str]]]:
+    it = iter(rows)
+    while chunk := list(islice(it, size)):
+        yield chunk
 
 
 def held_records(store: ObjectStore, layout: StoreLayout, held: ShardRow) -> Iterator[Record]:
@@ -97,39 +116,72 @@ def prepare_day(
     policy: BelowMinimumPolicy,
     redact: Callable[[str], str] | None = None,
     now: Callable[[], float] = time.time,
+    resummarize: bool = False,
 ) -> PrepareResult:
-    """Build, upload and register the day's shards (idempotent: same input, same shards)."""
-    result = PrepareResult(call_date)
-    version = request.prompt.version
+    """Reconcile the day with the ledger: build, upload and register shards for the calls not
+    sent yet (idempotent: same input, same shards; a re-run with nothing new changes nothing).
+
+    A call already sent is never sent again: not after late files, a quota change or a plain
+    re-run, and not after a prompt or model change unless ``resummarize`` asks for it; then
+    the calls not yet sent under the current request version are sent, and the day's shards
+    of older versions become history (their jobs are stopped by the sensor).
+    """
+    result = PrepareResult(call_date, request_version=request.version)
     result.carried = [
         h
         for h in ledger.carry_candidates(call_date, request.model_id)
-        if h.prompt_version == version and policy.may_carry(ledger.oldest_date(h.shard_id), now())
+        if h.request_version == request.version
+        and policy.may_carry(ledger.oldest_date(h.shard_id), now())
     ]
     transcripts = layout.table("transcripts", call_date)
+    only_version = request.version if resummarize else None
+    kept = [0]
+
+    def new_calls() -> Iterator[dict[str, str]]:
+        """The day's calls not sent yet (checked against the ledger a batch at a time)."""
+        kept[0] = 0
+        for batch in batched(iter_rows(store, transcripts, ["transcript_id", "transcript"]), 2000):
+            sent = ledger.covered(call_date, [r["transcript_id"] for r in batch], only_version)
+            kept[0] += len(sent)
+            yield from (r for r in batch if r["transcript_id"] not in sent)
 
     def source() -> Iterator[Record]:
         for held in result.carried:  # earlier days' held records ride along, oldest first
             yield from held_records(store, layout, held)
-        for row in iter_rows(store, transcripts, columns=["transcript_id", "transcript"]):
+        for row in new_calls():
             text = redact(row["transcript"]) if redact else row["transcript"]
             yield call_date, row["transcript_id"], encode_model_input(request.body(text))
 
     dates: dict[str, dict[str, int]] = {}
+    first = ledger.next_shard_index(call_date)
     with tempfile.TemporaryDirectory(prefix="shards-") as workdir:
-        for shard in plan_and_build(source, call_date, quotas, Path(workdir)):
+        for shard in plan_and_build(source, call_date, quotas, Path(workdir), first):
             dates[shard.shard_id] = dict(shard.dates)
-            result.shards.append(
-                publish_shard(store, layout, call_date, shard, request.model_id, version)
+            row = publish_shard(
+                store,
+                layout,
+                call_date,
+                shard,
+                request.model_id,
+                request.prompt.version,
+                request_version=request.version,
             )
+            ledger.put_calls(
+                shard.shard_id, request.version, ((d, t, r) for r, d, t, _, _ in shard.record_map)
+            )
+            result.shards.append(row)
             shard.record_map.clear()
+    result.already_sent = kept[0]
     result.changes = ledger.register_partition(
         call_date, result.shards, dates, absorbed=[h.shard_id for h in result.carried]
     )
+    if resummarize:
+        result.obsolete = ledger.mark_obsolete(call_date, request.version)
     for old in ledger.shards_for_date(call_date, include_superseded=True):
         if old.state == "superseded":
             store.delete_prefix(old.input_uri)
+    live = [s.shard_id for s in ledger.shards_for_date(call_date)]
     result.data_version = hashlib.sha256(
-        (version + "|" + "|".join(r.shard_id for r in result.shards)).encode()
+        (request.version + "|" + "|".join(live)).encode()
     ).hexdigest()[:16]
     return result

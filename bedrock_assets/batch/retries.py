@@ -49,6 +49,7 @@ def register_retries(
     rows: list[ShardRow] = []
     dates: dict[str, dict[str, int]] = {}
     prompt_version = shards[-1].prompt_version if shards else ""
+    request_version = shards[-1].request_version if shards else ""
     model_id = shards[-1].model_id if shards else default_model_id
     with tempfile.TemporaryDirectory(prefix="retry-") as workdir:
         built = build_shards(
@@ -63,7 +64,14 @@ def register_retries(
             dates[shard.shard_id] = dict(shard.dates)
             rows.append(
                 publish_shard(
-                    store, layout, call_date, shard, model_id, prompt_version, kind="retry"
+                    store,
+                    layout,
+                    call_date,
+                    shard,
+                    model_id,
+                    prompt_version,
+                    kind="retry",
+                    request_version=request_version,
                 )
             )
     ledger.add_retry_shards(call_date, rows, dates)

@@ -33,6 +33,7 @@ def publish_shard(
     model_id: str,
     prompt_version: str,
     kind: str = "input",
+    request_version: str = "",
 ) -> ShardRow:
     """Upload a built shard's files and record map; the ledger row that describes it.
 
@@ -71,6 +72,7 @@ def publish_shard(
         prompt_version=prompt_version,
         state="held" if shard.below_minimum else "pending",
         kind=kind,
+        request_version=request_version,
     )
 
 

@@ -101,6 +101,7 @@ def build_shards(
     quotas: Quotas,
     target_per_job: int,
     workdir: Path,
+    first_index: int = 0,
 ) -> Iterator[Shard]:
     """Write ``(call_date, transcript_id, encoded modelInput)`` records into shards.
 
@@ -112,7 +113,7 @@ def build_shards(
     ``below_minimum=True`` so the caller can hold it rather than have Bedrock fail it.
     """
     allocator = RecordIdAllocator()
-    index = 0
+    index = first_index
     shard: Shard | None = None
     current: ShardFile | None = None
     fh = None
@@ -185,9 +186,9 @@ RecordSource = Callable[[], Iterable[Record]]
 
 
 def plan_and_build(
-    source: RecordSource, call_date: str, quotas: Quotas, workdir: Path
+    source: RecordSource, call_date: str, quotas: Quotas, workdir: Path, first_index: int = 0
 ) -> Iterator[Shard]:
     """Two streaming passes: size the day, then write shards of an even, quota-safe size."""
     n, total = count_and_size(source())
     target = target_records_per_job(n, total, quotas)
-    yield from build_shards(source(), call_date, quotas, target, workdir)
+    yield from build_shards(source(), call_date, quotas, target, workdir, first_index)

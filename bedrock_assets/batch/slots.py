@@ -82,6 +82,19 @@ def run_tick(
     report = TickReport()
     log = report.logs.append
 
+    # A re-summarization replaced these: stop their jobs, cancel what never ran.
+    for shard in ledger.obsolete_unfinished():
+        ledger.request_stop(shard.shard_id)
+        if shard.state == "active" and shard.job_arn:
+            try:
+                client.stop_model_invocation_job(jobIdentifier=shard.job_arn)
+                log(f"{shard.shard_id}: replaced by a re-summarization, stopping {shard.job_arn}")
+            except ClientError as exc:  # already finished: its status is recorded below
+                log(f"{shard.shard_id}: {error_code(exc)} on stop of {shard.job_arn}")
+        else:
+            ledger.cancel(shard.shard_id)
+            log(f"{shard.shard_id}: replaced by a re-summarization before it ran")
+
     for shard in ledger.shards_in_state("active"):
         try:
             job = client.get_model_invocation_job(jobIdentifier=shard.job_arn)

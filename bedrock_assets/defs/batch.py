@@ -7,6 +7,7 @@ from dagster import (
     AssetCheckSpec,
     AssetExecutionContext,
     AssetsDefinition,
+    Config,
     DataVersion,
     Failure,
     MaterializeResult,
@@ -14,6 +15,7 @@ from dagster import (
     asset,
     asset_check,
 )
+from pydantic import Field
 
 from bedrock_assets.batch.collect import DayNotFinished, OnDemandSettings, collect_day
 from bedrock_assets.batch.prepare import prepare_day
@@ -43,6 +45,17 @@ CHECK_DESCRIPTIONS = {
 }
 
 
+class PrepareConfig(Config):
+    """Run configuration of batch_input_shards (launchpad: ops.batch_input_shards.config)."""
+
+    resummarize: bool = Field(
+        default=False,
+        description="Send again the calls summarized under an older prompt or model (newest "
+        "version wins per call). Default (and BEDROCK_ASSETS_RESUMMARIZE unset): keep what "
+        "was paid for; only calls never sent are sent.",
+    )
+
+
 def build_batch_assets(
     partitions: PartitionsDefinition, prompt_version: str
 ) -> list[AssetsDefinition]:
@@ -67,6 +80,7 @@ def build_batch_assets(
         object_store: ObjectStoreResource,
         ledger: LedgerResource,
         batch: BatchInferenceResource,
+        config: PrepareConfig,
     ) -> MaterializeResult:
         request, quotas = batch.request(), batch.quotas_in_force()
         day = prepare_day(
@@ -78,6 +92,7 @@ def build_batch_assets(
             quotas.sharding(),
             batch.below_minimum(),
             batch.redactor(),
+            resummarize=config.resummarize or batch.resummarize,
         )
         log_all(context.log, *day.logs(quotas.sharding().min_records_per_job))
         return MaterializeResult(
@@ -136,6 +151,7 @@ def build_batch_assets(
                 batch.quotas_in_force().sharding(),
                 batch.max_record_attempts,
                 batch.model_id,
+                batch.request().version,
             )
         except DayNotFinished as exc:
             raise Failure(str(exc)) from None

@@ -27,7 +27,12 @@ from bedrock_assets.batch.quotas import (
 )
 from bedrock_assets.batch.requests import JobSettings
 from bedrock_assets.guardrail.guard import GuardrailSpec
-from bedrock_assets.guardrail.policy import default_policy_path, grounding_threshold, load_policy
+from bedrock_assets.guardrail.policy import (
+    default_policy_path,
+    grounding_threshold,
+    load_policy,
+    policy_digest,
+)
 from bedrock_assets.prompting.model_families import RequestSpec
 from bedrock_assets.prompting.prompt import load_prompt
 from bedrock_assets.settings import Settings
@@ -229,6 +234,7 @@ class BatchInferenceResource(ConfigurableResource):
     max_tokens: int = 512
     temperature: float = 0.0
     redact_input: bool = False
+    resummarize: bool = False
     timeout_duration_hours: int | None = None
     kms_key_id: str | None = None
     s3_bucket_owner: str | None = None
@@ -330,6 +336,7 @@ class GuardrailResource(ConfigurableResource):
             self.requests_per_second,
             self.concurrency,
             self.max_attempts,
+            policy_digest(self.policy()),
         )
 
     def policy(self) -> dict[str, Any]:
@@ -407,6 +414,7 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             max_tokens=settings.max_tokens,
             temperature=settings.temperature,
             redact_input=settings.redact_input,
+            resummarize=settings.resummarize,
             timeout_duration_hours=settings.timeout_duration_hours,
             kms_key_id=settings.kms_key_id,
             s3_bucket_owner=settings.s3_bucket_owner,

@@ -323,8 +323,10 @@ def land_sample_day(
     seed: int = 7,
     mixed_formats: bool = True,
     include_bad: bool = True,
+    name_prefix: str = "call",
 ) -> dict[str, int]:
-    """Write ``count`` transcripts for ``call_date`` under ``landing_uri/<date>/``.
+    """Write ``count`` transcripts for ``call_date`` under ``landing_uri/<date>/``; plain-text
+    calls are ``<name_prefix>-NNNNNN.txt`` (another prefix lands other calls, e.g. late ones).
 
     Returns how many transcripts of each kind were landed (bad inputs count as landed).
     """
@@ -337,7 +339,7 @@ def land_sample_day(
     plain = count - special
     for i in range(plain):
         _, turns = synthetic_transcript(rng)
-        store.put_bytes(join_uri(day, f"call-{i:06d}.txt"), render_text(turns).encode())
+        store.put_bytes(join_uri(day, f"{name_prefix}-{i:06d}.txt"), render_text(turns).encode())
     stats["transcripts"] += plain
     if special:
         # Three JSONL records (one with a list of turns), two CSV rows.

@@ -7,6 +7,7 @@ to read the answer's text, stop reason and token usage.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -106,6 +107,21 @@ class RequestSpec:
     @property
     def family(self) -> str:
         return family_of(self.model_id, self.invocation_type)
+
+    @property
+    def version(self) -> str:
+        """What a summary was made with: prompt, model and generation settings. A call sent
+        under one version is not sent again unless re-summarization is asked for."""
+        key = "|".join(
+            [
+                self.prompt.version,
+                self.model_id,
+                self.invocation_type,
+                str(self.max_tokens),
+                repr(self.temperature),
+            ]
+        )
+        return f"{self.prompt.version}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
 
     def body(self, transcript: str) -> dict[str, Any]:
         return build_body(self.family, self.prompt, transcript, self.max_tokens, self.temperature)

@@ -20,10 +20,14 @@ def day_report(store: ObjectStore, layout: StoreLayout, ledger: Ledger, call_dat
     outputs = load("batch_outputs", ["status", "input_tokens", "output_tokens", "error_code"])
     guarded = load("guarded_summaries", ["guardrail_action", "intervened_policies"])
     metrics = load(
-        "token_usage_metrics", ["cost_usd", "on_demand_cost_usd", "guardrail_text_units"]
+        "token_usage_metrics",
+        ["cost_usd", "on_demand_cost_usd", "guardrail_text_units", "guardrail_cost_usd"],
     )
     shards = ledger.shards_for_date(call_date)
     balance = day_conservation(store, layout, ledger, call_date)
+    batch_jobs, records_submitted = ledger.submissions(call_date)
+    inference = round(sum(m["cost_usd"] or 0 for m in metrics), 6)
+    guardrail = round(max((m["guardrail_cost_usd"] or 0 for m in metrics), default=0.0), 6)
     policies: Counter[str] = Counter()
     for g in guarded:
         policies.update(p for p in (g["intervened_policies"] or "").split(",") if p)
@@ -50,8 +54,36 @@ def day_report(store: ObjectStore, layout: StoreLayout, ledger: Ledger, call_dat
         "cost_usd": sum(m["cost_usd"] or 0 for m in metrics),
         "on_demand_cost_usd": sum(m["on_demand_cost_usd"] or 0 for m in metrics),
         "guardrail_text_units": sum(m["guardrail_text_units"] or 0 for m in metrics),
+        "batch_jobs": batch_jobs,
+        "records_submitted": records_submitted,
+        "failed_shards": sum(s.state == "failed" for s in shards),
+        "inference_cost_usd": inference,
+        "guardrail_cost_usd": guardrail,
+        "total_cost_usd": round(inference + guardrail, 6),
         "tables": layout.tables(),
     }
+
+
+JSON_KEYS = (
+    "call_date",
+    "landed",
+    "quarantined",
+    "summarized",
+    "dead_lettered",
+    "pending",
+    "conservation_ok",
+    "batch_jobs",
+    "records_submitted",
+    "failed_shards",
+    "inference_cost_usd",
+    "guardrail_cost_usd",
+    "total_cost_usd",
+)
+
+
+def report_json(report: dict) -> dict:
+    """The machine-readable day report (``bedrock-assets report --json``)."""
+    return {key: report[key] for key in JSON_KEYS}
 
 
 def format_report(r: dict) -> str:

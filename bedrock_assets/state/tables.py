@@ -17,7 +17,16 @@ from bedrock_assets.state.objects import LocalObjectStore, ObjectStore
 class TableWriter:
     """Buffers rows and writes row groups, so memory is one batch, not the table."""
 
-    def __init__(self, store: ObjectStore, uri: str, schema: pa.Schema, batch_rows: int = 5000):
+    def __init__(
+        self,
+        store: ObjectStore,
+        uri: str,
+        schema: pa.Schema,
+        batch_rows: int = 5000,
+        metadata: dict[str, str] | None = None,
+    ):
+        if metadata:
+            schema = schema.with_metadata({k.encode(): v.encode() for k, v in metadata.items()})
         self.store, self.uri, self.schema, self.batch_rows = store, uri, schema, batch_rows
         self._tmp = tempfile.NamedTemporaryFile(suffix=".parquet", delete=False)  # noqa: SIM115
         self._tmp.close()
@@ -77,6 +86,26 @@ def iter_rows(
         pf = pq.ParquetFile(path)
         for batch in pf.iter_batches(batch_size=batch_size, columns=columns):
             yield from batch.to_pylist()
+
+
+def table_metadata(store: ObjectStore, uri: str) -> dict[str, str]:
+    """A table's key-value metadata (empty when the table does not exist)."""
+    if not store.exists(uri):
+        return {}
+    with local_copy(store, uri) as path:
+        raw = pq.read_schema(path).metadata or {}
+    return {k.decode(): v.decode() for k, v in raw.items() if not k.startswith(b"ARROW")}
+
+
+def iter_filtered(
+    path: Path, where: Any, columns: list[str] | None = None, batch_size: int = 2000
+) -> Iterator[dict[str, Any]]:
+    """Rows of a local parquet file matching a ``pyarrow.dataset`` expression, streamed."""
+    import pyarrow.dataset as ds
+
+    dataset = ds.dataset(path, format="parquet")
+    for batch in dataset.to_batches(columns=columns, filter=where, batch_size=batch_size):
+        yield from batch.to_pylist()
 
 
 def read_table(store: ObjectStore, uri: str, columns: list[str] | None = None) -> pa.Table:

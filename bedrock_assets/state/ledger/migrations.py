@@ -15,7 +15,13 @@ import sqlalchemy as sa
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
 
-from bedrock_assets.state.ledger.schema import metadata, schema_version, shard_dates, shards
+from bedrock_assets.state.ledger.schema import (
+    calls,
+    metadata,
+    schema_version,
+    shard_dates,
+    shards,
+)
 
 _PG_LOCK_KEY = 0x6264726B  # "bdrk": one advisory lock id for this project's migrations
 
@@ -49,9 +55,16 @@ def _v2_failures(conn: sa.Connection) -> None:
     _add_missing_columns(conn)
 
 
+def _v3_calls(conn: sa.Connection) -> None:
+    """Calls per shard and request versions: re-runs reconcile instead of resending."""
+    _add_missing_columns(conn)
+    calls.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sa.Connection], None]]] = [
     (1, "initial schema", _v1_initial),
     (2, "failed shards and submit backoff", _v2_failures),
+    (3, "calls and request versions", _v3_calls),
 ]
 LATEST = MIGRATIONS[-1][0]
 

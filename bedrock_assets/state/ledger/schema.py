@@ -43,6 +43,9 @@ shards = sa.Table(
     # v2: transient submit errors in a row (backoff), and a permanent error's code.
     sa.Column("deferrals", sa.Integer, nullable=False, server_default="0"),
     sa.Column("error_code", sa.String(128)),
+    # v3: the request version the records were built with; superseded by a re-summarization.
+    sa.Column("request_version", sa.String(160), nullable=False, server_default=""),
+    sa.Column("obsolete", sa.Integer, nullable=False, server_default="0"),
     sa.Index("shards_state", "state", "call_date", "shard_index"),
     sa.Index("shards_date", "call_date"),
 )
@@ -68,6 +71,19 @@ events = sa.Table(
     sa.Column("job_status", sa.String(32)),
     sa.Column("message", sa.Text),
     sa.Index("events_shard", "shard_id", "id"),
+)
+
+# v3: every call an input shard carries, so registering a day is a reconciliation: a call
+# already sent is not sent again.
+calls = sa.Table(
+    "calls",
+    metadata,
+    sa.Column("shard_id", sa.String(128), primary_key=True),
+    sa.Column("call_date", sa.String(10), primary_key=True),
+    sa.Column("transcript_id", sa.String(256), primary_key=True),
+    sa.Column("record_id", sa.String(11), nullable=False),
+    sa.Column("request_version", sa.String(160), nullable=False),
+    sa.Index("calls_by_call", "call_date", "transcript_id"),
 )
 
 partition_runs = sa.Table(

@@ -16,7 +16,7 @@ processes race for a shard exactly one of them moves it.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
@@ -24,10 +24,22 @@ import sqlalchemy as sa
 
 from bedrock_assets.state.ledger.engine import engines
 from bedrock_assets.state.ledger.migrations import current_version, migrate
-from bedrock_assets.state.ledger.schema import events, partition_runs, shard_dates, shards
+from bedrock_assets.state.ledger.schema import calls, events, partition_runs, shard_dates, shards
 
-LIVE = ("superseded", "merged")  # states of shards that no longer hold a day's records
+GONE = ("superseded", "merged")  # states of shards that no longer hold a day's records
 FINISHED = ("terminal", "on_demand")
+# Shards whose calls were sent, or handed on (merged into a later day's shard): their calls
+# are not sent again by a re-run. Anything else (never submitted) can still be rebuilt.
+SENT_STATES = ("submitting", "active", "terminal", "on_demand", "merged")
+
+
+def _live() -> sa.ColumnElement[bool]:
+    """Shards that hold their day's records (not replaced, merged away or re-summarized)."""
+    return sa.and_(shards.c.state.not_in(GONE), shards.c.obsolete == 0)
+
+
+def _sent() -> sa.ColumnElement[bool]:
+    return sa.or_(shards.c.state.in_(SENT_STATES), shards.c.attempt > 1)
 
 
 @dataclass(frozen=True)
@@ -59,6 +71,8 @@ class ShardRow:
     stop_requested: int = 0
     deferrals: int = 0  # transient submit errors in a row
     error_code: str | None = None  # a permanent submit error (state "failed")
+    request_version: str = ""  # prompt, model and generation settings of its records
+    obsolete: int = 0  # replaced by a re-summarization under a newer request version
 
     @property
     def job_id(self) -> str | None:
@@ -138,6 +152,7 @@ class Ledger:
             "stop_requested": 0,
             "deferrals": 0,
             "error_code": None,
+            "obsolete": 0,
         }
         updated = conn.execute(
             sa.update(shards).where(shards.c.shard_id == s.shard_id).values(values)
@@ -188,8 +203,19 @@ class Ledger:
                     )
                 ).all()
             )
+            unsent = {
+                r.shard_id
+                for r in conn.execute(
+                    sa.select(shards.c.shard_id).where(
+                        shards.c.call_date == call_date,
+                        shards.c.kind == "input",
+                        shards.c.state.in_(("held", "pending", "failed")),
+                        shards.c.attempt == 1,
+                    )
+                )
+            }
             for shard_id, state in existing.items():
-                if shard_id not in new_ids and state in ("held", "pending"):
+                if shard_id not in new_ids and shard_id in unsent:
                     conn.execute(
                         sa.update(shards)
                         .where(shards.c.shard_id == shard_id)
@@ -249,6 +275,87 @@ class Ledger:
                 self._event(conn, s.shard_id, None, s.state, message="retry of failed records")
             self._forget_runs(conn, {d for m in dates.values() for d in m})
 
+    def put_calls(
+        self, shard_id: str, request_version: str, rows: Iterable[tuple[str, str, str]]
+    ) -> int:
+        """The calls a shard carries, as ``(call date, transcript id, record id)``; replaces
+        what a crashed earlier attempt may have written for the same shard."""
+        values = [
+            {
+                "shard_id": shard_id,
+                "transcript_id": tid,
+                "call_date": day,
+                "record_id": rid,
+                "request_version": request_version,
+            }
+            for day, tid, rid in rows
+        ]
+        with self._tx() as conn:
+            conn.execute(sa.delete(calls).where(calls.c.shard_id == shard_id))
+            for start in range(0, len(values), 5000):
+                conn.execute(sa.insert(calls), values[start : start + 5000])
+        return len(values)
+
+    def covered(
+        self, call_date: str, transcript_ids: Sequence[str], request_version: str | None = None
+    ) -> set[str]:
+        """Which of the calls were already sent (under ``request_version``, or any)."""
+        if not transcript_ids:
+            return set()
+        query = (
+            sa.select(calls.c.transcript_id)
+            .join(shards, shards.c.shard_id == calls.c.shard_id)
+            .where(
+                calls.c.call_date == call_date,
+                calls.c.transcript_id.in_(list(transcript_ids)),
+                shards.c.state != "superseded",
+                _sent(),
+            )
+        )
+        if request_version is not None:
+            query = query.where(calls.c.request_version == request_version)
+        with self._read.connect() as conn:
+            return {r.transcript_id for r in conn.execute(query)}
+
+    def next_shard_index(self, call_date: str) -> int:
+        """The index new input shards of the day start at: after every sent one, so late
+        calls get shards (and job names) of their own."""
+        with self._read.connect() as conn:
+            top = conn.execute(
+                sa.select(sa.func.max(shards.c.shard_index)).where(
+                    shards.c.call_date == call_date, shards.c.kind == "input", _sent()
+                )
+            ).scalar()
+        return 0 if top is None else int(top) + 1
+
+    def mark_obsolete(self, call_date: str, keep_version: str) -> list[ShardRow]:
+        """After a re-summarization: the day's sent shards of older request versions that
+        hold only this day's records stop counting (their output is history); returns them."""
+        only_this_day = sa.select(shard_dates.c.shard_id).where(
+            shard_dates.c.call_date != call_date
+        )
+        query = sa.select(shards).where(
+            shards.c.call_date == call_date,
+            shards.c.request_version != keep_version,
+            shards.c.obsolete == 0,
+            shards.c.shard_id.not_in(only_this_day),
+            _sent(),
+        )
+        found = self._rows(query)
+        if found:
+            with self._tx() as conn:
+                conn.execute(
+                    sa.update(shards)
+                    .where(shards.c.shard_id.in_([s.shard_id for s in found]))
+                    .values(obsolete=1, updated_at=time.time())
+                )
+                for s in found:
+                    self._event(
+                        conn, s.shard_id, s.state, s.state, message="superseded by re-summarization"
+                    )
+                self._forget_runs(conn, {call_date})
+        return found
+
     # -- queries -----------------------------------------------------------------------------
     def carry_candidates(self, before: str, model_id: str) -> list[ShardRow]:
         """Held shards of earlier days for the model (or already merged into ``before``, so
@@ -280,7 +387,7 @@ class Ledger:
         query = (
             sa.select(shard_dates.c.shard_id, shard_dates.c.record_count)
             .join(shards, shards.c.shard_id == shard_dates.c.shard_id)
-            .where(shard_dates.c.call_date == call_date, shards.c.state.not_in(LIVE))
+            .where(shard_dates.c.call_date == call_date, _live())
         )
         with self._read.connect() as conn:
             return {r.shard_id: r.record_count for r in conn.execute(query)}
@@ -299,6 +406,46 @@ class Ledger:
             )
             .order_by(shards.c.call_date, shards.c.shard_index)
             .limit(int(limit))
+        )
+
+    def submissions(self, call_date: str) -> tuple[int, int]:
+        """``(batch jobs, records sent)`` for a day's records: every job any shard holding
+        them got (retries and re-summarizations included), each sending the day's records
+        it holds; records sent on demand count once."""
+        sent = (
+            sa.select(
+                shard_dates.c.shard_id,
+                shard_dates.c.record_count,
+                shards.c.mode,
+                shards.c.state,
+            )
+            .join(shards, shards.c.shard_id == shard_dates.c.shard_id)
+            .where(shard_dates.c.call_date == call_date)
+        )
+        jobs = (
+            sa.select(events.c.shard_id, sa.func.count(sa.distinct(events.c.job_arn)).label("n"))
+            .where(events.c.to_state == "active", events.c.job_arn.is_not(None))
+            .group_by(events.c.shard_id)
+        )
+        with self._read.connect() as conn:
+            per_shard = {r.shard_id: r.n for r in conn.execute(jobs)}
+            batch_jobs = records = 0
+            for row in conn.execute(sent):
+                n = per_shard.get(row.shard_id, 0)
+                batch_jobs += n
+                records += n * row.record_count
+                if row.mode == "on_demand" and row.state == "terminal":
+                    records += row.record_count
+        return batch_jobs, records
+
+    def obsolete_unfinished(self) -> list[ShardRow]:
+        """Shards a re-summarization replaced that still run or wait to run."""
+        return self._rows(
+            sa.select(shards).where(
+                shards.c.obsolete == 1,
+                shards.c.stop_requested == 0,
+                shards.c.state.in_(("pending", "held", "failed", "active")),
+            )
         )
 
     def shards_in_state(self, *states: str, limit: int | None = None) -> list[ShardRow]:
@@ -320,7 +467,7 @@ class Ledger:
         return self._rows(
             sa.select(shards)
             .join(shard_dates, shards.c.shard_id == shard_dates.c.shard_id)
-            .where(shard_dates.c.call_date == call_date, shards.c.state.not_in(LIVE))
+            .where(shard_dates.c.call_date == call_date, _live())
             .order_by(shards.c.call_date, shards.c.shard_index)
         )
 
@@ -346,7 +493,7 @@ class Ledger:
             sa.select(shard_dates.c.call_date)
             .join(shards, shards.c.shard_id == shard_dates.c.shard_id)
             .where(
-                shards.c.state.not_in(LIVE),
+                _live(),
                 shard_dates.c.call_date.not_in(sa.select(partition_runs.c.call_date)),
             )
             .group_by(shard_dates.c.call_date)
