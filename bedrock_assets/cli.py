@@ -39,6 +39,17 @@ def parser() -> argparse.ArgumentParser:
         "requeue", help="put failed shards (Bedrock refused their jobs) back in the queue"
     )
     requeue.add_argument("--date", help="only this day's (default: every failed shard)")
+    led = sub.add_parser("ledger", help="the job ledger")
+    led_sub = led.add_subparsers(dest="action", required=True)
+    rebuild = led_sub.add_parser(
+        "rebuild",
+        help="restore a lost or corrupt ledger from the object store and Bedrock's job list",
+    )
+    rebuild.add_argument(
+        "--move-aside",
+        action="store_true",
+        help="first move an unreadable or wrong SQLite ledger file aside (kept, renamed)",
+    )
     guard = sub.add_parser("guardrail", help="guardrail as code")
     guard_sub = guard.add_subparsers(dest="action", required=True)
     dep = guard_sub.add_parser(
@@ -96,8 +107,45 @@ def main(argv: list[str] | None = None) -> None:
         for shard_id in requeued:
             print(f"{shard_id}: back in the queue")
         print(f"{len(requeued)} failed shard(s) requeued; the sensor submits them on its next tick")
+    elif args.command == "ledger":
+        raise SystemExit(_rebuild_ledger(args, resources))
     else:
         _deploy_guardrail(args, settings)
+
+
+def _rebuild_ledger(args: argparse.Namespace, resources: dict[str, Any]) -> int:
+    import time
+
+    from bedrock_assets.batch.recovery import rebuild_ledger
+    from bedrock_assets.state.ledger import database_file
+    from bedrock_assets.state.ledger.errors import LedgerError
+
+    url = resources["ledger"].url
+    path = database_file(url)
+    if args.move_aside and path is not None and path.exists():
+        aside = path.with_name(f"{path.name}.aside-{time.strftime('%Y%m%dT%H%M%S')}")
+        for suffix in ("", "-wal", "-shm"):
+            old = path.with_name(path.name + suffix)
+            if old.exists():
+                old.rename(aside.with_name(aside.name + suffix))
+        print(f"moved {path} aside to {aside}")
+    store, layout = resources["object_store"].get_store(), resources["object_store"].layout()
+    try:
+        report = rebuild_ledger(
+            resources["ledger"].get_ledger(),
+            store,
+            layout,
+            resources["bedrock"].control_plane(),
+            resources["batch"].job_name_prefix,
+        )
+    except LedgerError as exc:
+        print(f"not rebuilt: {exc}")
+        return 1
+    print(report.describe())
+    print(
+        "the batch_job_slots sensor refreshes the jobs and collects finished days on its next tick"
+    )
+    return 0
 
 
 def _preflight(settings: Settings, resources: dict[str, Any]) -> int:

@@ -9,6 +9,7 @@ redirection. The results must equal the local backend's for the same input.
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,6 +95,8 @@ def emulators(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emula
     s3_server.start()
     host, port = s3_server.get_host_and_port()
     s3_url = f"http://{host}:{port}"
+    # moto keeps its S3 state per process, not per server: every test starts from an empty one
+    urllib.request.urlopen(urllib.request.Request(f"{s3_url}/moto-api/reset", method="POST"))
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", s3_url)
     boto3.client("s3").create_bucket(Bucket=BUCKET)
     server, url = serve_bedrock_local(tmp_path / "stand-in", s3_url)

@@ -3,6 +3,7 @@
 import re
 import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -50,6 +51,21 @@ def test_no_raw_pii_leaves_the_guardrail(make_pipeline: Callable[..., Pipeline])
     guarded = pipeline.table("guarded_summaries").to_pylist()
     assert not [s for s in secrets if any(s in g["guarded_summary"] for g in guarded)]
 
-    for path in settings.data_root.rglob("*"):
-        if path.is_file() and not path.name.endswith(("-wal", "-shm")):
-            assert path.stat().st_mode & 0o077 == 0, f"{path} is readable by others"
+    for path in [settings.data_root, *settings.data_root.rglob("*")]:
+        if path.is_dir() or not path.name.endswith(("-wal", "-shm")):
+            assert path.stat().st_mode & 0o077 == 0, f"{path} is open to others"
+
+
+def test_the_instance_folder_is_owner_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """DAGSTER_HOME holds run event logs and compute logs (which carry step output): the
+    folder make demo and make dev use is created owner-only, and tightened if it exists."""
+    from bedrock_assets.demo import ensure_dagster_home
+
+    home = tmp_path / "nested" / "dagster_home"
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    ensure_dagster_home()
+    for folder in (home, home.parent):
+        assert folder.stat().st_mode & 0o077 == 0, f"{folder} is open to others"
+    home.chmod(0o755)
+    ensure_dagster_home()
+    assert home.stat().st_mode & 0o077 == 0

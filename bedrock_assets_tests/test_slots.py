@@ -9,6 +9,7 @@ from botocore.exceptions import ClientError
 from bedrock_assets.batch.requests import JobSettings, job_name_for
 from bedrock_assets.batch.slots import run_tick
 from bedrock_assets.state.ledger import Ledger, ShardRow, sqlite_url
+from bedrock_assets.state.ledger.errors import LedgerUnavailable
 from bedrock_assets_tests.harness import shard_row
 from bedrock_local import EngineConfig
 from bedrock_local.batch.control_plane import LocalBedrockClient
@@ -332,12 +333,22 @@ def test_client_errors_are_botocore_client_errors() -> None:
     assert isinstance(exc, ClientError) and exc.response["Error"]["Code"] == "ThrottlingException"
 
 
-def test_state_files_recreated_if_wiped_under_a_running_process(tmp_path: Path) -> None:
+def test_engine_state_recreated_if_wiped_under_a_running_process(tmp_path: Path) -> None:
     client, ledger = engine(tmp_path), Ledger(sqlite_url(tmp_path / "ledger.sqlite"))
     (tmp_path / "engine.sqlite").unlink()
-    (tmp_path / "ledger.sqlite").unlink()
     register(ledger, "2024-08-01", 1)
     assert len(run_tick(client, ledger, settings()).submitted) == 1
+
+
+def test_a_ledger_wiped_under_a_running_process_is_named_not_recreated(tmp_path: Path) -> None:
+    """Writing on into a fresh empty file would forget every shard: the ledger says where it
+    is and what to do instead (a new Ledger then fails bind_ledger, see test_recovery)."""
+    path = tmp_path / "ledger.sqlite"
+    ledger = Ledger(sqlite_url(path))
+    register(ledger, "2024-08-01", 1)
+    path.unlink()
+    with pytest.raises(LedgerUnavailable, match=str(path)):
+        ledger.shards_in_state("pending")
 
 
 def test_failed_expired_and_stopped_jobs_are_resubmitted_with_backoff(tmp_path: Path) -> None:

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from bedrock_local.files import private_dir
+
 
 class SqliteFile:
     """Opens a connection per call (safe across processes); recreates the schema if the
@@ -23,7 +25,7 @@ class SqliteFile:
     def connect(self) -> Iterator[sqlite3.Connection]:
         fresh = not self.path.exists()
         if fresh:
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            private_dir(self.path.parent)
         conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         if fresh:
             os.chmod(self.path, 0o600)  # state files are owner-only, like the data

@@ -16,6 +16,7 @@ from bedrock_assets.batch.checks import ALL_CHECKS, CheckOutcome
 from bedrock_assets.batch.join import ShardOutcome, collect_shard
 from bedrock_assets.batch.merge import DayMerge
 from bedrock_assets.batch.on_demand import run_on_demand
+from bedrock_assets.batch.recovery import bind_ledger
 from bedrock_assets.batch.retries import register_retries
 from bedrock_assets.batch.shard_files import load_record_map
 from bedrock_assets.batch.sharding import Quotas
@@ -121,6 +122,7 @@ def collect_day(
     current_version: str = "",
 ) -> CollectResult:
     """Collect ``call_date``; raises :class:`DayNotFinished` while a shard is unfinished."""
+    bind_ledger(ledger, store, layout)
     shards = ledger.shards_for_date(call_date)
     unfinished = [s for s in shards if s.state not in ("terminal", "on_demand")]
     if unfinished:
@@ -129,6 +131,10 @@ def collect_day(
             f"finished ({', '.join(sorted({s.state for s in unfinished}))}); the "
             "batch_job_slots sensor requests this run once every job is terminal."
         )
+    day_output = layout.uri(layout.output_prefix, call_date) + "/"
+    folders = {s.output_uri for s in shards} | {day_output, layout.tables()}
+    for folder in folders:
+        store.clean_temp(folder)  # partial files a crash or a full disk left behind
     result = CollectResult(call_date, outputs_table=layout.table("batch_outputs", call_date))
     result.logs += _send_on_demand(store, ledger, shards, on_demand)
     result.shards = ledger.shards_for_date(call_date)

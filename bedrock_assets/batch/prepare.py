@@ -16,6 +16,7 @@ from itertools import islice
 from pathlib import Path
 
 from bedrock_assets.batch.policy import BelowMinimumPolicy
+from bedrock_assets.batch.recovery import bind_ledger
 from bedrock_assets.batch.shard_files import iter_shard_lines, load_record_map, publish_shard
 from bedrock_assets.batch.sharding import Quotas, Record, encode_model_input, plan_and_build
 from bedrock_assets.markdown import md_table
@@ -126,6 +127,9 @@ def prepare_day(
     the calls not yet sent under the current request version are sent, and the day's shards
     of older versions become history (their jobs are stopped by the sensor).
     """
+    bind_ledger(ledger, store, layout)  # a lost ledger stops here, before anything is sent
+    store.clean_temp(layout.uri(layout.input_prefix, call_date) + "/")
+    store.clean_temp(layout.tables())
     result = PrepareResult(call_date, request_version=request.version)
     result.carried = [
         h
@@ -180,6 +184,7 @@ def prepare_day(
     for old in ledger.shards_for_date(call_date, include_superseded=True):
         if old.state == "superseded":
             store.delete_prefix(old.input_uri)
+            store.delete_prefix(layout.shard_manifest(old.call_date, old.shard_id))
     live = [s.shard_id for s in ledger.shards_for_date(call_date)]
     result.data_version = hashlib.sha256(
         (request.version + "|" + "|".join(live)).encode()

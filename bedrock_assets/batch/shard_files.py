@@ -8,6 +8,7 @@ stands for; the input lines are read back by one reader wherever they are needed
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -59,7 +60,7 @@ def publish_shard(
             for r, d, t, fn, ln in shard.record_map
         ),
     )
-    return ShardRow(
+    row = ShardRow(
         shard_id=shard.shard_id,
         call_date=call_date,
         shard_index=shard.index,
@@ -73,7 +74,38 @@ def publish_shard(
         state="held" if shard.below_minimum else "pending",
         kind=kind,
         request_version=request_version,
+        created_at=time.time(),
     )
+    store.put_bytes(layout.shard_manifest(call_date, shard.shard_id), manifest_bytes(row))
+    return row
+
+
+# What a shard manifest keeps: the registration, not the job's later life (Bedrock has that).
+MANIFEST_FIELDS = (
+    "shard_id",
+    "call_date",
+    "shard_index",
+    "model_id",
+    "input_uri",
+    "output_uri",
+    "record_count",
+    "byte_count",
+    "file_count",
+    "prompt_version",
+    "state",
+    "kind",
+    "request_version",
+    "created_at",
+)
+
+
+def manifest_bytes(row: ShardRow) -> bytes:
+    return json.dumps({k: getattr(row, k) for k in MANIFEST_FIELDS}, sort_keys=True).encode()
+
+
+def read_manifest(store: ObjectStore, uri: str) -> ShardRow:
+    values = json.loads(store.read_bytes(uri))
+    return ShardRow(**{k: values[k] for k in MANIFEST_FIELDS if k in values})
 
 
 def load_record_map(

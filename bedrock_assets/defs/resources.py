@@ -258,6 +258,9 @@ class BatchInferenceResource(ConfigurableResource):
     submit_backoff_seconds: float = 15.0
     stuck_after_hours: float = 24.0
     max_submits_per_tick: int = 50
+    collect_stall_seconds: float = Field(
+        default=900.0, description="A collect run with no event for this long is failed and re-run."
+    )
     on_demand_requests_per_second: float | None = None
     on_demand_max_attempts: int = 8
 
@@ -431,6 +434,7 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             submit_backoff_seconds=settings.submit_backoff_seconds,
             stuck_after_hours=settings.stuck_after_hours,
             max_submits_per_tick=settings.sensor_max_submits_per_tick,
+            collect_stall_seconds=settings.collect_stall_seconds,
             on_demand_requests_per_second=rate,
             on_demand_max_attempts=settings.guardrail_max_attempts,
         ),

@@ -1,5 +1,6 @@
 """batch_job_slots: the Dagster replacement for seed 004's Lambda + DynamoDB queue manager."""
 
+import time
 from typing import Any
 
 from dagster import (
@@ -9,6 +10,7 @@ from dagster import (
     AssetKey,
     AssetObservation,
     DagsterInstance,
+    DagsterRun,
     DagsterRunStatus,
     DefaultSensorStatus,
     JobDefinition,
@@ -28,8 +30,13 @@ from dagster._core.definitions.unresolved_asset_job_definition import (
 )
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
+from bedrock_assets.batch.recovery import bind_ledger
 from bedrock_assets.batch.slots import TickReport, run_tick
-from bedrock_assets.defs.resources import BatchInferenceResource, LedgerResource
+from bedrock_assets.defs.resources import (
+    BatchInferenceResource,
+    LedgerResource,
+    ObjectStoreResource,
+)
 from bedrock_assets.state.ledger import Ledger, ShardRow
 
 RUN_KEY_TAG = "bedrock_assets/run_key"
@@ -72,12 +79,65 @@ def _observe(shard: ShardRow, **metadata: Any) -> AssetObservation:
     )
 
 
+# A run in these states has a worker that should be writing events; QUEUED runs wait for the
+# run coordinator and are not stalls.
+_WORKING = (
+    DagsterRunStatus.NOT_STARTED,
+    DagsterRunStatus.STARTING,
+    DagsterRunStatus.STARTED,
+    DagsterRunStatus.CANCELING,
+)
+
+
+def _last_activity(instance: DagsterInstance, run: DagsterRun) -> float | None:
+    records = instance.event_log_storage.get_records_for_run(
+        run.run_id, limit=1, ascending=False
+    ).records
+    return records[0].event_log_entry.timestamp if records else None
+
+
+def fail_stalled_runs(
+    context: SensorEvaluationContext, runs: list[DagsterRun], stall_seconds: float
+) -> list[DagsterRun]:
+    """Mark collect runs that stopped making progress as failed, so the day is requested
+    again: a worker killed with its process group, a lost container, a hung process. Run
+    monitoring catches most of these; this bound holds whatever the run launcher."""
+    stalled = []
+    now = time.time()
+    for run in runs:
+        last = _last_activity(context.instance, run) if run.status in _WORKING else None
+        if last is None or now - last <= stall_seconds:
+            continue
+        message = (
+            f"no event for {now - last:.0f}s (more than BEDROCK_ASSETS_COLLECT_STALL_SECONDS="
+            f"{stall_seconds:.0f}): marked failed by batch_job_slots, which requests the day again"
+        )
+        try:
+            context.instance.run_launcher.terminate(run.run_id)
+        except Exception as exc:  # a dead worker cannot be asked to stop
+            context.log.info(f"terminate {run.run_id}: {type(exc).__name__}")
+        current = context.instance.get_run_by_id(run.run_id)
+        if current is not None and current.status in _WORKING:
+            context.instance.report_run_failed(current, message)
+        context.log.error(
+            f"collect run {run.run_id} for {run.tags.get('dagster/partition')}: " + message
+        )
+        stalled.append(run)
+    return stalled
+
+
 def _collect_request(
-    context: SensorEvaluationContext, call_date: str, run_key: str, shards: list[ShardRow]
+    context: SensorEvaluationContext,
+    call_date: str,
+    run_key: str,
+    shards: list[ShardRow],
+    stall_seconds: float,
 ) -> RunRequest | str:
     """The collect run for a finished day, or why there is none: ``collected`` (a run
     succeeded), ``running`` (one is queued or running) or ``gave_up`` (too many failed)."""
     runs = context.instance.get_runs(filters=RunsFilter(tags={RUN_KEY_TAG: run_key}))
+    if fail_stalled_runs(context, list(runs), stall_seconds):
+        runs = context.instance.get_runs(filters=RunsFilter(tags={RUN_KEY_TAG: run_key}))
     if any(r.status == DagsterRunStatus.SUCCESS for r in runs):
         return "collected"
     if any(r.status not in (DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED) for r in runs):
@@ -153,9 +213,14 @@ def build_batch_job_slots(
         ),
     )
     def batch_job_slots(
-        context: SensorEvaluationContext, batch: BatchInferenceResource, ledger: LedgerResource
+        context: SensorEvaluationContext,
+        batch: BatchInferenceResource,
+        ledger: LedgerResource,
+        object_store: ObjectStoreResource,
     ) -> SensorResult | SkipReason:
         led = ledger.get_ledger()
+        # A lost ledger fails the tick, naming it and the rebuild command, before any submit.
+        bind_ledger(led, object_store.get_store(), object_store.layout())
         context.log.info(f"quotas in force: {batch.quotas_in_force().describe()}")
         settings = batch.job_settings()
         deadline = batch.below_minimum().deadline
@@ -167,7 +232,9 @@ def build_batch_job_slots(
             context.log.error(f"{shard.call_date}: {shard.shard_id} refused: {code}: {message}")
         requests = []
         for call_date, run_key, shards in report.ready:
-            request = _collect_request(context, call_date, run_key, shards)
+            request = _collect_request(
+                context, call_date, run_key, shards, batch.collect_stall_seconds
+            )
             if isinstance(request, RunRequest):
                 requests.append(request)
             elif request != "running":

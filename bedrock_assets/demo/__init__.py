@@ -22,6 +22,7 @@ from bedrock_assets.defs import build_defs
 from bedrock_assets.ingest.samples import land_sample_day
 from bedrock_assets.reporting.day_report import day_report, format_report
 from bedrock_assets.settings import load_settings
+from bedrock_assets.state.files import private_dir
 
 # The same code location `make dev` opens, so the demo's sensor ticks show in its UI.
 WORKSPACE = Path(__file__).resolve().parents[2] / "workspace.yaml"
@@ -41,8 +42,10 @@ run_coordinator:
 
 
 def ensure_dagster_home() -> Path:
+    """The instance folder, owner-only: run event logs and compute logs live under it."""
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(Path(".dagster_home").resolve())))
-    home.mkdir(parents=True, exist_ok=True)
+    private_dir(home)
+    home.chmod(0o700)
     config = home / "dagster.yaml"
     if not config.exists():
         config.write_text(DAGSTER_YAML)

@@ -32,6 +32,18 @@ class StoreLayout:
     def shard_output(self, call_date: str, shard_id: str) -> str:
         return self.uri(self.output_prefix, call_date, shard_id) + "/"
 
+    def shard_manifest(self, call_date: str, shard_id: str) -> str:
+        """What the ledger was told when the shard was registered (``tables/shards/``): with
+        the record maps and Bedrock's job list, enough to rebuild a lost ledger."""
+        return self.uri(self.tables_prefix, "shards", call_date, f"{shard_id}.json")
+
+    def ledger_marker(self) -> str:
+        """The id of the ledger this store's shards are registered in."""
+        return self.uri(self.tables_prefix, "ledger.json")
+
+    def shard_manifests(self) -> str:
+        return self.uri(self.tables_prefix, "shards") + "/"
+
     def tables(self) -> str:
         return self.uri(self.tables_prefix)
 

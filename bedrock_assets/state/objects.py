@@ -12,6 +12,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
+from bedrock_assets.state.files import (
+    TEMP_MARK,
+    private_dir,
+    remove_stale_temp_files,
+    storage_error,
+    temp_name,
+)
+
 
 def split_uri(uri: str) -> tuple[str, str]:
     """``s3://bucket/a/b`` -> ``("bucket", "a/b")``."""
@@ -42,6 +50,8 @@ class ObjectStore(Protocol):
     def exists(self, uri: str) -> bool: ...
     def size(self, uri: str) -> int: ...
     def delete_prefix(self, prefix_uri: str) -> int: ...
+    def has_any(self, prefix_uri: str) -> bool: ...
+    def clean_temp(self, prefix_uri: str) -> int: ...
 
 
 class LocalObjectStore:
@@ -59,26 +69,35 @@ class LocalObjectStore:
 
     def _prepare(self, uri: str) -> Path:
         path = self.path_for(uri)
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(path.parent)
         return path
 
-    def put_bytes(self, uri: str, data: bytes) -> None:
+    def _write(self, uri: str, fill: Any) -> None:
+        """Write through a temporary name and rename into place: a reader never sees half a
+        file, and a failure (a full disk) removes the partial file and names the path."""
         path = self._prepare(uri)
-        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
+        tmp = temp_name(path)
+        try:
+            fill(tmp)
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise storage_error(exc, path, "write") from exc
+
+    def put_bytes(self, uri: str, data: bytes) -> None:
+        def fill(tmp: Path) -> None:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+
+        self._write(uri, fill)
 
     def read_bytes(self, uri: str) -> bytes:
         return self.path_for(uri).read_bytes()
 
     def upload_file(self, local_path: Path, uri: str) -> None:
-        path = self._prepare(uri)
-        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-        shutil.copyfile(local_path, tmp)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
+        self._write(uri, lambda tmp: shutil.copyfile(local_path, tmp))
 
     def download_file(self, uri: str, local_path: Path) -> None:
         shutil.copyfile(self.path_for(uri), local_path)
@@ -97,7 +116,7 @@ class LocalObjectStore:
             return []
         out = []
         for path in sorted(start.rglob("*")):
-            if path.is_file() and ".tmp-" not in path.name:
+            if path.is_file() and TEMP_MARK not in path.name:
                 out.append(f"s3://{bucket}/{path.relative_to(base).as_posix()}")
         return out
 
@@ -112,6 +131,18 @@ class LocalObjectStore:
         for uri in uris:
             self.path_for(uri).unlink(missing_ok=True)
         return len(uris)
+
+    def has_any(self, prefix_uri: str) -> bool:
+        start = self.path_for(prefix_uri)
+        if start.is_file():
+            return True
+        return start.is_dir() and any(
+            p.is_file() and TEMP_MARK not in p.name for p in start.rglob("*")
+        )
+
+    def clean_temp(self, prefix_uri: str) -> int:
+        """Remove partial files that crashed or failed writers left under the prefix."""
+        return len(remove_stale_temp_files(self.path_for(prefix_uri)))
 
 
 class S3ObjectStore:
@@ -158,6 +189,16 @@ class S3ObjectStore:
     def size(self, uri: str) -> int:
         bucket, key = split_uri(uri)
         return int(self.client.head_object(Bucket=bucket, Key=key)["ContentLength"])
+
+    def has_any(self, prefix_uri: str) -> bool:
+        bucket, key = split_uri(prefix_uri)
+        return bool(
+            self.client.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1).get("KeyCount")
+        )
+
+    def clean_temp(self, prefix_uri: str) -> int:
+        """S3 writes are atomic: nothing partial is ever left behind."""
+        return 0
 
     def delete_prefix(self, prefix_uri: str) -> int:
         uris = self.list_uris(prefix_uri)

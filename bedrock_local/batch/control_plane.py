@@ -24,6 +24,7 @@ from typing import Any
 
 from bedrock_local.batch.state import IN_FLIGHT, TERMINAL, EngineState
 from bedrock_local.config import EngineConfig
+from bedrock_local.files import private_dir
 from bedrock_local.models import base_model_id
 from bedrock_local.paginators import can_paginate, get_paginator
 from bedrock_local.validation import client_error, modeled_exceptions, validate_request
@@ -77,7 +78,7 @@ class LocalBedrockClient:
         if not self.spawn_workers:
             return
         log_dir = self.state.path.parent / "local_bedrock_logs"
-        log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(log_dir)
         fd = os.open(log_dir / f"{job_id}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         with os.fdopen(fd, "ab") as log:
             proc = subprocess.Popen(

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
+from bedrock_local.files import private_dir
+
 
 def split_uri(uri: str) -> tuple[str, str]:
     if not uri.startswith("s3://"):
@@ -60,12 +62,16 @@ class FolderStorage:
 
     def put_bytes(self, uri: str, data: bytes) -> None:
         path = self._path(uri)
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(path.parent)
         tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        except OSError as exc:  # a full disk: no partial file left, the path named
+            tmp.unlink(missing_ok=True)
+            raise OSError(exc.errno, f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 class S3Storage:

@@ -9,6 +9,7 @@ entry at the end of :data:`MIGRATIONS`; entries are never edited once released.
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -17,6 +18,7 @@ from alembic.operations import Operations
 
 from bedrock_assets.state.ledger.schema import (
     calls,
+    ledger_info,
     metadata,
     schema_version,
     shard_dates,
@@ -61,10 +63,17 @@ def _v3_calls(conn: sa.Connection) -> None:
     calls.create(conn, checkfirst=True)
 
 
+def _v4_identity(conn: sa.Connection) -> None:
+    """A ledger id, bound to the object store on first use (see batch/recovery.py)."""
+    ledger_info.create(conn, checkfirst=True)
+    conn.execute(sa.insert(ledger_info).values(key="ledger_id", value=uuid.uuid4().hex))
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sa.Connection], None]]] = [
     (1, "initial schema", _v1_initial),
     (2, "failed shards and submit backoff", _v2_failures),
     (3, "calls and request versions", _v3_calls),
+    (4, "ledger identity", _v4_identity),
 ]
 LATEST = MIGRATIONS[-1][0]
 

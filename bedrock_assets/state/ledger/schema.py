@@ -2,8 +2,9 @@
 
 ``shards``: one row per shard (one batch job's input), its state, job and attempt;
 ``shard_dates``: how many records of each call date a shard holds; ``events``: every state
-transition; ``partition_runs``: the collect run requested for a day; ``schema_version``: the
-migrations applied.
+transition; ``partition_runs``: the collect run requested for a day; ``calls``: the calls each
+shard carries; ``ledger_info``: this ledger's identity; ``schema_version``: the migrations
+applied.
 """
 
 from __future__ import annotations
@@ -100,4 +101,13 @@ schema_version = sa.Table(
     sa.Column("version", sa.Integer, primary_key=True),
     sa.Column("applied_at", sa.Float, nullable=False),
     sa.Column("description", sa.Text, nullable=False),
+)
+
+# v4: the ledger's identity, also written to the object store, so a ledger that was deleted,
+# truncated or replaced is recognised instead of silently starting empty.
+ledger_info = sa.Table(
+    "ledger_info",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
 )

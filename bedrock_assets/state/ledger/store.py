@@ -16,15 +16,23 @@ processes race for a shard exactly one of them moves it.
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 import sqlalchemy as sa
 
-from bedrock_assets.state.ledger.engine import engines
+from bedrock_assets.state.ledger.engine import describe, engines
 from bedrock_assets.state.ledger.migrations import current_version, migrate
-from bedrock_assets.state.ledger.schema import calls, events, partition_runs, shard_dates, shards
+from bedrock_assets.state.ledger.schema import (
+    calls,
+    events,
+    ledger_info,
+    partition_runs,
+    shard_dates,
+    shards,
+)
 
 GONE = ("superseded", "merged")  # states of shards that no longer hold a day's records
 FINISHED = ("terminal", "on_demand")
@@ -80,7 +88,7 @@ class ShardRow:
 
 
 _SHARD_FIELDS = [f.name for f in fields(ShardRow)]
-_MIGRATED: set[str] = set()
+_MIGRATED: weakref.WeakSet[sa.Engine] = weakref.WeakSet()  # engines whose schema is current
 
 
 def _row(row: sa.Row) -> ShardRow:
@@ -93,9 +101,34 @@ class Ledger:
     def __init__(self, url: str) -> None:
         self.url = url
         self._read, self._write = engines(url)
-        if url not in _MIGRATED:
+        if self._read not in _MIGRATED:
             migrate(self._write)
-            _MIGRATED.add(url)
+            _MIGRATED.add(self._read)
+
+    def where(self) -> str:
+        """The ledger's location for messages (a path, or the URL without its password)."""
+        return describe(self.url)
+
+    def ledger_id(self) -> str:
+        """This ledger's identity (a new ledger, even at the same path, has a new one)."""
+        with self._read.connect() as conn:
+            return conn.execute(
+                sa.select(ledger_info.c.value).where(ledger_info.c.key == "ledger_id")
+            ).scalar_one()
+
+    def adopt_id(self, ledger_id: str) -> None:
+        """Take over a lost ledger's identity (after rebuilding its contents)."""
+        with self._tx() as conn:
+            conn.execute(
+                sa.update(ledger_info)
+                .where(ledger_info.c.key == "ledger_id")
+                .values(value=ledger_id)
+            )
+
+    def is_empty(self) -> bool:
+        """No shard was ever registered here."""
+        with self._read.connect() as conn:
+            return conn.execute(sa.select(shards.c.shard_id).limit(1)).first() is None
 
     def schema_version(self) -> int:
         with self._read.connect() as conn:
@@ -355,6 +388,37 @@ class Ledger:
                     )
                 self._forget_runs(conn, {call_date})
         return found
+
+    def restore(
+        self,
+        rows: Sequence[ShardRow],
+        dates: Mapping[str, Mapping[str, int]],
+        calls_by_shard: Mapping[str, Sequence[tuple[str, str, str]]],
+    ) -> None:
+        """Write rebuilt shards as they are (states, attempts, jobs), in one transaction."""
+        now = time.time()
+        versions = {s.shard_id: s.request_version for s in rows}
+        with self._tx() as conn:
+            for s in rows:
+                conn.execute(sa.insert(shards).values({**asdict(s), "updated_at": now}))
+                self._put_dates(conn, s.shard_id, dates[s.shard_id])
+                self._event(
+                    conn, s.shard_id, None, s.state, s.job_arn, s.job_status, "restored by rebuild"
+                )
+            for shard_id, members in calls_by_shard.items():
+                version = versions[shard_id]
+                values = [
+                    {
+                        "shard_id": shard_id,
+                        "call_date": day,
+                        "transcript_id": tid,
+                        "record_id": rid,
+                        "request_version": version,
+                    }
+                    for day, tid, rid in members
+                ]
+                for start in range(0, len(values), 5000):
+                    conn.execute(sa.insert(calls), values[start : start + 5000])
 
     # -- queries -----------------------------------------------------------------------------
     def carry_candidates(self, before: str, model_id: str) -> list[ShardRow]:
