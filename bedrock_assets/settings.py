@@ -10,8 +10,9 @@ from __future__ import annotations
 import difflib
 import logging
 import os
+import re
 import warnings
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -110,6 +111,10 @@ class Settings(BaseSettings):
     max_job_bytes: int = Field(default=GIB, ge=1024, le=100 * GIB)
     max_concurrent_jobs: int = Field(default=10, ge=1, le=1000)
 
+    # Daily budget (USD, inference plus guardrail, estimated before submission): the sensor
+    # does not submit a day's job whose estimated cost would take the day past it.
+    daily_budget_usd: float | None = Field(default=None, gt=0, le=10_000_000, allow_inf_nan=False)
+
     # Prompt / model request. Guidelines: "all" or comma-separated ids of guidelines.json.
     guidelines: str = "all"
     # Re-summarize calls already sent under an older prompt/model (default: keep what was
@@ -135,7 +140,20 @@ class Settings(BaseSettings):
     # Dagster.
     sensor_interval_seconds: int = Field(default=30, ge=1, le=3600)
     sensor_max_submits_per_tick: int = Field(default=50, ge=1, le=1000)
-    partitions_start_date: str = Field(default="2024-01-01", pattern=r"^\d{4}-\d{2}-\d{2}$")
+    # The first daily partition (default: 30 days before today, so real days are not slivers
+    # of a years-long axis); set it to the first day of your data to backfill further back.
+    partitions_start_date: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    partitions_lookback_days: int = Field(default=30, ge=1, le=3660)
+    # Call dates are days in this time zone; the daily schedule runs at 06:00 in it (after the
+    # day has ended in every continental US time zone).
+    schedule_timezone: str = "America/New_York"
+    schedule_hour: int = Field(default=6, ge=0, le=23)
+    # Dagster owners of the assets (emails or team:name), comma-separated.
+    owners: str = Field(default="team:call-center-analytics", pattern=r"^[^,\s][^,]*(,[^,]+)*$")
+    # How long a run that includes the collect steps ("Materialize all") waits for the day's
+    # batch jobs, and how often it looks.
+    jobs_wait_hours: float = Field(default=24.0, ge=0, le=168, allow_inf_nan=False)
+    jobs_poll_seconds: float = Field(default=30.0, ge=0.01, le=3600, allow_inf_nan=False)
     # A collect run with no new event for this long is treated as dead and requested again.
     collect_stall_seconds: float = Field(default=900.0, ge=5, le=86_400, allow_inf_nan=False)
 
@@ -158,6 +176,8 @@ class Settings(BaseSettings):
 
     # Local engine.
     local_step_seconds: float = Field(default=0.5, ge=0.0, le=60.0, allow_inf_nan=False)
+    # Time per record while a local job is InProgress (0: as fast as the summarizer goes).
+    local_record_seconds: float = Field(default=0.0, ge=0.0, le=10.0, allow_inf_nan=False)
     # Fault injection for the local engine, e.g. "job_failure=0.2,record_error=0.05".
     local_faults: str = ""
 
@@ -193,9 +213,33 @@ class Settings(BaseSettings):
                 raise ValueError(f"{part!r}: a probability is between 0 and 1")
         return value
 
+    @field_validator("schedule_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone (e.g. America/Chicago)") from None
+        return value
+
+    @field_validator("owners")
+    @classmethod
+    def _dagster_owners(cls, value: str) -> str:
+        for owner in (o.strip() for o in value.split(",")):
+            if not (
+                re.fullmatch(r"team:[A-Za-z0-9_-]+", owner)
+                or re.fullmatch(r"[^@\s]+@[^@\s]+", owner)
+            ):
+                raise ValueError(f"{owner!r}: an owner is an email or team:<name>")
+        return value
+
     @field_validator("partitions_start_date")
     @classmethod
-    def _real_past_date(cls, value: str) -> str:
+    def _real_past_date(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         try:
             day = date.fromisoformat(value)
         except ValueError:
@@ -264,6 +308,20 @@ class Settings(BaseSettings):
                     f"{variable('bucket')} is the local default; on AWS set it to your bucket"
                 )
         return self
+
+    @property
+    def first_partition(self) -> str:
+        """The first daily partition: the setting, or the lookback window before today."""
+        if self.partitions_start_date:
+            return self.partitions_start_date
+        from zoneinfo import ZoneInfo
+
+        today = datetime.now(ZoneInfo(self.schedule_timezone)).date()
+        return (today - timedelta(days=self.partitions_lookback_days)).isoformat()
+
+    @property
+    def owner_list(self) -> list[str]:
+        return [o.strip() for o in self.owners.split(",") if o.strip()]
 
     @property
     def guardrail_rate(self) -> float | None:

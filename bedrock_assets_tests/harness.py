@@ -39,7 +39,12 @@ SHARED_CORPUS = (
     / "synthetic_call_transcript_data.zip"
 )
 # What every test pipeline uses unless it says otherwise: a fast engine and small jobs.
-TEST_DEFAULTS: dict[str, Any] = {"local_step_seconds": 0.02, "min_records_per_job": 10}
+TEST_DEFAULTS: dict[str, Any] = {
+    "local_step_seconds": 0.02,
+    "min_records_per_job": 10,
+    "jobs_poll_seconds": 0.05,
+    "partitions_start_date": "2024-01-01",  # the tests' days are in 2024
+}
 
 
 def settings_for(data_root: Path, **overrides: Any) -> Settings:
@@ -51,6 +56,7 @@ class Pipeline:
     settings: Settings
     instance: DagsterInstance
     defs: Definitions = field(init=False)
+    cursor: str | None = None  # the sensor's cursor, kept between ticks as the daemon keeps it
 
     def __post_init__(self) -> None:
         self.defs = build_defs(self.settings)
@@ -80,7 +86,7 @@ class Pipeline:
     def with_settings(self, **overrides: Any) -> Pipeline:
         """The same data root and instance under changed settings (a redeploy)."""
         values = {**self.settings.model_dump(exclude_unset=True), **overrides}
-        return Pipeline(load_settings(**values), self.instance)
+        return Pipeline(load_settings(**values), self.instance, cursor=self.cursor)
 
     # -- driving it --------------------------------------------------------------------------
     def land(self, day: str = DAY, count: int = 40, **kw: Any) -> dict[str, int]:
@@ -104,11 +110,17 @@ class Pipeline:
         in the instance, as the daemon records them."""
         sensor = self.defs.resolve_sensor_def("batch_job_slots")
         with build_sensor_context(
-            instance=self.instance, definitions=self.defs, resources=self.resources
+            instance=self.instance,
+            definitions=self.defs,
+            resources=self.resources,
+            cursor=self.cursor,
         ) as ctx:
             result = sensor(ctx)
+            self.cursor = ctx.cursor
         if not isinstance(result, SensorResult):
             return None
+        if result.skip_reason and not result.asset_events:
+            return None  # an idle tick, as the daemon shows it
         for event in result.asset_events or []:
             self.instance.report_runless_asset_event(event)
         return result
@@ -172,6 +184,18 @@ class Pipeline:
             ]
             out[name] = record.evaluation.passed
         return out
+
+    def observation(self, asset: str, partition: str = DAY) -> dict[str, Any]:
+        """The latest observation's metadata of one partition of an asset."""
+        from dagster import AssetRecordsFilter
+
+        records = self.instance.fetch_observations(
+            AssetRecordsFilter(asset_key=AssetKey(asset), asset_partitions=[partition]), limit=1
+        ).records
+        assert records, f"no observation of {asset} {partition}"
+        observation = records[0].asset_observation
+        assert observation is not None
+        return {k: v.value for k, v in observation.metadata.items()}
 
     def metadata(self, asset: str) -> dict[str, Any]:
         event = self.instance.get_latest_materialization_event(AssetKey(asset))

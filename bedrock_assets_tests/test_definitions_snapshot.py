@@ -33,7 +33,13 @@ def describe(defs: Definitions) -> dict[str, Any]:
                 else None,
             },
             "code_version": node.code_version,
-            "checks": sorted(k.name for k in graph.asset_check_keys if k.asset_key == key),
+            "owners": sorted(node.owners),
+            "freshness": type(node.freshness_policy).__name__ if node.freshness_policy else None,
+            "checks": sorted(
+                k.name + (" (blocking)" if graph.get_check_spec(k).blocking else "")
+                for k in graph.asset_check_keys
+                if k.asset_key == key
+            ),
         }
     repo = defs.get_repository_def()
     jobs = {
@@ -66,7 +72,8 @@ def describe(defs: Definitions) -> dict[str, Any]:
 
 
 def test_definitions_match_the_snapshot(tmp_path: Path) -> None:
-    current = describe(build_defs(load_settings(data_root=tmp_path)))
+    settings = load_settings(data_root=tmp_path, partitions_start_date="2024-01-01")
+    current = describe(build_defs(settings))
     text = json.dumps(current, indent=2, sort_keys=False) + "\n"
     if os.environ.get("UPDATE_SNAPSHOTS") == "1":
         SNAPSHOT.parent.mkdir(exist_ok=True)

@@ -20,6 +20,7 @@ def test_definitions_load_with_descriptions(pipeline: Pipeline) -> None:
     assert keys == {
         "raw_transcripts",
         "batch_input_shards",
+        "bedrock_batch_jobs",
         "batch_job_outputs",
         "guarded_summaries",
         "token_usage_metrics",
@@ -30,11 +31,14 @@ def test_definitions_load_with_descriptions(pipeline: Pipeline) -> None:
         node = graph.get(key)
         assert node.description and node.partitions_def is not None
     assert graph.get(AssetKey("guarded_summaries")).parent_keys == {AssetKey("batch_job_outputs")}
+    assert graph.get(AssetKey("batch_job_outputs")).parent_keys == {AssetKey("bedrock_batch_jobs")}
     checks = graph.asset_check_keys
-    assert len(checks) == 7
+    assert len(checks) == 8
     sensor = defs.resolve_sensor_def("batch_job_slots")
     assert sensor.description
-    assert defs.resolve_schedule_def("daily_prepare_batch_inputs").cron_schedule == "0 6 * * *"
+    schedule = defs.resolve_schedule_def("daily_prepare_batch_inputs")
+    assert schedule.cron_schedule == "0 6 * * *"
+    assert schedule.execution_timezone == "America/New_York"  # after a US day has ended
 
 
 def test_day_end_to_end(pipeline: Pipeline) -> None:
@@ -53,7 +57,15 @@ def test_day_end_to_end(pipeline: Pipeline) -> None:
         o["record_id"] for o in pipeline.table("batch_outputs").to_pylist()
     }
     meta = pipeline.metadata("token_usage_metrics")
-    assert meta["landed"] == 45 and meta["on_demand_cost_usd"] > meta["cost_usd"] > 0
+    assert (
+        meta["landed"] == 45 and meta["cost_inference_usd"] > 0 and meta["cost_guardrail_usd"] > 0
+    )
+    assert meta["cost_total_usd"] == pytest.approx(
+        meta["cost_inference_usd"] + meta["cost_guardrail_usd"], abs=1e-6
+    )
+    assert meta["cost_all_on_demand_usd"] - meta["cost_total_usd"] == pytest.approx(
+        meta["savings_vs_all_on_demand_usd"], abs=1e-6
+    )
     # The run key dedupes: once the run exists, later ticks request nothing more.
     assert pipeline.tick() is None or not pipeline.tick().run_requests
 
@@ -170,14 +182,19 @@ def test_missing_landing_area_is_not_a_crash(pipeline: Pipeline) -> None:
     assert pipeline.metadata("raw_transcripts")["landed"] == 0
 
 
-def test_sensor_logs_and_observations_name_job_arns(pipeline: Pipeline) -> None:
+def test_sensor_observes_the_days_jobs_on_bedrock_batch_jobs(pipeline: Pipeline) -> None:
     pipeline.land(count=12, mixed_formats=False, include_bad=False)
     pipeline.prepare(DAY)
+    queued = pipeline.observation("bedrock_batch_jobs")  # visible before the first submit
+    assert queued["jobs_done"] == "0 of 1" and queued["shards_queued"] == 1
     result = pipeline.tick()
     assert result is not None
-    arns = [str(e.metadata["job_arn"].value) for e in result.asset_events]
-    assert arns and all(":model-invocation-job/" in a for a in arns)
-    assert {e.metadata["job_status"].value for e in result.asset_events} == {"Submitted"}
+    (event,) = result.asset_events
+    assert event.asset_key == AssetKey("bedrock_batch_jobs") and event.partition == DAY
+    assert event.metadata["jobs_total"].value == 1
+    job_id = pipeline.ledger.shards_for_date(DAY)[0].job_id
+    assert job_id and job_id in str(event.metadata["jobs"].value)
+    assert "submitted" in str(event.metadata["changes"].value)
     pipeline.drain()
 
 

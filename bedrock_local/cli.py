@@ -39,6 +39,9 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--max-records-per-file", type=int, default=50_000)
     serve.add_argument("--max-file-bytes", type=int, default=200 * 1024**2)
     serve.add_argument("--step-seconds", type=float, default=0.5, help="time per job status")
+    serve.add_argument(
+        "--record-seconds", type=float, default=0.0, help="time per record while InProgress"
+    )
     serve.add_argument("--faults", type=_faults, default=(), help="e.g. job_failure=0.2")
     serve.add_argument("--s3-endpoint-url", help="jobs read and write S3 at this endpoint")
     serve.add_argument(
@@ -72,6 +75,7 @@ def main(argv: list[str] | None = None) -> None:
         max_records_per_file=args.max_records_per_file,
         max_file_bytes=args.max_file_bytes,
         step_seconds=args.step_seconds,
+        record_seconds=args.record_seconds,
         faults=args.faults,
         s3_endpoint_url=args.s3_endpoint_url,
         model_handler=args.model_handler,

@@ -27,6 +27,8 @@ class EngineConfig:
     max_records_per_file: int = 50_000
     max_file_bytes: int = 200 * 1024**2
     step_seconds: float = 0.5
+    # Time per record while a job is InProgress (a real job's pace, so progress is visible).
+    record_seconds: float = 0.0
     s3_endpoint_url: str | None = None  # jobs read and write S3 (an emulator) instead of a folder
     # Fault injection: probabilities of job failure, expiry, per-record errors, throttled
     # submissions and slow jobs (see parse_faults).

@@ -16,6 +16,7 @@ from bedrock_assets.batch.checks import ALL_CHECKS, CheckOutcome
 from bedrock_assets.batch.join import ShardOutcome, collect_shard
 from bedrock_assets.batch.merge import DayMerge
 from bedrock_assets.batch.on_demand import run_on_demand
+from bedrock_assets.batch.progress import collect_key
 from bedrock_assets.batch.recovery import bind_ledger
 from bedrock_assets.batch.retries import register_retries
 from bedrock_assets.batch.shard_files import load_record_map
@@ -121,24 +122,32 @@ def collect_day(
     default_model_id: str,
     current_version: str = "",
 ) -> CollectResult:
-    """Collect ``call_date``; raises :class:`DayNotFinished` while a shard is unfinished."""
+    """Collect ``call_date``; raises :class:`DayNotFinished` while a job is unfinished.
+
+    Shards held below the job minimum do not block: their records stay pending (conservation
+    counts them so), and the day is collected again when they finish.
+    """
     bind_ledger(ledger, store, layout)
-    shards = ledger.shards_for_date(call_date)
-    unfinished = [s for s in shards if s.state not in ("terminal", "on_demand")]
+    every = ledger.shards_for_date(call_date)
+    unfinished = [s for s in every if not s.finished and s.state != "held"]
     if unfinished:
         raise DayNotFinished(
-            f"{len(unfinished)} of {len(shards)} shards holding {call_date}'s records are not "
+            f"{len(unfinished)} of {len(every)} shards holding {call_date}'s records are not "
             f"finished ({', '.join(sorted({s.state for s in unfinished}))}); the "
             "batch_job_slots sensor requests this run once every job is terminal."
         )
+    shards = [s for s in every if s.state != "held"]
+    complete = len(shards) == len(every)
+    key = collect_key(call_date, every)
     day_output = layout.uri(layout.output_prefix, call_date) + "/"
     folders = {s.output_uri for s in shards} | {day_output, layout.tables()}
     for folder in folders:
         store.clean_temp(folder)  # partial files a crash or a full disk left behind
     result = CollectResult(call_date, outputs_table=layout.table("batch_outputs", call_date))
     result.logs += _send_on_demand(store, ledger, shards, on_demand)
-    result.shards = ledger.shards_for_date(call_date)
-    result.counts = ledger.date_counts(call_date)
+    result.shards = [s for s in ledger.shards_for_date(call_date) if s.state != "held"]
+    collected = {s.shard_id for s in result.shards}
+    result.counts = {k: n for k, n in ledger.date_counts(call_date).items() if k in collected}
     merge = DayMerge(max_record_attempts)
     # A shard may hold a day's calls under an older request version next to newer ones (a
     # re-summarized day whose older shard also carried another day's records): the newest
@@ -170,6 +179,8 @@ def collect_day(
         for row in result.retry + result.dead:
             out.write(row)
     crashpoint("collect_after_outputs")
+    if complete:  # whoever ran this (the sensor's run, "Materialize all"), the day is collected
+        ledger.mark_requested(call_date, key)
     write_rows(
         store,
         layout.table("dead_letters", call_date),

@@ -32,6 +32,7 @@ class JobSettings:
     retry_backoff_seconds: float = 300.0
     submit_backoff_seconds: float = 15.0
     stuck_after_seconds: float = 24 * 3600.0
+    daily_budget_usd: float | None = None
     tags: tuple[tuple[str, str], ...] = (("pipeline", "bedrock_assets"),)
 
 

@@ -6,7 +6,9 @@ Dagster sensor stays a thin shell and the logic is testable without Dagster.
 
 from __future__ import annotations
 
-import hashlib
+import os
+import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,15 +23,20 @@ from bedrock_assets.batch.contract import (
     TERMINAL_STATUSES,
     WAITING_STATUSES,
 )
+from bedrock_assets.batch.progress import collect_key
 from bedrock_assets.batch.requests import JobSettings, create_request
 from bedrock_assets.crashpoints import crashpoint
 from bedrock_assets.prompting.model_families import base_model_id
 from bedrock_assets.state.ledger import Ledger, ShardRow
 
+SUBMIT_LEASE = "submit"
+LEASE_SECONDS = 120.0  # longer than a tick's bounded work; a crashed holder's lease runs out
+
 
 @dataclass
 class TickReport:
     refreshed: list[tuple[ShardRow, str]] = field(default_factory=list)
+    progressed: list[ShardRow] = field(default_factory=list)  # record counts moved
     used_slots: int = 0
     foreign_jobs: int = 0
     submitted: list[ShardRow] = field(default_factory=list)
@@ -39,6 +46,11 @@ class TickReport:
     deferred: str | None = None
     failed: list[tuple[ShardRow, str, str]] = field(default_factory=list)  # shard, code, message
     ready: list[tuple[str, str, list[ShardRow]]] = field(default_factory=list)
+    used_after: int = 0  # slots in use once this tick's submissions are counted
+    # Shards left pending because their estimated cost would take their day over the daily
+    # budget: (shard, its estimate, the day's estimated spend so far).
+    over_budget: list[tuple[ShardRow, float, float]] = field(default_factory=list)
+    lease_busy: bool = False  # another process held the submit lease
     logs: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -76,6 +88,7 @@ def run_tick(
     clock: Callable[[], float] = time.monotonic,
     deadline_for: Callable[[str], float] | None = None,
     now: Callable[[], float] = time.time,
+    cost_of: Callable[[ShardRow], float] | None = None,
 ) -> TickReport:
     """Refresh active jobs, reconcile interrupted submissions, fill free slots oldest-first."""
     started = clock()
@@ -105,6 +118,13 @@ def run_tick(
                 continue
             job = {"status": "Failed", "message": "the job no longer exists in Bedrock"}
         status = job["status"]
+        if "processedRecordCount" in job and ledger.record_progress(
+            shard.shard_id,
+            int(job.get("processedRecordCount") or 0),
+            int(job.get("successRecordCount") or 0),
+            int(job.get("errorRecordCount") or 0),
+        ):
+            report.progressed.append(shard)
         retryable = status in RESUBMIT_STATUSES and not shard.stop_requested
         if retryable and shard.attempt < settings.max_job_attempts:
             delay = settings.retry_backoff_seconds * 2 ** (shard.attempt - 1)
@@ -153,6 +173,35 @@ def run_tick(
                     f"(oldest {oldest}) go on demand"
                 )
 
+    owner = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+    if ledger.take_lease(SUBMIT_LEASE, owner, LEASE_SECONDS):
+        try:
+            _fill_slots(client, ledger, settings, report, now, cost_of)
+        finally:
+            ledger.release_lease(SUBMIT_LEASE, owner)
+    else:
+        report.lease_busy = True
+        log("another process is filling the job slots: this tick refreshed jobs only")
+
+    for call_date, shards in ledger.ready_partitions():
+        # The shard attempts, not their statuses: the collect run itself moves on-demand
+        # shards to terminal, and must not make the sensor ask for a second run.
+        report.ready.append((call_date, collect_key(call_date, shards), shards))
+    report.seconds = clock() - started
+    return report
+
+
+def _fill_slots(
+    client: Any,
+    ledger: Ledger,
+    settings: JobSettings,
+    report: TickReport,
+    now: Callable[[], float],
+    cost_of: Callable[[ShardRow], float] | None = None,
+) -> None:
+    """Count the model's in-flight jobs and submit pending shards into the free slots (under
+    the submit lease, so two processes never both fill the same free slots)."""
+    log = report.logs.append
     in_flight = count_in_flight(client, settings.model_id)
     ours = {s.job_arn for s in ledger.shards_in_state("active")}
     report.used_slots = len(in_flight)
@@ -164,7 +213,25 @@ def run_tick(
     )
 
     budget = min(free, settings.max_submits_per_tick)
+    spent: dict[str, float] = {}
     for shard in ledger.submittable(budget, now()) if budget else []:
+        if settings.daily_budget_usd is not None and cost_of is not None:
+            if shard.call_date not in spent:
+                spent[shard.call_date] = sum(
+                    cost_of(s)
+                    for s in ledger.shards_for_date(shard.call_date, include_superseded=True)
+                    if s.state in ("submitting", "active", "terminal") and s.mode == "batch"
+                )
+            estimate = cost_of(shard)
+            if spent[shard.call_date] + estimate > settings.daily_budget_usd:
+                report.over_budget.append((shard, estimate, spent[shard.call_date]))
+                log(
+                    f"{shard.shard_id} NOT submitted: about ${estimate:.2f} would take "
+                    f"{shard.call_date} past its daily budget of ${settings.daily_budget_usd:.2f} "
+                    f"(${spent[shard.call_date]:.2f} estimated so far)"
+                )
+                continue
+            spent[shard.call_date] += estimate
         request = create_request(shard, settings)
         ledger.mark_submitting(shard.shard_id, request["jobName"], request["clientRequestToken"])
         crashpoint("submit_before_create")
@@ -187,12 +254,4 @@ def run_tick(
         ledger.mark_active(shard.shard_id, response["jobArn"], "Submitted")
         report.submitted.append(shard)
         log(f"submitted {shard.shard_id} as {response['jobArn']} ({shard.record_count} records)")
-
-    for call_date, shards in ledger.ready_partitions():
-        # The shard attempts, not their statuses: the collect run itself moves on-demand
-        # shards to terminal, and must not make the sensor ask for a second run.
-        key_src = "|".join(f"{s.shard_id}:{s.attempt}:{s.job_arn}" for s in shards)
-        run_key = f"batch-outputs-{call_date}-{hashlib.sha256(key_src.encode()).hexdigest()[:12]}"
-        report.ready.append((call_date, run_key, shards))
-    report.seconds = clock() - started
-    return report
+    report.used_after = report.used_slots + len(report.submitted)

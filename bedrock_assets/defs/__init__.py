@@ -8,6 +8,7 @@ resources) from settings of their own.
 from dagster import Definitions
 
 from bedrock_assets.defs.batch import build_batch_assets, build_batch_checks
+from bedrock_assets.defs.conventions import Conventions
 from bedrock_assets.defs.guardrail import build_guardrail_assets
 from bedrock_assets.defs.ingest import build_ingest_assets
 from bedrock_assets.defs.jobs import build_asset_jobs, build_requeue_job, build_stop_job
@@ -16,23 +17,35 @@ from bedrock_assets.defs.reporting import build_reporting_assets
 from bedrock_assets.defs.resources import build_resources
 from bedrock_assets.defs.schedules import build_daily_schedule
 from bedrock_assets.defs.sensors import build_batch_job_slots
-from bedrock_assets.prompting.prompt import load_prompt
+from bedrock_assets.reporting.pricing import pricing_version
 from bedrock_assets.settings import Settings
 
 
 def build_defs(settings: Settings) -> Definitions:
-    partitions = daily_partitions(settings.partitions_start_date)
+    resources = build_resources(settings)
+    partitions = daily_partitions(settings.first_partition, settings.schedule_timezone)
+    conv = Conventions(
+        partitions=partitions,
+        owners=tuple(settings.owner_list),
+        timezone=settings.schedule_timezone,
+        request_version=resources["batch"].request().version,
+        guardrail_version=resources["guardrail"].spec().key,
+        pricing_version=pricing_version(),
+        schedule_hour=settings.schedule_hour,
+    )
     prepare, collect = build_asset_jobs(partitions)
     return Definitions(
         assets=[
-            *build_ingest_assets(partitions),
-            *build_batch_assets(partitions, load_prompt(settings.guidelines).version),
-            *build_guardrail_assets(partitions),
-            *build_reporting_assets(partitions),
+            *build_ingest_assets(conv),
+            *build_batch_assets(conv),
+            *build_guardrail_assets(conv),
+            *build_reporting_assets(conv),
         ],
-        asset_checks=build_batch_checks(),
+        asset_checks=build_batch_checks(conv),
         jobs=[prepare, collect, build_stop_job(partitions), build_requeue_job(partitions)],
-        schedules=[build_daily_schedule(prepare)],
+        schedules=[
+            build_daily_schedule(prepare, settings.schedule_hour, settings.schedule_timezone)
+        ],
         sensors=[build_batch_job_slots(collect, settings.sensor_interval_seconds)],
-        resources=build_resources(settings),
+        resources=resources,
     )

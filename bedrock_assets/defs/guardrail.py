@@ -2,32 +2,34 @@
 
 from dagster import (
     AssetCheckResult,
-    AssetCheckSpec,
     AssetExecutionContext,
     AssetsDefinition,
     MaterializeResult,
-    PartitionsDefinition,
     asset,
 )
 
-from bedrock_assets.defs.metadata import GROUP, to_metadata
+from bedrock_assets.defs.conventions import GUARDRAIL, Conventions, table_metadata
+from bedrock_assets.defs.metadata import to_metadata
 from bedrock_assets.defs.resources import GuardrailResource, LedgerResource, ObjectStoreResource
 from bedrock_assets.guardrail.guard import guard_day
+from bedrock_assets.state.schemas import GUARDED
 
 
-def build_guardrail_assets(partitions: PartitionsDefinition) -> list[AssetsDefinition]:
+def build_guardrail_assets(conv: Conventions) -> list[AssetsDefinition]:
     @asset(
+        **conv.asset(GUARDRAIL),
         check_specs=[
-            AssetCheckSpec(
+            conv.check(
                 "no_residual_pii",
-                asset="guarded_summaries",
-                description="An independent scan (not the guardrail's detectors) finds no "
-                "email, phone, card, SSN or IP number left in any guarded summary.",
+                "guarded_summaries",
+                "An independent scan (not the guardrail's detectors) finds no PII left in any "
+                "guarded summary.",
             )
         ],
-        partitions_def=partitions,
-        group_name=GROUP,
         deps=["batch_job_outputs"],
+        # The guardrail (id, version, policy file) and the prompt the summaries came from.
+        code_version=f"{conv.guardrail_version}|{conv.request_version}",
+        freshness_policy=conv.daily_freshness(hours_after_schedule=12),
         kinds={"bedrock", "parquet"},
         description=(
             "Every successful summary after Bedrock Guardrails (ApplyGuardrail, source OUTPUT, "
@@ -69,6 +71,7 @@ def build_guardrail_assets(partitions: PartitionsDefinition) -> list[AssetsDefin
             metadata=to_metadata(
                 {
                     **day.summary(),
+                    **table_metadata(object_store.locate(day.table), day.summaries, GUARDED),
                     "guardrail": f"{guardrail.guardrail_id}:{guardrail.guardrail_version}",
                 }
             ),

@@ -4,19 +4,19 @@ from dagster import (
     AssetExecutionContext,
     AssetsDefinition,
     MaterializeResult,
-    PartitionsDefinition,
     asset,
 )
 
-from bedrock_assets.defs.metadata import GROUP, log_all, to_metadata
+from bedrock_assets.defs.conventions import INGEST, Conventions, table_metadata
+from bedrock_assets.defs.metadata import log_all, to_metadata
 from bedrock_assets.defs.resources import IngestResource, ObjectStoreResource
 from bedrock_assets.ingest.day import ingest_day
+from bedrock_assets.state.schemas import TRANSCRIPTS
 
 
-def build_ingest_assets(partitions: PartitionsDefinition) -> list[AssetsDefinition]:
+def build_ingest_assets(conv: Conventions) -> list[AssetsDefinition]:
     @asset(
-        partitions_def=partitions,
-        group_name=GROUP,
+        **conv.asset(INGEST),
         kinds={"s3", "parquet"},
         description=(
             "The day's call transcripts from the landing area (plain text, JSONL, CSV, Amazon "
@@ -39,6 +39,11 @@ def build_ingest_assets(partitions: PartitionsDefinition) -> list[AssetsDefiniti
             f"{day.call_date}: {day.landed} landed, {day.accepted} accepted, "
             f"{day.quarantined} quarantined from {day.files} files"
         )
-        return MaterializeResult(metadata=to_metadata(day.summary()))
+        where = object_store.locate(day.transcripts_table)
+        return MaterializeResult(
+            metadata=to_metadata(
+                {**day.summary(), **table_metadata(where, day.accepted, TRANSCRIPTS)}
+            )
+        )
 
     return [raw_transcripts]

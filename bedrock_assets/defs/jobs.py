@@ -20,6 +20,7 @@ from bedrock_assets.defs.resources import BatchInferenceResource, LedgerResource
 
 PREPARE = ("raw_transcripts", "batch_input_shards")
 COLLECT = (
+    "bedrock_batch_jobs",
     "batch_job_outputs",
     "guarded_summaries",
     "token_usage_metrics",
@@ -42,9 +43,9 @@ def build_asset_jobs(
         "collect_batch_outputs",
         selection=AssetSelection.assets(*COLLECT),
         partitions_def=partitions,
-        description="Join a day's finished batch jobs (retrying or dead-lettering failed "
-        "records), apply the guardrail, compute usage metrics, and build the review queue and "
-        "system card.",
+        description="Record a day's finished batch jobs, join their outputs (retrying or "
+        "dead-lettering failed records), apply the guardrail, compute usage metrics, and build "
+        "the review queue and system card.",
     )
     return prepare, collect
 

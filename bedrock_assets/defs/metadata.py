@@ -8,8 +8,6 @@ from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue
 from bedrock_assets.batch.checks import CheckOutcome
 from bedrock_assets.markdown import Markdown
 
-GROUP = "call_summaries"
-
 
 def to_metadata(values: Mapping[str, Any]) -> dict[str, Any]:
     """Plain values as they are; :class:`Markdown` rendered as Markdown."""

@@ -3,15 +3,14 @@ review, and what the pipeline discloses."""
 
 from dagster import (
     AssetCheckResult,
-    AssetCheckSpec,
     AssetExecutionContext,
     AssetsDefinition,
     MaterializeResult,
-    PartitionsDefinition,
     asset,
 )
 
-from bedrock_assets.defs.metadata import GROUP, to_metadata
+from bedrock_assets.defs.conventions import REPORTING, Conventions, table_metadata, table_rows
+from bedrock_assets.defs.metadata import to_metadata
 from bedrock_assets.defs.resources import (
     BatchInferenceResource,
     GuardrailResource,
@@ -21,23 +20,23 @@ from bedrock_assets.defs.resources import (
 from bedrock_assets.guardrail.policy import grounding_threshold
 from bedrock_assets.markdown import Markdown, md_counts
 from bedrock_assets.reporting.metrics import day_metrics
-from bedrock_assets.reporting.review import build_review_queue
+from bedrock_assets.reporting.review import REVIEW_SCHEMA, build_review_queue
 from bedrock_assets.reporting.system_card import SystemDescription, day_figures, render_system_card
 
 
-def build_reporting_assets(partitions: PartitionsDefinition) -> list[AssetsDefinition]:
+def build_reporting_assets(conv: Conventions) -> list[AssetsDefinition]:
     @asset(
-        partitions_def=partitions,
-        group_name=GROUP,
+        **conv.asset(REPORTING),
         deps=["guarded_summaries"],
         kinds={"parquet"},
+        code_version=conv.pricing_version,
+        freshness_policy=conv.daily_freshness(hours_after_schedule=12),
         check_specs=[
-            AssetCheckSpec(
+            conv.check(
                 "conservation",
-                asset="token_usage_metrics",
-                description="Every transcript that landed is accounted for: landed = "
-                "quarantined + summarized + dead-lettered + pending (held, unfinished or "
-                "retrying shards).",
+                "token_usage_metrics",
+                "Every transcript that landed is accounted for: landed = quarantined + "
+                "summarized + dead-lettered + pending (held, unfinished or retrying shards).",
             )
         ],
         description=(
@@ -64,14 +63,19 @@ def build_reporting_assets(partitions: PartitionsDefinition) -> list[AssetsDefin
                     check_name="conservation", passed=balance.ok, metadata=balance.as_dict()
                 )
             ],
-            metadata=to_metadata(day.summary()),
+            metadata=to_metadata(
+                {
+                    **day.summary(),
+                    **table_metadata(object_store.locate(day.table), len(day.rows)),
+                }
+            ),
         )
 
     @asset(
-        partitions_def=partitions,
-        group_name=GROUP,
+        **conv.asset(REPORTING),
         deps=["guarded_summaries"],
         kinds={"parquet", "csv"},
+        code_version=conv.guardrail_version,  # the grounding threshold is the policy's
         description=(
             "Every summary a person should look at: blocked by the guardrail (denied topic, "
             "content or word filter, grounding), below the grounding threshold, or flagged by "
@@ -95,18 +99,20 @@ def build_reporting_assets(partitions: PartitionsDefinition) -> list[AssetsDefin
             metadata=to_metadata(
                 {
                     "queue_size": queue.size,
+                    **{f"queued_{reason}": n for reason, n in sorted(queue.by_reason.items())},
                     "by_reason": md_counts(["reason", "summaries"], queue.by_reason),
-                    "parquet": queue.parquet,
-                    "csv": queue.csv,
+                    "top_of_queue": table_rows(queue.top),
+                    **table_metadata(object_store.locate(queue.parquet), queue.size, REVIEW_SCHEMA),
+                    "csv": object_store.locate(queue.csv)["dagster/uri"],
                 }
             )
         )
 
     @asset(
-        partitions_def=partitions,
-        group_name=GROUP,
+        **conv.asset(REPORTING),
         deps=["token_usage_metrics", "summary_review_queue"],
         kinds={"markdown"},
+        code_version=f"{conv.request_version}|{conv.guardrail_version}|{conv.pricing_version}",
         description=(
             "A generated, versioned system card (AWS Responsible Use of AI guide): model, "
             "prompt version and guidelines, guardrail policy and thresholds, the day's numbers, "
@@ -135,7 +141,9 @@ def build_reporting_assets(partitions: PartitionsDefinition) -> list[AssetsDefin
         uri = layout.system_card(context.partition_key)
         store.put_bytes(uri, card.encode())
         return MaterializeResult(
-            metadata=to_metadata({"card": Markdown(card), "card_version": version, "path": uri})
+            metadata=to_metadata(
+                {"card": Markdown(card), "card_version": version, **object_store.locate(uri)}
+            )
         )
 
     return [token_usage_metrics, summary_review_queue, system_card]

@@ -10,10 +10,11 @@ objects; nothing below the Dagster layer reads settings or chooses a backend.
 import functools
 from collections.abc import Callable
 from typing import Any, Literal
+from urllib.parse import quote
 
 import boto3
 from botocore.config import Config
-from dagster import ConfigurableResource, EnvVar, ResourceDependency
+from dagster import ConfigurableResource, EnvVar, MetadataValue, ResourceDependency
 from dagster_aws.s3 import S3Resource
 from pydantic import Field
 
@@ -26,6 +27,7 @@ from bedrock_assets.batch.quotas import (
     resolve,
 )
 from bedrock_assets.batch.requests import JobSettings
+from bedrock_assets.batch.slots import TickReport, run_tick
 from bedrock_assets.guardrail.guard import GuardrailSpec
 from bedrock_assets.guardrail.policy import (
     default_policy_path,
@@ -35,10 +37,11 @@ from bedrock_assets.guardrail.policy import (
 )
 from bedrock_assets.prompting.model_families import RequestSpec
 from bedrock_assets.prompting.prompt import load_prompt
+from bedrock_assets.reporting.budget import CostModel
 from bedrock_assets.settings import Settings
 from bedrock_assets.state.layout import StoreLayout
 from bedrock_assets.state.ledger import Ledger, sqlite_url
-from bedrock_assets.state.objects import LocalObjectStore, ObjectStore, S3ObjectStore
+from bedrock_assets.state.objects import LocalObjectStore, ObjectStore, S3ObjectStore, split_uri
 
 _BOTO_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 8})
 _QUOTA_CACHE = QuotaCache()
@@ -75,6 +78,10 @@ class ObjectStoreResource(ConfigurableResource):
     def get_store(self) -> ObjectStore:
         raise NotImplementedError
 
+    def locate(self, uri: str) -> dict[str, Any]:
+        """``dagster/uri`` metadata a person can open for an object or prefix."""
+        raise NotImplementedError
+
 
 class LocalObjectStoreResource(ObjectStoreResource):
     """A local folder laid out like the bucket: ``<root>/<bucket>/<key>``, owner-only."""
@@ -84,6 +91,10 @@ class LocalObjectStoreResource(ObjectStoreResource):
     def get_store(self) -> ObjectStore:
         return LocalObjectStore(self.root)
 
+    def locate(self, uri: str) -> dict[str, Any]:
+        """The local path (what ``s3://bedrock-assets-local/...`` stands for on this machine)."""
+        return {"dagster/uri": str(LocalObjectStore(self.root).path_for(uri))}
+
 
 class S3ObjectStoreResource(ObjectStoreResource):
     """Amazon S3 through dagster-aws ``S3Resource``."""
@@ -92,6 +103,17 @@ class S3ObjectStoreResource(ObjectStoreResource):
 
     def get_store(self) -> ObjectStore:
         return S3ObjectStore(self.s3.get_client())
+
+    def locate(self, uri: str) -> dict[str, Any]:
+        """The S3 URI and the object (or folder) in the S3 console."""
+        bucket, key = split_uri(uri)
+        region = self.s3.region_name or "us-east-1"
+        kind = "buckets" if key.endswith("/") or not key else "object"
+        link = (
+            f"https://s3.console.aws.amazon.com/s3/{kind}/{bucket}?region={region}"
+            f"&prefix={quote(key)}"
+        )
+        return {"dagster/uri": uri, "console": MetadataValue.url(link)}
 
 
 # -- Bedrock clients ----------------------------------------------------------------------------
@@ -125,6 +147,10 @@ class BedrockResource(ConfigurableResource):
         """The local guardrail engine's evaluations, where it stands in for the service."""
         return None
 
+    def jobs_console(self) -> str | None:
+        """Where a person sees the batch jobs (the Bedrock console on AWS)."""
+        return None
+
 
 class LocalBedrockResource(BedrockResource):
     """The embedded Bedrock (``bedrock_local``): batch engine, guardrail and model handler."""
@@ -137,6 +163,7 @@ class LocalBedrockResource(BedrockResource):
     max_records_per_file: int = 50_000
     max_file_bytes: int = 200 * 1024**2
     step_seconds: float = Field(default=0.5, description="Time per job status step.")
+    record_seconds: float = Field(default=0.0, description="Time per record while InProgress.")
     faults: str = Field(default="", description="Fault injection, e.g. job_failure=0.2.")
     guardrail_id: str = "bedrockassetslocal"
     guardrail_policy: str = Field(default="", description="Policy file of the local guardrail.")
@@ -155,6 +182,7 @@ class LocalBedrockResource(BedrockResource):
             max_records_per_file=self.max_records_per_file,
             max_file_bytes=self.max_file_bytes,
             step_seconds=self.step_seconds,
+            record_seconds=self.record_seconds,
             faults=self.faults,
             model_handler=self.model_handler,
             guardrails={self.guardrail_id: self.guardrail_policy or str(default_policy_path())},
@@ -220,6 +248,12 @@ class AwsBedrockResource(BedrockResource):
     def service_quotas(self) -> Any | None:
         return _aws_client("service-quotas", self.region)
 
+    def jobs_console(self) -> str | None:
+        return (
+            f"https://{self.region}.console.aws.amazon.com/bedrock/home?region={self.region}"
+            "#/batch-inference"
+        )
+
 
 # -- batch inference ----------------------------------------------------------------------------
 class BatchInferenceResource(ConfigurableResource):
@@ -258,6 +292,13 @@ class BatchInferenceResource(ConfigurableResource):
     submit_backoff_seconds: float = 15.0
     stuck_after_hours: float = 24.0
     max_submits_per_tick: int = 50
+    daily_budget_usd: float | None = Field(
+        default=None, description="Estimated inference + guardrail spend allowed per call date."
+    )
+    jobs_wait_hours: float = Field(
+        default=24.0, description="How long a run with the collect steps waits for the jobs."
+    )
+    jobs_poll_seconds: float = 30.0
     collect_stall_seconds: float = Field(
         default=900.0, description="A collect run with no event for this long is failed and re-run."
     )
@@ -307,6 +348,7 @@ class BatchInferenceResource(ConfigurableResource):
             retry_backoff_seconds=self.retry_backoff_seconds,
             submit_backoff_seconds=self.submit_backoff_seconds,
             stuck_after_seconds=self.stuck_after_hours * 3600,
+            daily_budget_usd=self.daily_budget_usd,
             timeout_duration_hours=self.timeout_duration_hours,
             model_invocation_type=self.model_invocation_type,
             kms_key_id=self.kms_key_id,
@@ -316,6 +358,20 @@ class BatchInferenceResource(ConfigurableResource):
 
     def redactor(self) -> Callable[[str], str] | None:
         return self.bedrock.redactor() if self.redact_input else None
+
+    def cost_model(self) -> CostModel:
+        return CostModel(self.max_tokens, self.model_id)
+
+    def tick(self, ledger: Ledger) -> TickReport:
+        """One tick of the slot manager with this deployment's settings (the sensor's, and a
+        waiting collect step's)."""
+        return run_tick(
+            self.bedrock.control_plane(),
+            ledger,
+            self.job_settings(),
+            deadline_for=self.below_minimum().deadline,
+            cost_of=self.cost_model().shard_cost,
+        )
 
 
 # -- the guardrail ------------------------------------------------------------------------------
@@ -392,6 +448,7 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             max_records_per_file=settings.max_records_per_file,
             max_file_bytes=settings.max_file_bytes,
             step_seconds=settings.local_step_seconds,
+            record_seconds=settings.local_record_seconds,
             faults=settings.local_faults,
             guardrail_id=settings.guardrail_id,
         )
@@ -434,7 +491,10 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             submit_backoff_seconds=settings.submit_backoff_seconds,
             stuck_after_hours=settings.stuck_after_hours,
             max_submits_per_tick=settings.sensor_max_submits_per_tick,
+            daily_budget_usd=settings.daily_budget_usd,
             collect_stall_seconds=settings.collect_stall_seconds,
+            jobs_wait_hours=settings.jobs_wait_hours,
+            jobs_poll_seconds=settings.jobs_poll_seconds,
             on_demand_requests_per_second=rate,
             on_demand_max_attempts=settings.guardrail_max_attempts,
         ),

@@ -1,6 +1,9 @@
 """batch_job_slots: the Dagster replacement for seed 004's Lambda + DynamoDB queue manager."""
 
+import json
 import time
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime
 from typing import Any
 
 from dagster import (
@@ -9,6 +12,7 @@ from dagster import (
     AssetCheckSeverity,
     AssetKey,
     AssetObservation,
+    AssetRecordsFilter,
     DagsterInstance,
     DagsterRun,
     DagsterRunStatus,
@@ -29,9 +33,14 @@ from dagster._core.definitions.unresolved_asset_job_definition import (
     UnresolvedAssetJobDefinition,
 )
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
+from dagster._core.storage.dagster_run import IN_PROGRESS_RUN_STATUSES
+from dagster._core.storage.tags import BACKFILL_ID_TAG
+from dagster._core.storage.tags import PARTITION_NAME_TAG as PARTITION_TAG
 
+from bedrock_assets.batch.progress import DayProgress, day_progress
 from bedrock_assets.batch.recovery import bind_ledger
-from bedrock_assets.batch.slots import TickReport, run_tick
+from bedrock_assets.batch.slots import TickReport
+from bedrock_assets.defs.metadata import to_metadata
 from bedrock_assets.defs.resources import (
     BatchInferenceResource,
     LedgerResource,
@@ -44,6 +53,8 @@ MAX_COLLECT_RUNS = 3  # failed collect runs of one day before the sensor stops a
 
 
 ACCEPTED_CHECK = "batch_jobs_accepted"
+BUDGET_CHECK = "within_daily_budget"
+JOBS_ASSET = "bedrock_batch_jobs"
 FIX_HINT = (
     "fix the cause (`bedrock-assets preflight` names it), then `bedrock-assets requeue --date "
     "<date>` or launch the requeue_failed_shards job for the partition"
@@ -68,14 +79,6 @@ def accepted_evaluation(failed: list[ShardRow]) -> AssetCheckEvaluation:
             ),
             **({"fix": FIX_HINT} if failed else {}),
         },
-    )
-
-
-def _observe(shard: ShardRow, **metadata: Any) -> AssetObservation:
-    return AssetObservation(
-        asset_key=AssetKey("batch_input_shards"),
-        partition=shard.call_date,
-        metadata={"shard_id": shard.shard_id, **metadata},
     )
 
 
@@ -138,6 +141,8 @@ def _collect_request(
     runs = context.instance.get_runs(filters=RunsFilter(tags={RUN_KEY_TAG: run_key}))
     if fail_stalled_runs(context, list(runs), stall_seconds):
         runs = context.instance.get_runs(filters=RunsFilter(tags={RUN_KEY_TAG: run_key}))
+    if _collecting_elsewhere(context.instance, call_date):
+        return "running"  # "Materialize all" or a backfill run waits on the day's jobs itself
     if any(r.status == DagsterRunStatus.SUCCESS for r in runs):
         return "collected"
     if any(r.status not in (DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED) for r in runs):
@@ -154,26 +159,175 @@ def _collect_request(
         f"{call_date}: all {len(shards)} jobs terminal ({', '.join(statuses)}): "
         f"requesting {key}" + (f" after {len(runs)} failed run(s)" if runs else "")
     )
-    return RunRequest(run_key=key, partition_key=call_date, tags={RUN_KEY_TAG: run_key})
+    return RunRequest(
+        run_key=key,
+        partition_key=call_date,
+        tags={RUN_KEY_TAG: run_key, **_backfill_tags(context.instance, call_date)},
+    )
+
+
+def _collecting_elsewhere(instance: DagsterInstance, call_date: str) -> bool:
+    """A run not requested by this sensor that will collect the day (its bedrock_batch_jobs
+    step waits for the jobs): requesting another would collect the day twice."""
+    runs = instance.get_runs(
+        filters=RunsFilter(statuses=IN_PROGRESS_RUN_STATUSES, tags={PARTITION_TAG: call_date})
+    )
+    return any(
+        RUN_KEY_TAG not in r.tags and AssetKey(JOBS_ASSET) in (r.asset_selection or set())
+        for r in runs
+    )
+
+
+def _backfill_tags(instance: DagsterInstance, call_date: str) -> dict[str, str]:
+    """The backfill that registered the day, so its status covers the collect run too."""
+    records = instance.fetch_materializations(
+        AssetRecordsFilter(asset_key=AssetKey("batch_input_shards"), asset_partitions=[call_date]),
+        limit=1,
+    ).records
+    run = instance.get_run_by_id(records[0].run_id) if records else None
+    backfill = run.tags.get(BACKFILL_ID_TAG) if run else None
+    return {BACKFILL_ID_TAG: backfill} if backfill else {}
+
+
+@dataclass
+class TickCursor:
+    """What the sensor remembers between ticks (shown as its cursor in the UI): totals of
+    what it did, the time of the last tick that did something, the quotas it last logged,
+    and the days held back by the budget."""
+
+    ticks: int = 0
+    submitted_total: int = 0
+    collect_runs_requested: int = 0
+    last_work: str = ""
+    quotas: str = ""
+    over_budget: set[str] = field(default_factory=set)
+    active_jobs: int = 0
+    slots_in_use: int = 0
+
+    @classmethod
+    def load(cls, raw: str | None) -> "TickCursor":
+        try:
+            data = json.loads(raw) if raw else {}
+        except ValueError:
+            data = {}
+        known = {f.name for f in fields(cls)}
+        cursor = cls(**{k: v for k, v in data.items() if k in known})
+        cursor.over_budget = set(cursor.over_budget)
+        return cursor
+
+    def dump(self) -> str:
+        data = asdict(self)
+        data["over_budget"] = sorted(self.over_budget)
+        return json.dumps(data, sort_keys=True)
+
+    def record(self, report: TickReport, requested: int) -> None:
+        self.ticks += 1
+        self.submitted_total += len(report.submitted)
+        self.collect_runs_requested += requested
+        self.slots_in_use = report.used_after
+        self.active_jobs = report.used_after - report.foreign_jobs
+        if report.submitted or report.refreshed or report.progressed or requested:
+            self.last_work = datetime.now(UTC).isoformat(timespec="seconds")
+
+    @staticmethod
+    def summary(report: TickReport, slots: int, requested: int) -> str:
+        """What the tick did, in one line; an idle tick says it was idle."""
+        did = []
+        if report.submitted:
+            did.append(f"submitted {len(report.submitted)} job(s)")
+        if report.refreshed:
+            did.append(f"{len(report.refreshed)} status change(s)")
+        if report.progressed:
+            did.append(f"progress on {len(report.progressed)} job(s)")
+        if report.resubmitted:
+            did.append(f"{len(report.resubmitted)} job(s) to retry")
+        if report.failed:
+            did.append(f"{len(report.failed)} REFUSED")
+        if report.over_budget:
+            did.append(f"{len(report.over_budget)} held back by the daily budget")
+        if requested:
+            did.append(f"requested {requested} collect run(s)")
+        slots_text = (
+            "slots not counted (another process is submitting)"
+            if report.lease_busy
+            else f"{report.used_after}/{slots} slots in use after submitting "
+            f"({report.foreign_jobs} by other jobs)"
+        )
+        head = ", ".join(did) if did else "idle: nothing changed"
+        return f"{head}; {slots_text}; tick {report.seconds:.2f}s"
 
 
 def _tick_events(report: TickReport, ledger: Ledger) -> list[Any]:
-    """What the tick changed, as events on the assets: job statuses, stuck jobs, new jobs,
-    and whether Bedrock accepted each day's jobs (a partitioned check, red on refusal)."""
-    events: list[Any] = [
-        _observe(s, job_arn=s.job_arn or "", job_status=st) for s, st in report.refreshed
-    ]
-    events += [
-        _observe(s, job_arn=s.job_arn or "", job_status=s.job_status or "", stuck=True)
-        for s in report.stuck
-    ]
+    """Where each day the tick touched stands, as an observation of ``bedrock_batch_jobs``:
+    x of y jobs done, records processed, queued shards, and what changed."""
+    changes: dict[str, list[str]] = {}
+
+    def note(shard: ShardRow, text: str) -> None:
+        for day in ledger.shard_dates(shard.shard_id) or {shard.call_date: 0}:
+            changes.setdefault(day, []).append(text)
+
+    for shard, status in report.refreshed:
+        note(shard, f"{shard.shard_id}: {status}")
+    for shard in report.progressed:
+        note(shard, "")
     for shard in report.submitted:
-        current = ledger.shard(shard.shard_id)
-        arn = current.job_arn if current else ""
-        events.append(
-            _observe(shard, job_arn=arn, job_status="Submitted", records=shard.record_count)
+        note(shard, f"{shard.shard_id}: submitted")
+    for shard in report.stuck:
+        note(shard, f"{shard.shard_id}: STUCK {shard.job_status}")
+    for shard, code, _ in report.failed:
+        note(shard, f"{shard.shard_id}: refused ({code})")
+    for shard, estimate, _ in report.over_budget:
+        note(shard, f"{shard.shard_id}: held back by the daily budget (~${estimate:.2f})")
+    return [
+        progress_observation(day_progress(ledger, day), notes)
+        for day, notes in sorted(changes.items())
+    ]
+
+
+def progress_observation(day: DayProgress, notes: list[str] | None = None) -> AssetObservation:
+    """A day's batch jobs as an observation (numbers the UI plots, and the jobs table)."""
+    changed = [n for n in notes or [] if n]
+    return AssetObservation(
+        asset_key=AssetKey(JOBS_ASSET),
+        partition=day.call_date,
+        metadata=to_metadata(
+            {**day.metadata(), "progress": day.headline(), "changes": "; ".join(changed) or "-"}
+        ),
+    )
+
+
+def _budget_events(report: TickReport, budget: float | None, cursor: TickCursor) -> list[Any]:
+    """Red while a day's next job would exceed the daily budget (naming the days), green
+    again once their jobs go out. Ledger-wide like batch_jobs_accepted: Dagster keeps one
+    runless evaluation per check and partition, and this one changes as days move."""
+    held = {s.call_date: (s, est, spent) for s, est, spent in report.over_budget}
+    went_out = {s.call_date for s in report.submitted}
+    days = (cursor.over_budget - went_out) | set(held)
+    if days == cursor.over_budget and not held:
+        return []
+    cursor.over_budget = days
+    rows = [
+        f"- {day}: next job `{shard.shard_id}` about ${est:.2f}, ${spent:.2f} estimated so far"
+        for day, (shard, est, spent) in sorted(held.items())
+    ]
+    return [
+        AssetCheckEvaluation(
+            asset_key=AssetKey("batch_input_shards"),
+            check_name=BUDGET_CHECK,
+            passed=not days,
+            severity=AssetCheckSeverity.ERROR,
+            metadata={
+                "daily_budget_usd": budget or 0.0,
+                "days_held_back": ", ".join(sorted(days)) or "none",
+                "held_back": MetadataValue.md("\n".join(rows) or "none"),
+                **(
+                    {"fix": "raise BEDROCK_ASSETS_DAILY_BUDGET_USD (nothing is lost meanwhile)"}
+                    if days
+                    else {}
+                ),
+            },
         )
-    return events
+    ]
 
 
 def _accepted_events(
@@ -217,19 +371,25 @@ def build_batch_job_slots(
         batch: BatchInferenceResource,
         ledger: LedgerResource,
         object_store: ObjectStoreResource,
-    ) -> SensorResult | SkipReason:
+    ) -> SensorResult:
         led = ledger.get_ledger()
         # A lost ledger fails the tick, naming it and the rebuild command, before any submit.
         bind_ledger(led, object_store.get_store(), object_store.layout())
-        context.log.info(f"quotas in force: {batch.quotas_in_force().describe()}")
-        settings = batch.job_settings()
-        deadline = batch.below_minimum().deadline
-        report = run_tick(batch.bedrock.control_plane(), led, settings, deadline_for=deadline)
+        cursor = TickCursor.load(context.cursor)
+        quotas = batch.quotas_in_force().describe()
+        if quotas != cursor.quotas:  # said once, and again when they change
+            context.log.info(f"quotas in force: {quotas}")
+            cursor.quotas = quotas
+        report = batch.tick(led)
         for line in report.logs:
             context.log.info(line)
-        events = _tick_events(report, led) + _accepted_events(context.instance, report, led)
         for shard, code, message in report.failed:
             context.log.error(f"{shard.call_date}: {shard.shard_id} refused: {code}: {message}")
+        events = (
+            _tick_events(report, led)
+            + _accepted_events(context.instance, report, led)
+            + _budget_events(report, batch.daily_budget_usd, cursor)
+        )
         requests = []
         for call_date, run_key, shards in report.ready:
             request = _collect_request(
@@ -239,14 +399,15 @@ def build_batch_job_slots(
                 requests.append(request)
             elif request != "running":
                 led.mark_requested(call_date, run_key)
-        summary = (
-            f"{len(report.submitted)} submitted, {len(report.refreshed)} status changes, "
-            f"{report.used_slots}/{settings.max_concurrent_jobs} slots used "
-            f"({report.foreign_jobs} foreign), tick {report.seconds:.2f}s"
-        )
+        slots = batch.job_settings().max_concurrent_jobs
+        cursor.record(report, len(requests))
+        summary = cursor.summary(report, slots, len(requests))
         context.log.info(summary)
-        if not requests and not events:
-            return SkipReason(summary)
-        return SensorResult(run_requests=requests, asset_events=events)
+        context.update_cursor(cursor.dump())
+        return SensorResult(
+            run_requests=requests,
+            asset_events=events,
+            skip_reason=None if requests else SkipReason(summary),
+        )
 
     return batch_job_slots

@@ -21,7 +21,7 @@ from bedrock_assets.guardrail.calls import apply_all
 from bedrock_assets.guardrail.requests import guardrail_request, interpret
 from bedrock_assets.guardrail.residual import scan
 from bedrock_assets.markdown import md_counts
-from bedrock_assets.prompting.flags import flag_names
+from bedrock_assets.prompting.flags import flag_names, is_flagged
 from bedrock_assets.state.layout import StoreLayout
 from bedrock_assets.state.objects import ObjectStore
 from bedrock_assets.state.schemas import GUARDED, POLICY_UNIT_COLUMNS
@@ -63,6 +63,7 @@ class GuardDayResult:
     flags: Counter[str] = field(default_factory=Counter)
     residual: Counter[str] = field(default_factory=Counter)
     residual_records: list[str] = field(default_factory=list)
+    flagged: int = 0  # summaries the model flagged (one or more concerns)
     table: str = ""
     guardrail_calls: int = 0  # ApplyGuardrail calls this run made
     reused: int = 0  # summaries guarded by an earlier run under the same guardrail
@@ -73,6 +74,7 @@ class GuardDayResult:
         self.policies.update(p for p in (row["intervened_policies"] or "").split(",") if p)
         self.pii.update(p for p in (row["pii_types"] or "").split(",") if p)
         self.flags.update(flag_names(row["behavior_flags"]))
+        self.flagged += is_flagged(row["behavior_flags"])
         self.text_units += row["text_units"] or 0
         leftovers = scan(row["guarded_summary"] or "")
         if leftovers:
@@ -89,11 +91,13 @@ class GuardDayResult:
             "summaries": self.summaries,
             "interventions": self.interventions,
             "blocked_by_topic": self.policies["topicPolicy"],
+            "blocked_by_content_filter": self.policies["contentPolicy"],
+            "blocked_by_word_filter": self.policies["wordPolicy"],
             "blocked_by_grounding": self.policies["contextualGroundingPolicy"],
             "pii_masked_summaries": self.policies["sensitiveInformationPolicy"],
             "guardrail_text_units": self.text_units,
-            "model_flagged": sum(self.flags.values()),
-            "model_flags": dict(self.flags),
+            "model_flagged": self.flagged,
+            "model_flags": md_counts(["concern", "summaries"], self.flags),
             "pii_types_masked": md_counts(["type", "summaries"], self.pii),
             "guardrail_calls": self.guardrail_calls,
             "reused_from_earlier_runs": self.reused,

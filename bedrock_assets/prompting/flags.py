@@ -38,3 +38,8 @@ def flag_names(value: str | None) -> list[str]:
     """The concerns a stored ``behavior_flags`` value names (none for ``none`` or
     ``not_reported``)."""
     return [f for f in (value or "").split(",") if f and f not in ("none", NOT_REPORTED)]
+
+
+def is_flagged(value: str | None) -> bool:
+    """The one definition of a model-flagged summary: it names at least one concern."""
+    return bool(flag_names(value))

@@ -101,10 +101,12 @@ def format_report(r: dict) -> str:
         f"  guarded summaries         {r['summarized']}",
         f"  guardrail interventions   {r['guardrail_interventions']}  {r['intervening_policies']}",
         f"  tokens in / out           {r['input_tokens']} / {r['output_tokens']}",
-        f"  cost (batch price)        ${r['cost_usd']:.4f}  (on demand: "
+        f"  inference cost            ${r['inference_cost_usd']:.4f}  (batch price; on demand: "
         f"${r['on_demand_cost_usd']:.4f}, saved "
         f"${r['on_demand_cost_usd'] - r['cost_usd']:.4f})",
-        f"  guardrail text units      {r['guardrail_text_units']}",
+        f"  guardrail cost            ${r['guardrail_cost_usd']:.4f}  "
+        f"({r['guardrail_text_units']} text units)",
+        f"  total cost                ${r['total_cost_usd']:.4f}",
         f"  conservation              landed {r['landed']} = quarantined {r['quarantined']} + "
         f"summarized {r['summarized']} + dead-lettered {r['dead_lettered']} + "
         f"pending {r['pending']}"

@@ -45,12 +45,33 @@ class DayMetrics:
     on_demand_cost_usd: float = 0.0
     guardrail_text_units: int = 0
     guardrail_cost_usd: float = 0.0
+    guardrail_by_policy: dict[str, float] = field(default_factory=dict)  # USD per policy
     guardrail_interventions: int = 0
+    batch_cost_usd: float = 0.0  # inference at the batch price
+    on_demand_paid_usd: float = 0.0  # inference below the job minimum, at on-demand price
     table: str = ""
 
     @property
     def savings_usd(self) -> float:
+        """What batch inference saved against the same work all on demand."""
         return round(self.on_demand_cost_usd - self.cost_usd, 6)
+
+    @property
+    def total_cost_usd(self) -> float:
+        return round(self.cost_usd + self.guardrail_cost_usd, 6)
+
+    def costs(self) -> dict[str, float]:
+        """The day's spend, whole: numeric, so the UI plots each over the partitions."""
+        return {
+            "cost_inference_batch_usd": round(self.batch_cost_usd, 6),
+            "cost_inference_on_demand_usd": round(self.on_demand_paid_usd, 6),
+            "cost_inference_usd": round(self.cost_usd, 6),
+            **{f"cost_guardrail_{p}_usd": v for p, v in sorted(self.guardrail_by_policy.items())},
+            "cost_guardrail_usd": round(self.guardrail_cost_usd, 6),
+            "cost_total_usd": self.total_cost_usd,
+            "cost_all_on_demand_usd": round(self.on_demand_cost_usd + self.guardrail_cost_usd, 6),
+            "savings_vs_all_on_demand_usd": self.savings_usd,
+        }
 
     def summary(self) -> dict[str, object]:
         balance = {k: v for k, v in self.conservation.as_dict().items() if k != "unaccounted"}
@@ -58,25 +79,27 @@ class DayMetrics:
             **balance,
             "input_tokens": self.input_tokens,
             "output_tokens": self.output_tokens,
-            "cost_usd": self.cost_usd,
-            "on_demand_cost_usd": self.on_demand_cost_usd,
-            "savings_usd": self.savings_usd,
+            **self.costs(),
             "guardrail_text_units": self.guardrail_text_units,
-            "guardrail_cost_usd": self.guardrail_cost_usd,
             "guardrail_interventions": self.guardrail_interventions,
             "metrics_table": self.table,
         }
 
 
+def guardrail_costs(units_by_column: dict[str, int]) -> dict[str, float]:
+    """Each policy's text units at that policy's price (per 1,000 units), by policy."""
+    return {
+        key.removesuffix("Units"): round(
+            units_by_column.get(column, 0) / 1000 * GUARDRAIL_PRICES_PER_1K_UNITS[key], 6
+        )
+        for key, column in POLICY_UNIT_COLUMNS.items()
+        if GUARDRAIL_PRICES_PER_1K_UNITS[key]
+    }
+
+
 def guardrail_cost(units_by_column: dict[str, int]) -> float:
-    """Each policy's text units at that policy's price (per 1,000 units)."""
-    return round(
-        sum(
-            units_by_column.get(column, 0) / 1000 * GUARDRAIL_PRICES_PER_1K_UNITS[key]
-            for key, column in POLICY_UNIT_COLUMNS.items()
-        ),
-        6,
-    )
+    """The guardrail's cost: every policy's units at its price."""
+    return round(sum(guardrail_costs(units_by_column).values()), 6)
 
 
 def day_metrics(
@@ -120,9 +143,9 @@ def day_metrics(
     frame = pd.DataFrame(result.rows, columns=METRIC_COLUMNS)
     if len(guarded):
         result.guardrail_text_units = int(guarded["text_units"].sum())
-        result.guardrail_cost_usd = guardrail_cost(
-            {c: int(guarded[c].sum()) for c in POLICY_UNIT_COLUMNS.values()}
-        )
+        units = {c: int(guarded[c].sum()) for c in POLICY_UNIT_COLUMNS.values()}
+        result.guardrail_by_policy = guardrail_costs(units)
+        result.guardrail_cost_usd = guardrail_cost(units)
         result.guardrail_interventions = int(
             (guarded["guardrail_action"] == "GUARDRAIL_INTERVENED").sum()
         )
@@ -133,4 +156,7 @@ def day_metrics(
     result.output_tokens = int(frame["output_tokens"].sum())
     result.cost_usd = round(float(frame["cost_usd"].fillna(0).sum()), 6)
     result.on_demand_cost_usd = round(float(frame["on_demand_cost_usd"].fillna(0).sum()), 6)
+    paid = frame["cost_usd"].fillna(0)
+    result.batch_cost_usd = round(float(paid[frame["inference_mode"] == "batch"].sum()), 6)
+    result.on_demand_paid_usd = round(float(paid[frame["inference_mode"] != "batch"].sum()), 6)
     return result

@@ -6,7 +6,9 @@ table is the single place to update them. Guardrail prices are per 1,000 text un
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import asdict, dataclass
 
 BATCH_DISCOUNT = 0.5
 
@@ -58,3 +60,13 @@ def token_cost(model_id: str, input_tokens: int, output_tokens: int, batch: bool
         return None
     cost = input_tokens / 1000 * price.input_per_1k + output_tokens / 1000 * price.output_per_1k
     return round(cost * (BATCH_DISCOUNT if batch else 1.0), 6)
+
+
+def pricing_version() -> str:
+    """A digest of the price tables: a price change marks the cost assets changed."""
+    tables = {
+        "models": {k: asdict(v) for k, v in sorted(ON_DEMAND_PRICES.items())},
+        "guardrail": GUARDRAIL_PRICES_PER_1K_UNITS,
+        "batch_discount": BATCH_DISCOUNT,
+    }
+    return "prices-" + hashlib.sha256(json.dumps(tables, sort_keys=True).encode()).hexdigest()[:12]

@@ -63,11 +63,22 @@ def review_reasons(row: dict[str, Any], grounding_threshold: float | None) -> li
     return reasons
 
 
+TOP_ROWS = 10  # shown in the UI; the full queue is in the parquet and CSV files
+
+
+def reason_kind(reason: str) -> str:
+    """``guardrail_blocked:contentPolicy`` -> ``guardrail_blocked``."""
+    return reason.split(":")[0]
+
+
 @dataclass
 class ReviewQueue:
     call_date: str
     size: int = 0
+    # Summaries per kind of reason: a summary with two model flags counts once under
+    # model_flag (the same definition of "flagged" as guarded_summaries' model_flagged).
     by_reason: Counter[str] = field(default_factory=Counter)
+    top: list[dict[str, Any]] = field(default_factory=list)
     parquet: str = ""
     csv: str = ""
 
@@ -91,7 +102,7 @@ def build_review_queue(
     for row in iter_rows(store, layout.table("guarded_summaries", call_date)):
         reasons = review_reasons(row, grounding_threshold)
         if reasons:
-            queue.by_reason.update(r.split(":")[0] for r in reasons)
+            queue.by_reason.update({reason_kind(r) for r in reasons})
             rows.append(
                 {
                     **{k: row.get(k) for k in REVIEW_COLUMNS},
@@ -106,4 +117,14 @@ def build_review_queue(
     writer.writerows(rows)
     store.put_bytes(queue.csv, buf.getvalue().encode())
     queue.size = len(rows)
+    queue.top = [
+        {
+            "record_id": r["record_id"],
+            "reasons": r["reasons"],
+            "action": r["guardrail_action"],
+            "grounding": r["grounding_score"],
+            "summary": (r["guarded_summary"] or "")[:160],
+        }
+        for r in rows[:TOP_ROWS]
+    ]
     return queue

@@ -45,6 +45,7 @@ class JobRunner:
         self.handler = load_handler(self.config.get("model_handler") or DEFAULT_MODEL_HANDLER)
         self.faults = dict(self.config.get("faults") or ())
         self.step = float(self.config.get("step_seconds", 0.5))
+        self.per_record = float(self.config.get("record_seconds", 0.0))
         if self._chance("slow_job", "slow"):
             self.step *= 10
 
@@ -173,6 +174,8 @@ class JobRunner:
                             success_records=success,
                             error_records=errors,
                         )
+                    if self.per_record:
+                        time.sleep(self.per_record)
                     rec = json.loads(raw)
                     rid = rec.get("recordId")
                     result, rec_in, rec_out = self._record(rec, rid)

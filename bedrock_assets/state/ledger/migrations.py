@@ -18,6 +18,7 @@ from alembic.operations import Operations
 
 from bedrock_assets.state.ledger.schema import (
     calls,
+    leases,
     ledger_info,
     metadata,
     schema_version,
@@ -69,11 +70,18 @@ def _v4_identity(conn: sa.Connection) -> None:
     conn.execute(sa.insert(ledger_info).values(key="ledger_id", value=uuid.uuid4().hex))
 
 
+def _v5_progress(conn: sa.Connection) -> None:
+    """Live record counts per job (processed, succeeded, failed); the submit lease."""
+    _add_missing_columns(conn)
+    leases.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sa.Connection], None]]] = [
     (1, "initial schema", _v1_initial),
     (2, "failed shards and submit backoff", _v2_failures),
     (3, "calls and request versions", _v3_calls),
     (4, "ledger identity", _v4_identity),
+    (5, "job progress and leases", _v5_progress),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -47,6 +47,10 @@ shards = sa.Table(
     # v3: the request version the records were built with; superseded by a re-summarization.
     sa.Column("request_version", sa.String(160), nullable=False, server_default=""),
     sa.Column("obsolete", sa.Integer, nullable=False, server_default="0"),
+    # v5: the job's live record counts (GetModelInvocationJob), for progress in the UI.
+    sa.Column("records_processed", sa.Integer),
+    sa.Column("records_succeeded", sa.Integer),
+    sa.Column("records_failed", sa.Integer),
     sa.Index("shards_state", "state", "call_date", "shard_index"),
     sa.Index("shards_date", "call_date"),
 )
@@ -110,4 +114,14 @@ ledger_info = sa.Table(
     metadata,
     sa.Column("key", sa.String(64), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
+)
+
+# v5: short leases, so that of several processes ticking at once (two sensor daemons, a
+# waiting collect step) one fills the job slots at a time and the quota is never overrun.
+leases = sa.Table(
+    "leases",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("owner", sa.String(128), nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
 )

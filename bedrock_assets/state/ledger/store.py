@@ -28,6 +28,7 @@ from bedrock_assets.state.ledger.migrations import current_version, migrate
 from bedrock_assets.state.ledger.schema import (
     calls,
     events,
+    leases,
     ledger_info,
     partition_runs,
     shard_dates,
@@ -81,6 +82,13 @@ class ShardRow:
     error_code: str | None = None  # a permanent submit error (state "failed")
     request_version: str = ""  # prompt, model and generation settings of its records
     obsolete: int = 0  # replaced by a re-summarization under a newer request version
+    records_processed: int | None = None  # the job's live counts (GetModelInvocationJob)
+    records_succeeded: int | None = None
+    records_failed: int | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.state in FINISHED
 
     @property
     def job_id(self) -> str | None:
@@ -186,6 +194,9 @@ class Ledger:
             "deferrals": 0,
             "error_code": None,
             "obsolete": 0,
+            "records_processed": None,
+            "records_succeeded": None,
+            "records_failed": None,
         }
         updated = conn.execute(
             sa.update(shards).where(shards.c.shard_id == s.shard_id).values(values)
@@ -686,6 +697,21 @@ class Ledger:
             shard_id, state, ("active",), job_status=job_status, message=message
         )
 
+    def record_progress(self, shard_id: str, processed: int, succeeded: int, failed: int) -> bool:
+        """A running job's record counts; True if they changed (no event row: counts are not
+        state transitions)."""
+        counts = {
+            "records_processed": processed,
+            "records_succeeded": succeeded,
+            "records_failed": failed,
+        }
+        changed = sa.or_(*(sa.func.coalesce(shards.c[k], -1) != v for k, v in counts.items()))
+        with self._tx() as conn:
+            moved = conn.execute(
+                sa.update(shards).where(shards.c.shard_id == shard_id, changed).values(counts)
+            )
+        return moved.rowcount == 1
+
     def resubmit(
         self, shard_id: str, job_status: str, message: str | None, not_before: float
     ) -> bool:
@@ -704,6 +730,9 @@ class Ledger:
             job_arn=None,
             job_name=None,
             client_token=None,
+            records_processed=None,
+            records_succeeded=None,
+            records_failed=None,
         )
 
     def cancel(self, shard_id: str) -> bool:
@@ -734,6 +763,35 @@ class Ledger:
             message=message,
             mode="on_demand",
         )
+
+    def take_lease(self, name: str, owner: str, seconds: float) -> bool:
+        """Hold ``name`` for ``seconds`` unless another owner holds it unexpired; True if
+        ``owner`` holds it now. A crashed holder's lease simply runs out."""
+        now = time.time()
+        try:
+            with self._tx() as conn:
+                moved = conn.execute(
+                    sa.update(leases)
+                    .where(
+                        leases.c.name == name,
+                        sa.or_(leases.c.owner == owner, leases.c.expires_at < now),
+                    )
+                    .values(owner=owner, expires_at=now + seconds)
+                )
+                if moved.rowcount == 1:
+                    return True
+                if conn.execute(sa.select(leases.c.name).where(leases.c.name == name)).first():
+                    return False
+                conn.execute(
+                    sa.insert(leases).values(name=name, owner=owner, expires_at=now + seconds)
+                )
+                return True
+        except sa.exc.IntegrityError:  # another process inserted it first
+            return False
+
+    def release_lease(self, name: str, owner: str) -> None:
+        with self._tx() as conn:
+            conn.execute(sa.delete(leases).where(leases.c.name == name, leases.c.owner == owner))
 
     def mark_requested(self, call_date: str, run_key: str) -> None:
         with self._tx() as conn:
