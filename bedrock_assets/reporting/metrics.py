@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 
 from bedrock_assets.reporting.conservation import Conservation, day_conservation
-from bedrock_assets.reporting.pricing import GUARDRAIL_PRICES_PER_1K_UNITS, token_cost
+from bedrock_assets.reporting.pricing import guardrail_units_cost, token_cost
 from bedrock_assets.state.layout import StoreLayout
 from bedrock_assets.state.ledger import Ledger
 from bedrock_assets.state.objects import ObjectStore
@@ -70,12 +70,8 @@ class DayMetrics:
 
 def guardrail_cost(units_by_column: dict[str, int]) -> float:
     """Each policy's text units at that policy's price (per 1,000 units)."""
-    return round(
-        sum(
-            units_by_column.get(column, 0) / 1000 * GUARDRAIL_PRICES_PER_1K_UNITS[key]
-            for key, column in POLICY_UNIT_COLUMNS.items()
-        ),
-        6,
+    return guardrail_units_cost(
+        {key: units_by_column.get(column, 0) for key, column in POLICY_UNIT_COLUMNS.items()}
     )
 
 
