@@ -41,6 +41,7 @@ lint: install
 bench: install
 	$(BIN)/python benchmarks/shard_throughput.py
 	$(BIN)/python benchmarks/sensor_tick.py
+	$(BIN)/python benchmarks/guardrail_quota.py
 	$(BIN)/python benchmarks/grounding_eval.py
 	$(BIN)/python benchmarks/pii_eval.py
 

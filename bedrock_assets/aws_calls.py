@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
@@ -72,7 +72,8 @@ class RateLimiter:
         self._next = clock()
         self._lock = threading.Lock()
 
-    def acquire(self) -> None:
+    def acquire(self, cost: Mapping[str, float] | None = None) -> None:
+        """Wait for the next request slot (``cost`` is ignored: requests only)."""
         if not self.rate:
             return
         with self._lock:

@@ -50,6 +50,14 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="first move an unreadable or wrong SQLite ledger file aside (kept, renamed)",
     )
+    cap = sub.add_parser("plan", help="capacity plan: jobs, makespan, guardrail hours, cost")
+    cap.add_argument("--calls", type=int, nargs="+", required=True, help="calls per day")
+    cap.add_argument(
+        "--avg-chars", type=int, default=5056, help="mean call length (the sample corpus: 5,056)"
+    )
+    cap.add_argument("--job-hours", type=float, default=6.0, help="assumed hours per batch job")
+    cap.add_argument("--output-tokens", type=int, default=150, help="assumed tokens per summary")
+    cap.add_argument("--json", action="store_true")
     guard = sub.add_parser("guardrail", help="guardrail as code")
     guard_sub = guard.add_subparsers(dest="action", required=True)
     dep = guard_sub.add_parser(
@@ -72,6 +80,9 @@ def main(argv: list[str] | None = None) -> None:
     from bedrock_assets.defs.resources import build_resources
 
     settings = load_settings()
+    if args.command == "plan":
+        print(_plan(args, settings))
+        return
     resources = build_resources(settings)
     store, layout = resources["object_store"].get_store(), resources["object_store"].layout()
     if args.command == "land-sample":
@@ -203,6 +214,23 @@ def _preflight(settings: Settings, resources: dict[str, Any]) -> int:
     found = problems(findings)
     print(f"{len(found)} problem(s)" if found else "ready")
     return 1 if found else 0
+
+
+def _plan(args: argparse.Namespace, settings: Settings) -> str:
+    from dataclasses import asdict
+
+    from bedrock_assets.planning import plan_day, plan_header
+    from bedrock_assets.reporting.capacity import format_plans
+
+    plans = [
+        plan_day(settings, n, args.avg_chars, args.job_hours, args.output_tokens)
+        for n in args.calls
+    ]
+    if args.json:
+        return json.dumps([asdict(p) for p in plans])
+    return plan_header(settings, args.avg_chars, args.job_hours, args.output_tokens) + (
+        "\n" + format_plans(plans)
+    )
 
 
 def _deploy_guardrail(args: argparse.Namespace, settings: Settings) -> None:

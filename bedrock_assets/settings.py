@@ -136,6 +136,25 @@ class Settings(BaseSettings):
     guardrail_concurrency: int = Field(default=4, ge=1, le=64)
     guardrail_max_attempts: int = Field(default=8, ge=1, le=20)
     guardrail_version: str = Field(default="DRAFT", pattern=r"^([1-9][0-9]{0,7}|DRAFT)$")
+    # ApplyGuardrail quotas (guardrail/quotas.py): text units per second per policy and the
+    # grounding-source limit. Unset: Service Quotas on AWS, else the Region's default; the
+    # local engine does not throttle, so unset rates are unlimited there.
+    guardrail_content_units_per_second: float | None = Field(
+        default=None, gt=0, le=1_000_000, allow_inf_nan=False
+    )
+    guardrail_topic_units_per_second: float | None = Field(
+        default=None, gt=0, le=1_000_000, allow_inf_nan=False
+    )
+    guardrail_pii_units_per_second: float | None = Field(
+        default=None, gt=0, le=1_000_000, allow_inf_nan=False
+    )
+    guardrail_word_units_per_second: float | None = Field(
+        default=None, gt=0, le=1_000_000, allow_inf_nan=False
+    )
+    guardrail_grounding_units_per_second: float | None = Field(
+        default=None, gt=0, le=1_000_000, allow_inf_nan=False
+    )
+    guardrail_grounding_source_max_units: int | None = Field(default=None, ge=1, le=1000)
 
     # Dagster.
     sensor_interval_seconds: int = Field(default=30, ge=1, le=3600)

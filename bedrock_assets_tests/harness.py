@@ -227,3 +227,21 @@ def extract_corpus(target: Path) -> list[Path]:
         names = [n for n in zf.namelist() if n.endswith(".txt")]
         zf.extractall(target, members=names)
     return [target / n for n in names]
+
+
+def long_transcript(chars: int, seed: int = 23) -> str:
+    """A call of about ``chars`` characters: one customer's issue, opened at the start and
+    resolved at the end, with a long middle of further questions from other synthetic calls
+    (a marathon support call, longer than ApplyGuardrail's grounding-source limit)."""
+    import random
+
+    from bedrock_assets.ingest.samples import render_text, synthetic_transcript
+
+    rng = random.Random(seed)
+    _, core = synthetic_transcript(rng)
+    middle: list[tuple[str, str]] = []
+    while len(render_text(core + middle)) < chars:
+        _, other = synthetic_transcript(rng)
+        middle.extend(other[1:-1])
+    half = max(1, len(core) // 2)
+    return render_text(core[:half] + middle + core[half:])

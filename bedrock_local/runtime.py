@@ -10,7 +10,7 @@ from typing import Any
 from botocore.response import StreamingBody
 
 from bedrock_local.config import EngineConfig
-from bedrock_local.guardrail.engine import LocalGuardrail, load_policy
+from bedrock_local.guardrail.engine import LocalGuardrail, grounding_source_limit, load_policy
 from bedrock_local.models import ModelInputError, invoke, load_handler
 from bedrock_local.paginators import can_paginate, get_paginator
 from bedrock_local.validation import client_error, modeled_exceptions, validate_request
@@ -47,7 +47,8 @@ class LocalRuntimeClient:
                     404,
                 )
             self._guardrails[guardrail_id] = LocalGuardrail(
-                load_policy(self._policies[guardrail_id])
+                load_policy(self._policies[guardrail_id]),
+                grounding_source_limit(self.config.region),
             )
         return self._guardrails[guardrail_id]
 

@@ -1,5 +1,7 @@
 """guarded_summaries: ApplyGuardrail on every summary (PII, denied topics, grounding)."""
 
+from typing import Any
+
 from dagster import (
     AssetCheckResult,
     AssetExecutionContext,
@@ -11,8 +13,41 @@ from dagster import (
 from bedrock_assets.defs.conventions import GUARDRAIL, Conventions, table_metadata
 from bedrock_assets.defs.metadata import to_metadata
 from bedrock_assets.defs.resources import GuardrailResource, LedgerResource, ObjectStoreResource
-from bedrock_assets.guardrail.guard import guard_day
+from bedrock_assets.guardrail.estimate import GuardrailEstimate
+from bedrock_assets.guardrail.guard import GuardDayResult, guard_day
+from bedrock_assets.guardrail.quotas import GuardrailQuotas
+from bedrock_assets.reporting.pricing import guardrail_units_cost
 from bedrock_assets.state.schemas import GUARDED
+
+
+def _estimated_cost(estimate: GuardrailEstimate | None) -> float:
+    return guardrail_units_cost(estimate.units if estimate else {})
+
+
+def _estimate_line(call_date: str, estimate: GuardrailEstimate, quotas: GuardrailQuotas) -> str:
+    """What guarding the day will take, logged before the first call."""
+    return (
+        f"{call_date}: {estimate.requests} ApplyGuardrail calls, about {estimate.seconds:.0f} s "
+        f"at quota (bottleneck {estimate.bottleneck}), ${_estimated_cost(estimate):.4f}; "
+        f"quotas {quotas.describe()}"
+    )
+
+
+def _metadata(
+    day: GuardDayResult,
+    quotas: GuardrailQuotas,
+    guardrail: GuardrailResource,
+    where: dict[str, Any],
+) -> Any:
+    return to_metadata(
+        {
+            **day.summary(),
+            **table_metadata(where, day.summaries, GUARDED),
+            "guardrail_estimated_cost_usd": _estimated_cost(day.estimate),
+            "guardrail_quotas": quotas.describe(),
+            "guardrail": f"{guardrail.guardrail_id}:{guardrail.guardrail_version}",
+        }
+    )
 
 
 def build_guardrail_assets(conv: Conventions) -> list[AssetsDefinition]:
@@ -47,6 +82,7 @@ def build_guardrail_assets(conv: Conventions) -> list[AssetsDefinition]:
         versions = {
             s.shard_id: s.prompt_version for s in ledger.get_ledger().shards_for_date(call_date)
         }
+        quotas = guardrail.quotas_in_force()
         day = guard_day(
             object_store.get_store(),
             object_store.layout(),
@@ -54,6 +90,7 @@ def build_guardrail_assets(conv: Conventions) -> list[AssetsDefinition]:
             guardrail.bedrock.runtime(),
             guardrail.spec(),
             versions,
+            on_estimate=lambda e: context.log.info(_estimate_line(call_date, e, quotas)),
         )
         context.log.info(
             f"{call_date}: {day.summaries} summaries guarded, {day.interventions} interventions"
@@ -68,13 +105,7 @@ def build_guardrail_assets(conv: Conventions) -> list[AssetsDefinition]:
         )
         return MaterializeResult(
             check_results=[residual],
-            metadata=to_metadata(
-                {
-                    **day.summary(),
-                    **table_metadata(object_store.locate(day.table), day.summaries, GUARDED),
-                    "guardrail": f"{guardrail.guardrail_id}:{guardrail.guardrail_version}",
-                }
-            ),
+            metadata=_metadata(day, quotas, guardrail, object_store.locate(day.table)),
         )
 
     return [guarded_summaries]

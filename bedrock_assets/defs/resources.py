@@ -28,8 +28,10 @@ from bedrock_assets.batch.quotas import (
 )
 from bedrock_assets.batch.requests import JobSettings
 from bedrock_assets.batch.slots import TickReport, run_tick
+from bedrock_assets.guardrail import quotas as guardrail_quotas
 from bedrock_assets.guardrail.guard import GuardrailSpec
 from bedrock_assets.guardrail.policy import (
+    configured_policies,
     default_policy_path,
     grounding_threshold,
     load_policy,
@@ -376,30 +378,69 @@ class BatchInferenceResource(ConfigurableResource):
 
 # -- the guardrail ------------------------------------------------------------------------------
 class GuardrailResource(ConfigurableResource):
-    """The Bedrock guardrail applied to every summary, its policy file and call rate."""
+    """The Bedrock guardrail applied to every summary, its policy file and its quotas."""
 
     bedrock: ResourceDependency[BedrockResource]
     guardrail_id: str
     guardrail_version: str = "DRAFT"
-    requests_per_second: float | None = Field(
-        default=None, description="Client-side ApplyGuardrail rate (None: unlimited)."
-    )
+    # ApplyGuardrail quotas set explicitly (None: Service Quotas, else the Region's default;
+    # unlimited rates on the local engine).
+    requests_per_second: float | None = Field(default=None, description="Requests per second.")
+    content_units_per_second: float | None = None
+    topic_units_per_second: float | None = None
+    pii_units_per_second: float | None = None
+    word_units_per_second: float | None = None
+    grounding_units_per_second: float | None = None
+    grounding_source_max_units: int | None = None
+    enforce_quotas: bool = Field(default=True, description="False: the local engine.")
+    quotas_from_service_quotas: bool = True
     concurrency: int = 4
     max_attempts: int = 8
     policy_file: str = Field(default="", description="The policy file (default: the package's).")
 
+    def quotas_in_force(self) -> guardrail_quotas.GuardrailQuotas:
+        explicit = {
+            f: getattr(self, f)
+            for f in guardrail_quotas.QUOTA_FIELDS
+            if getattr(self, f) is not None
+        }
+        client = (
+            self.bedrock.service_quotas()
+            if self.quotas_from_service_quotas and self.enforce_quotas
+            else None
+        )
+        key = (
+            self.bedrock.region,
+            tuple(sorted(explicit.items())),
+            client is not None,
+            self.enforce_quotas,
+        )
+        if key not in _GUARDRAIL_QUOTAS:
+            fetch = (lambda: guardrail_quotas.read_service_quotas(client)) if client else None
+            _GUARDRAIL_QUOTAS[key] = guardrail_quotas.resolve_guardrail_quotas(
+                self.bedrock.region, explicit, fetch, self.enforce_quotas
+            )
+        return _GUARDRAIL_QUOTAS[key]
+
     def spec(self) -> GuardrailSpec:
+        quotas = self.quotas_in_force()
         return GuardrailSpec(
             self.guardrail_id,
             self.guardrail_version,
-            self.requests_per_second,
-            self.concurrency,
-            self.max_attempts,
-            policy_digest(self.policy()),
+            rates=quotas.rates,
+            concurrency=self.concurrency,
+            attempts=self.max_attempts,
+            policy_digest=policy_digest(self.policy()),
+            grounding_source_max_units=quotas.grounding_source_max_units,
+            policies=configured_policies(self.policy()),
         )
 
     def policy(self) -> dict[str, Any]:
         return load_policy(self.policy_file or None)
+
+
+# Service Quotas changes rarely and a run is short: asked once per process.
+_GUARDRAIL_QUOTAS: dict[tuple, guardrail_quotas.GuardrailQuotas] = {}
 
 
 # -- ingest and the ledger ----------------------------------------------------------------------
@@ -502,7 +543,9 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             bedrock=bedrock,
             guardrail_id=settings.guardrail_id,
             guardrail_version=settings.guardrail_version,
-            requests_per_second=rate,
+            **{f: getattr(settings, f"guardrail_{f}") for f in guardrail_quotas.QUOTA_FIELDS},
+            enforce_quotas=not local,
+            quotas_from_service_quotas=settings.quotas_from_service_quotas,
             concurrency=settings.guardrail_concurrency,
             max_attempts=settings.guardrail_max_attempts,
         ),

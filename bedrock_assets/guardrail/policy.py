@@ -44,6 +44,21 @@ def grounding_threshold(policy: dict[str, Any] | None = None) -> float | None:
     return next((f["threshold"] for f in filters if f["type"] == "GROUNDING"), None)
 
 
+# Policy sections of the file -> the ApplyGuardrail usage key (and quota) each one draws on.
+POLICY_USAGE_KEYS = {
+    "contentPolicyConfig": "contentPolicyUnits",
+    "topicPolicyConfig": "topicPolicyUnits",
+    "sensitiveInformationPolicyConfig": "sensitiveInformationPolicyUnits",
+    "wordPolicyConfig": "wordPolicyUnits",
+    "contextualGroundingPolicyConfig": "contextualGroundingPolicyUnits",
+}
+
+
+def configured_policies(policy: dict[str, Any]) -> tuple[str, ...]:
+    """The usage keys of the policies the guardrail has (each has its own text-unit quota)."""
+    return tuple(key for section, key in POLICY_USAGE_KEYS.items() if policy.get(section))
+
+
 def guardrail_params(policy: dict[str, Any]) -> dict[str, Any]:
     """The CreateGuardrail/UpdateGuardrail parameters the policy file describes."""
     return {k: policy[k] for k in API_KEYS if k in policy}

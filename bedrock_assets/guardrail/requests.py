@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bedrock_assets.guardrail.quotas import text_units
 from bedrock_assets.prompting.prompt import SUMMARY_QUERY
 
 
@@ -39,6 +40,25 @@ def guardrail_request(
             {"text": {"text": summary, "qualifiers": ["guard_content"]}},
         ],
     }
+
+
+def request_units(request: dict[str, Any], policies: tuple[str, ...]) -> dict[str, int]:
+    """Text units the request costs per configured policy (usage key), as Bedrock counts them:
+    every policy reads the guarded content; contextual grounding also reads the grounding
+    source and the query, and only on OUTPUT."""
+    chars = {"guard_content": 0, "grounding_source": 0, "query": 0}
+    for block in request["content"]:
+        text = block.get("text") or {}
+        qualifier = (text.get("qualifiers") or ["guard_content"])[0]
+        chars[qualifier] = chars.get(qualifier, 0) + len(text.get("text", ""))
+    guard = text_units(chars["guard_content"])
+    units = {p: guard for p in policies if p != "contextualGroundingPolicyUnits"}
+    if "contextualGroundingPolicyUnits" in policies and request.get("source") == "OUTPUT":
+        if chars["grounding_source"]:
+            units["contextualGroundingPolicyUnits"] = (
+                guard + text_units(chars["grounding_source"]) + text_units(chars["query"])
+            )
+    return units
 
 
 def interpret(summary: str, response: dict[str, Any]) -> GuardResult:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 BATCH_DISCOUNT = 0.5
@@ -43,6 +44,17 @@ GUARDRAIL_PRICES_PER_1K_UNITS = {
     "wordPolicyUnits": 0.0,
     "sensitiveInformationPolicyFreeUnits": 0.0,
 }
+
+
+def guardrail_units_cost(units_by_policy: Mapping[str, float]) -> float:
+    """ApplyGuardrail text units per policy (usage keys) at each policy's price."""
+    return round(
+        sum(
+            units_by_policy.get(key, 0) / 1000 * price
+            for key, price in GUARDRAIL_PRICES_PER_1K_UNITS.items()
+        ),
+        6,
+    )
 
 
 def price_for(model_id: str) -> ModelPrice | None:

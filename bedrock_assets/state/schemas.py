@@ -98,6 +98,11 @@ GUARDED = pa.schema(
         ("pii_count", pa.int32()),
         ("grounding_score", pa.float64()),
         ("relevance_score", pa.float64()),
+        # What the summary was grounded on: the whole call ("full") or, for a call longer
+        # than ApplyGuardrail's grounding-source limit, its relevant passages.
+        ("grounding_source_strategy", pa.string()),
+        ("grounding_source_chars", pa.int64()),
+        ("grounding_source_windows", pa.int32()),
         ("text_units", pa.int64()),
         *[(column, pa.int64()) for column in POLICY_UNIT_COLUMNS.values()],
         ("guardrail_id", pa.string()),

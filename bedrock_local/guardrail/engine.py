@@ -39,11 +39,39 @@ def _units(chars: int) -> int:
     return math.ceil(chars / TEXT_UNIT_CHARS) if chars else 0
 
 
+# ApplyGuardrail's limits on a grounded request, in text units, as Bedrock enforces them.
+GROUNDING_SOURCE_MAX_UNITS = {"us-east-1": 100, "us-west-2": 100}
+GROUNDING_SOURCE_MAX_UNITS_ELSEWHERE = 50
+QUERY_MAX_UNITS = 1
+
+
+def grounding_source_limit(region: str) -> int:
+    return GROUNDING_SOURCE_MAX_UNITS.get(region, GROUNDING_SOURCE_MAX_UNITS_ELSEWHERE)
+
+
+def check_grounding_limits(grounding: list[str], query: list[str], max_units: int) -> None:
+    """Refuse what Bedrock refuses: a grounding source or query over its text-unit limit."""
+    for name, texts, limit in (
+        ("grounding source", grounding, max_units),
+        ("query", query, QUERY_MAX_UNITS),
+    ):
+        units = _units(len("\n".join(texts)))
+        if units > limit:
+            raise client_error(
+                "bedrock-runtime",
+                "ValidationException",
+                f"The {name} is {units} text units; the maximum is {limit} text units "
+                f"({limit * TEXT_UNIT_CHARS} characters).",
+                "ApplyGuardrail",
+            )
+
+
 class LocalGuardrail:
     """One guardrail, from its policy: ``apply`` answers a validated ApplyGuardrail request."""
 
-    def __init__(self, policy: dict[str, Any]) -> None:
+    def __init__(self, policy: dict[str, Any], grounding_source_max_units: int = 100) -> None:
         self.policy = policy
+        self.grounding_source_max_units = grounding_source_max_units
         sens = self.policy.get("sensitiveInformationPolicyConfig", {})
         self.pii_actions = {e["type"]: e["action"] for e in sens.get("piiEntitiesConfig", [])}
         self.regexes = [
@@ -90,6 +118,7 @@ class LocalGuardrail:
                 query.append(text)
             else:
                 guard.append(text)
+        check_grounding_limits(grounding_src, query, self.grounding_source_max_units)
         text = "\n".join(guard)
         blocked = False
         intervened = False
