@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export BEDROCK_ASSETS_DATA_ROOT ?= $(CURDIR)/.bedrock_assets_data
 # The fast lane: pure domain and engine tests, no whole days, crashes or emulated AWS.
-FAST := not e2e and not crash and not aws
+FAST := not e2e and not crash and not aws and not postgres
 
 .PHONY: install demo dev test test-fast lint bench clean
 

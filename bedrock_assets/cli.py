@@ -131,7 +131,7 @@ def _rebuild_ledger(args: argparse.Namespace, resources: dict[str, Any]) -> int:
     from bedrock_assets.state.ledger import database_file
     from bedrock_assets.state.ledger.errors import LedgerError
 
-    url = resources["ledger"].url
+    url = resources["ledger"].resolved_url()
     path = database_file(url)
     if args.move_aside and path is not None and path.exists():
         aside = path.with_name(f"{path.name}.aside-{time.strftime('%Y%m%dT%H%M%S')}")

@@ -45,3 +45,12 @@ def make_pipeline(tmp_path: Path, instance: DagsterInstance) -> Iterator[Callabl
 @pytest.fixture
 def pipeline(make_pipeline: Callable[..., Pipeline]) -> Pipeline:
     return make_pipeline()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Any]:
+    """A throwaway PostgreSQL server for the session (skips without binaries, outside CI)."""
+    from bedrock_assets_tests.postgres import postgres_server
+
+    with postgres_server() as server:
+        yield server

@@ -249,6 +249,7 @@ def test_dockerfile_installs_the_project_and_serves_the_code_location() -> None:
     assert {re.split("[<>=]", d)[0] for d in extras["deploy"]} == {
         "dagster-postgres",
         "dagster-k8s",
+        "psycopg[binary]",  # the ledger's driver (postgresql+psycopg://)
     }
     for line in _dockerfile().splitlines():
         if line.startswith("COPY "):

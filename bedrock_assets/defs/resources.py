@@ -456,8 +456,14 @@ class LedgerResource(ConfigurableResource):
 
     url: str = Field(description="SQLAlchemy URL of the ledger database.")
 
+    def resolved_url(self) -> str:
+        """The URL itself: Dagster resolves an EnvVar field when it initialises the resource,
+        while the CLI and the demo use the resource directly."""
+        url = self.url.get_value() if isinstance(self.url, EnvVar) else self.url
+        return url or ""
+
     def get_ledger(self) -> Ledger:
-        return Ledger(self.url)
+        return Ledger(self.resolved_url())
 
 
 def build_resources(settings: Settings) -> dict[str, Any]:

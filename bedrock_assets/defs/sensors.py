@@ -1,6 +1,8 @@
 """batch_job_slots: the Dagster replacement for seed 004's Lambda + DynamoDB queue manager."""
 
 import json
+import os
+import socket
 import time
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
@@ -55,6 +57,12 @@ MAX_COLLECT_RUNS = 3  # failed collect runs of one day before the sensor stops a
 ACCEPTED_CHECK = "batch_jobs_accepted"
 BUDGET_CHECK = "within_daily_budget"
 JOBS_ASSET = "bedrock_batch_jobs"
+# Two sensor processes (two daemons, a failover) must not both request a day's collect run:
+# the first to take the run key's lease in the ledger requests it. Once the run exists its
+# run-key tag dedupes; the lease only covers the moments before, so it is short (a requester
+# that died holds the day back for at most this long).
+LEASE_OWNER = f"{socket.gethostname()}:{os.getpid()}"
+COLLECT_LEASE_SECONDS = 60.0
 FIX_HINT = (
     "fix the cause (`bedrock-assets preflight` names it), then `bedrock-assets requeue --date "
     "<date>` or launch the requeue_failed_shards job for the partition"
@@ -131,6 +139,7 @@ def fail_stalled_runs(
 
 def _collect_request(
     context: SensorEvaluationContext,
+    ledger: Ledger,
     call_date: str,
     run_key: str,
     shards: list[ShardRow],
@@ -154,6 +163,8 @@ def _collect_request(
         )
         return "gave_up"
     key = f"{run_key}-retry{len(runs)}" if runs else run_key
+    if not ledger.take_lease(f"collect:{key}", LEASE_OWNER, COLLECT_LEASE_SECONDS):
+        return "running"  # another sensor process asked for this run a moment ago
     statuses = sorted({s.job_status or "" for s in shards})
     context.log.info(
         f"{call_date}: all {len(shards)} jobs terminal ({', '.join(statuses)}): "
@@ -393,7 +404,7 @@ def build_batch_job_slots(
         requests = []
         for call_date, run_key, shards in report.ready:
             request = _collect_request(
-                context, call_date, run_key, shards, batch.collect_stall_seconds
+                context, led, call_date, run_key, shards, batch.collect_stall_seconds
             )
             if isinstance(request, RunRequest):
                 requests.append(request)
