@@ -7,7 +7,7 @@ export BEDROCK_ASSETS_DATA_ROOT ?= $(CURDIR)/.bedrock_assets_data
 # The fast lane: pure domain and engine tests, no whole days, crashes or emulated AWS.
 FAST := not e2e and not crash and not aws and not postgres
 
-.PHONY: install demo dev test test-fast lint bench clean
+.PHONY: install demo dev test test-fast lint bench pictures clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ bench: install
 	$(BIN)/python benchmarks/guardrail_quota.py
 	$(BIN)/python benchmarks/grounding_eval.py
 	$(BIN)/python benchmarks/pii_eval.py
+
+# Screenshots for the README from a running instance (needs Debian's chromium package).
+pictures: install
+	$(BIN)/python scripts/ui_tour.py
 
 clean:
 	rm -rf $(VENV) .dagster_home .bedrock_assets_data .pytest_cache .mypy_cache .import_linter_cache

@@ -102,6 +102,7 @@ def main(argv: list[str] | None = None) -> None:
         from bedrock_assets.reporting.day_report import day_report, format_report, report_json
 
         report = day_report(store, layout, resources["ledger"].get_ledger(), args.date)
+        report["tables"] = resources["object_store"].locate(report["tables"])["dagster/uri"]
         print(json.dumps(report_json(report)) if args.json else format_report(report))
     elif args.command == "stop":
         from bedrock_assets.batch.stop import stop_partition

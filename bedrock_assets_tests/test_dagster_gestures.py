@@ -176,3 +176,28 @@ def test_the_daily_budget_holds_jobs_back_in_red(make_pipeline: Callable[..., Pi
     raised.drain()
     assert raised.check_status("batch_input_shards", "within_daily_budget", None) is True
     assert report_json(raised.report(DAY))["summarized"] == 40
+
+
+def test_a_ui_backfill_of_every_asset_for_two_days_completes(tmp_path: Path) -> None:
+    """`dagster dev` running; the UI's "Materialize all" for two days (GraphQL
+    launchPartitionBackfill) ends COMPLETED_SUCCESS with all eight assets of both days."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BEDROCK_ASSETS_")}
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "ui_tour.py"),
+            "--no-pictures",
+            "--days=2",
+            "--count=120",
+            f"--work={tmp_path}",
+            "--timeout=420",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "backfill COMPLETED_SUCCESS" in done.stdout
+    for asset in ALL_ASSETS:
+        assert f"{asset:22s} 2/2" in done.stdout

@@ -145,7 +145,9 @@ def main(argv: list[str] | None = None) -> None:
         f"collect_batch_outputs run {run_id} succeeded ({time.time() - started:.0f}s end to end)\n"
     )
     ledger = resources["ledger"].get_ledger()
-    print(format_report(day_report(store, layout, ledger, args.date)))
+    report = day_report(store, layout, ledger, args.date)
+    report["tables"] = resources["object_store"].locate(report["tables"])["dagster/uri"]
+    print(format_report(report))
     print("\nOpen the Dagster UI on this instance with: make dev")
 
 
