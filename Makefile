@@ -10,9 +10,12 @@ FAST := not e2e and not crash and not aws and not postgres
 .PHONY: install demo dev test test-fast lint bench clean
 
 $(BIN)/.installed: pyproject.toml
+	@echo "make install: creating $(VENV) and installing the project with its dev tools from PyPI"
+	@echo "  (about a minute on a fresh machine; pip prints each package as it goes)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --progress-bar on --upgrade pip
+	$(BIN)/pip install --progress-bar on -e '.[dev]'
+	@echo "make install: done ($(VENV))"
 	touch $@
 
 install: $(BIN)/.installed
