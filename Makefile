@@ -42,6 +42,7 @@ lint: install
 	$(BIN)/dg check defs
 
 bench: install
+	$(BIN)/python benchmarks/collect_run.py
 	$(BIN)/python benchmarks/shard_throughput.py
 	$(BIN)/python benchmarks/sensor_tick.py
 	$(BIN)/python benchmarks/guardrail_quota.py

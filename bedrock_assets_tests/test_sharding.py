@@ -138,3 +138,17 @@ def test_records_of_earlier_days_keep_their_date_and_id(tmp_path: Path) -> None:
     first = shards[0].record_map[0]
     assert first[:3] == (record_id("2024-08-21", "old0"), "2024-08-21", "old0")
     assert shards[0].shard_id.startswith(DAY)
+
+
+def test_the_day_is_rendered_once_and_its_spool_removed(tmp_path: Path) -> None:
+    """The sizing pass spools what it encoded; the writing pass does not render it again."""
+    calls = []
+
+    def source():
+        calls.append(1)
+        return ((DAY, f"t{i}", BODY) for i in range(250))
+
+    shards = list(plan_and_build(source, DAY, q(max_records_per_job=100), tmp_path))
+    assert len(calls) == 1
+    assert [s.records for s in shards] == [84, 84, 82]
+    assert not (tmp_path / "records.spool").exists()

@@ -42,8 +42,7 @@ def publish_shard(
     """
     input_uri = layout.shard_input(call_date, shard.shard_id)
     for f in shard.files:
-        store.upload_file(f.path, join_uri(input_uri, f.name))
-        f.path.unlink()
+        store.move_file(f.path, join_uri(input_uri, f.name))
     write_rows(
         store,
         record_map_uri(layout, shard, call_date),
