@@ -21,7 +21,7 @@ $(BIN)/.installed: pyproject.toml
 install: $(BIN)/.installed
 
 demo: install
-	$(BIN)/python -m bedrock_assets.demo
+	$(BIN)/python -m bedrock_assets.demo $(DEMO_ARGS)
 
 dev: install
 	mkdir -p $(DAGSTER_HOME)
