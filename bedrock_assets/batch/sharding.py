@@ -87,11 +87,7 @@ def target_records_per_job(n_records: int, total_bytes: int, quotas: Quotas) -> 
     """Soft size of each job: spread the day evenly over the fewest jobs the quotas allow."""
     if n_records == 0:
         return 0
-    jobs = max(
-        math.ceil(n_records / quotas.max_records_per_job),
-        math.ceil(total_bytes / quotas.max_job_bytes),
-        1,
-    )
+    jobs = jobs_needed(n_records, total_bytes, quotas)
     even = math.ceil(n_records / jobs)
     floor = min(quotas.min_records_per_job, quotas.max_records_per_job)
     return min(max(even, floor), quotas.max_records_per_job)
@@ -204,15 +200,49 @@ def read_spool(path: Path) -> Iterator[Record]:
             yield day, tid, fh.read(size)
 
 
-def plan_and_build(
-    source: RecordSource, call_date: str, quotas: Quotas, workdir: Path, first_index: int = 0
-) -> Iterator[Shard]:
-    """Two streaming passes: size the day, then write shards of an even, quota-safe size.
+def jobs_needed(n_records: int, total_bytes: int, quotas: Quotas) -> int:
+    return max(
+        math.ceil(n_records / quotas.max_records_per_job),
+        math.ceil(total_bytes / quotas.max_job_bytes),
+        1,
+    )
 
-    ``source`` is read once; the sizing pass spools its encoded records under ``workdir``
-    (the day's input size on local disk, never in memory) and the writing pass reads them.
+
+@dataclass(frozen=True)
+class DayBound:
+    """What a day is known to hold before it is rendered: the exact number of records and
+    an upper bound of their line bytes (from the table's character counts)."""
+
+    records: int
+    max_bytes: int
+
+    def decides(self, quotas: Quotas) -> bool:
+        """Whether this alone gives the shard size: the bytes cannot add a job, so the exact
+        total (between the record count's and the bound's) would plan the same shards."""
+        by_records = jobs_needed(self.records, 0, quotas)
+        return jobs_needed(self.records, self.max_bytes, quotas) == by_records
+
+
+def plan_and_build(
+    source: RecordSource,
+    call_date: str,
+    quotas: Quotas,
+    workdir: Path,
+    first_index: int = 0,
+    bound: DayBound | None = None,
+) -> Iterator[Shard]:
+    """Shards of an even, quota-safe size, rendering each record once.
+
+    With a ``bound`` that decides the size (the usual day: the record count binds, not the
+    bytes), one streaming pass writes the shards. Otherwise a sizing pass spools the encoded
+    records under ``workdir`` (the day's input size on local disk, never in memory) and the
+    writing pass reads them back. ``source`` is called once either way.
     """
     workdir.mkdir(parents=True, exist_ok=True)
+    if bound is not None and bound.decides(quotas):
+        target = target_records_per_job(bound.records, bound.max_bytes, quotas)
+        yield from build_shards(source(), call_date, quotas, target, workdir, first_index)
+        return
     spool = workdir / "records.spool"
     try:
         n, total = spool_records(source(), spool)
