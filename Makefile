@@ -10,15 +10,18 @@ FAST := not e2e and not crash and not aws and not postgres
 .PHONY: install demo dev test test-fast lint bench pictures clean
 
 $(BIN)/.installed: pyproject.toml
+	@echo "make install: creating $(VENV) and installing the project with its dev tools from PyPI"
+	@echo "  (about a minute on a fresh machine; pip prints each package as it goes)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --progress-bar on --upgrade pip
+	$(BIN)/pip install --progress-bar on -e '.[dev]'
+	@echo "make install: done ($(VENV))"
 	touch $@
 
 install: $(BIN)/.installed
 
 demo: install
-	$(BIN)/python -m bedrock_assets.demo
+	$(BIN)/python -m bedrock_assets.demo $(DEMO_ARGS)
 
 dev: install
 	mkdir -p $(DAGSTER_HOME)
@@ -39,6 +42,7 @@ lint: install
 	$(BIN)/dg check defs
 
 bench: install
+	$(BIN)/python benchmarks/collect_run.py
 	$(BIN)/python benchmarks/shard_throughput.py
 	$(BIN)/python benchmarks/sensor_tick.py
 	$(BIN)/python benchmarks/guardrail_quota.py

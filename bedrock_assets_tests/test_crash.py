@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIG: dict[str, Any] = {
     **TEST_DEFAULTS,
     "max_records_per_job": 20,
-    "local_faults": "record_error=0.3",
+    # enough errors (>= the job minimum of 10 of 40) that the retries go in a batch job of their own
+    "local_faults": "record_error=0.4",
     "retry_backoff_seconds": 0,
 }
 

@@ -83,3 +83,14 @@ def test_definitions_match_the_snapshot(tmp_path: Path) -> None:
         "the definitions changed: if on purpose, rerun with UPDATE_SNAPSHOTS=1 and commit "
         f"{SNAPSHOT.relative_to(Path(__file__).parents[1])}"
     )
+
+
+def test_every_run_executes_in_one_process(tmp_path: Path) -> None:
+    """A step subprocess costs Dagster's imports (about 11 s) for seconds of work: the collect
+    run the sensor requests, the named jobs and the asset backfills' implicit jobs all run
+    their steps in the run's own process."""
+    repo = build_defs(load_settings(data_root=tmp_path)).get_repository_def()
+    jobs = repo.get_all_jobs()
+    assert {j.name for j in jobs} >= {"collect_batch_outputs", "prepare_batch_inputs"}
+    assert any(j.name.startswith("__ASSET_JOB") for j in jobs)  # backfills, "Materialize all"
+    assert {j.name: j.executor_def.name for j in jobs} == {j.name: "in_process" for j in jobs}

@@ -10,6 +10,7 @@ from bedrock_assets.batch.sharding import (
     Quotas,
     RecordTooLargeError,
     Shard,
+    encode_model_input,
     line_size,
     plan_and_build,
 )
@@ -138,3 +139,58 @@ def test_records_of_earlier_days_keep_their_date_and_id(tmp_path: Path) -> None:
     first = shards[0].record_map[0]
     assert first[:3] == (record_id("2024-08-21", "old0"), "2024-08-21", "old0")
     assert shards[0].shard_id.startswith(DAY)
+
+
+def test_the_day_is_rendered_once_and_its_spool_removed(tmp_path: Path) -> None:
+    """The sizing pass spools what it encoded; the writing pass does not render it again."""
+    calls = []
+
+    def source():
+        calls.append(1)
+        return ((DAY, f"t{i}", BODY) for i in range(250))
+
+    shards = list(plan_and_build(source, DAY, q(max_records_per_job=100), tmp_path))
+    assert len(calls) == 1
+    assert [s.records for s in shards] == [84, 84, 82]
+    assert not (tmp_path / "records.spool").exists()
+
+
+def test_a_deciding_bound_writes_the_same_shards_in_one_pass(tmp_path: Path) -> None:
+    from bedrock_assets.batch.sharding import DayBound
+
+    def source():
+        return ((DAY, f"t{i}", BODY) for i in range(250))
+
+    quotas = q(max_records_per_job=100)
+    spooled = [s.shard_id for s in plan_and_build(source, DAY, quotas, tmp_path / "a")]
+    exact = 250 * line_size(BODY)
+    deciding = DayBound(250, exact * 3)  # a loose bound the job bytes cannot reach
+    assert deciding.decides(quotas)
+    one_pass = [
+        s.shard_id for s in plan_and_build(source, DAY, quotas, tmp_path / "b", 0, deciding)
+    ]
+    assert one_pass == spooled and len(spooled) == 3
+    # A bound above the job byte quota decides nothing: the day is sized exactly (spooled).
+    loose = DayBound(250, quotas.max_job_bytes * 4)
+    assert not loose.decides(quotas)
+    assert [s.shard_id for s in plan_and_build(source, DAY, quotas, tmp_path / "c", 0, loose)] == (
+        spooled
+    )
+
+
+def test_the_line_bound_holds_for_any_text() -> None:
+    from bedrock_assets.batch.prepare import line_bound
+    from bedrock_assets.prompting.model_families import RequestSpec
+    from bedrock_assets.prompting.prompt import load_prompt
+
+    texts = [
+        "Customer: My card was charged twice.\nAgent: Let me check that for you.",
+        'Customer: The "premium" plan said \\ unlimited \\ data…\tAgent: Right, sorry!',
+        "Cliente: ¿Puedo cambiar mi vuelo a São Paulo? 🙂\nAgente: Claro que sí.",
+        "Customer: \x07\x1b weird bytes from the export \u2028 and a line separator",
+    ]
+    for model in ("anthropic.claude-3-haiku-20240307-v1:0", "amazon.nova-lite-v1:0"):
+        request = RequestSpec(model_id=model, prompt=load_prompt())
+        per_char, empty = line_bound(request)
+        for text in texts:
+            assert line_size(encode_model_input(request.body(text))) <= empty + per_char * len(text)

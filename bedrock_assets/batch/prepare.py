@@ -8,6 +8,7 @@ passes size the day and write shards of an even size; memory is bounded by one j
 from __future__ import annotations
 
 import hashlib
+import math
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -18,7 +19,14 @@ from pathlib import Path
 from bedrock_assets.batch.policy import BelowMinimumPolicy
 from bedrock_assets.batch.recovery import bind_ledger
 from bedrock_assets.batch.shard_files import iter_shard_lines, load_record_map, publish_shard
-from bedrock_assets.batch.sharding import Quotas, Record, encode_model_input, plan_and_build
+from bedrock_assets.batch.sharding import (
+    DayBound,
+    Quotas,
+    Record,
+    encode_model_input,
+    line_size,
+    plan_and_build,
+)
 from bedrock_assets.markdown import md_table
 from bedrock_assets.prompting.model_families import RequestSpec
 from bedrock_assets.state.layout import StoreLayout
@@ -99,6 +107,14 @@ def batched(rows: Iterable[dict[str, str]], size: int) -> Iterator[list[dict[str
         yield chunk
 
 
+def line_bound(request: RequestSpec) -> tuple[int, int]:
+    """``(bytes per transcript character at most, bytes of a line around it)``: a character
+    encodes to at most 6 bytes of JSON (``\\uXXXX``), once per copy the body holds."""
+    empty = line_size(encode_model_input(request.body("")))
+    copies = math.ceil((line_size(encode_model_input(request.body("x" * 100))) - empty) / 100)
+    return 6 * copies, empty
+
+
 def held_records(store: ObjectStore, layout: StoreLayout, held: ShardRow) -> Iterator[Record]:
     """A held shard's records as ``(call date, transcript id, modelInput)``, as prepared."""
     owners = load_record_map(store, layout, held)
@@ -149,6 +165,22 @@ def prepare_day(
             kept[0] += len(sent)
             yield from (r for r in batch if r["transcript_id"] not in sent)
 
+    def bound() -> DayBound | None:
+        """The day's record count and a bound of its bytes from the table's character
+        counts, without rendering anything (none when redaction may lengthen the text)."""
+        if redact is not None:
+            return None
+        per_char, empty = line_bound(request)
+        n = sum(h.record_count for h in result.carried)
+        max_bytes = sum(h.byte_count for h in result.carried)
+        for batch in batched(iter_rows(store, transcripts, ["transcript_id", "char_count"]), 2000):
+            sent = ledger.covered(call_date, [r["transcript_id"] for r in batch], only_version)
+            for r in batch:
+                if r["transcript_id"] not in sent:
+                    n += 1
+                    max_bytes += empty + per_char * int(r["char_count"])
+        return DayBound(n, max_bytes)
+
     def source() -> Iterator[Record]:
         for held in result.carried:  # earlier days' held records ride along, oldest first
             yield from held_records(store, layout, held)
@@ -159,7 +191,8 @@ def prepare_day(
     dates: dict[str, dict[str, int]] = {}
     first = ledger.next_shard_index(call_date)
     with tempfile.TemporaryDirectory(prefix="shards-") as workdir:
-        for shard in plan_and_build(source, call_date, quotas, Path(workdir), first):
+        day = bound()
+        for shard in plan_and_build(source, call_date, quotas, Path(workdir), first, day):
             dates[shard.shard_id] = dict(shard.dates)
             row = publish_shard(
                 store,

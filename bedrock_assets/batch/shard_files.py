@@ -12,18 +12,30 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import pyarrow as pa
+
 from bedrock_assets.batch.sharding import Shard
 from bedrock_assets.state.layout import StoreLayout
 from bedrock_assets.state.ledger import ShardRow
 from bedrock_assets.state.objects import ObjectStore, join_uri
 from bedrock_assets.state.schemas import RECORD_MAP
-from bedrock_assets.state.tables import iter_rows, write_rows
+from bedrock_assets.state.tables import iter_rows, write_arrow
 
 INPUT_SUFFIX = ".jsonl"
 
 
 def record_map_uri(layout: StoreLayout, shard: ShardRow | Shard, call_date: str) -> str:
     return layout.table(f"record_map/{call_date}", shard.shard_id)
+
+
+def record_map_table(shard: Shard) -> pa.Table:
+    """The shard's record map as columns (built straight from its tuples: one job's worth)."""
+    rids, dates, tids, files, lines = (list(c) for c in zip(*shard.record_map, strict=True))
+    columns = [rids, dates, tids, [shard.shard_id] * len(rids), files, lines]
+    return pa.Table.from_arrays(
+        [pa.array(c, type=f.type) for c, f in zip(columns, RECORD_MAP, strict=True)],
+        schema=RECORD_MAP,
+    )
 
 
 def publish_shard(
@@ -42,24 +54,8 @@ def publish_shard(
     """
     input_uri = layout.shard_input(call_date, shard.shard_id)
     for f in shard.files:
-        store.upload_file(f.path, join_uri(input_uri, f.name))
-        f.path.unlink()
-    write_rows(
-        store,
-        record_map_uri(layout, shard, call_date),
-        RECORD_MAP,
-        (
-            {
-                "record_id": r,
-                "call_date": d,
-                "transcript_id": t,
-                "shard_id": shard.shard_id,
-                "file_name": fn,
-                "line": ln,
-            }
-            for r, d, t, fn, ln in shard.record_map
-        ),
-    )
+        store.move_file(f.path, join_uri(input_uri, f.name))
+    write_arrow(store, record_map_uri(layout, shard, call_date), record_map_table(shard))
     row = ShardRow(
         shard_id=shard.shard_id,
         call_date=call_date,

@@ -44,6 +44,7 @@ class ObjectStore(Protocol):
     def put_bytes(self, uri: str, data: bytes) -> None: ...
     def read_bytes(self, uri: str) -> bytes: ...
     def upload_file(self, local_path: Path, uri: str) -> None: ...
+    def move_file(self, local_path: Path, uri: str) -> None: ...
     def download_file(self, uri: str, local_path: Path) -> None: ...
     def iter_lines(self, uri: str) -> Iterator[bytes]: ...
     def list_uris(self, prefix_uri: str) -> list[str]: ...
@@ -98,6 +99,19 @@ class LocalObjectStore:
 
     def upload_file(self, local_path: Path, uri: str) -> None:
         self._write(uri, lambda tmp: shutil.copyfile(local_path, tmp))
+
+    def move_file(self, local_path: Path, uri: str) -> None:
+        """Upload a file the caller is done with: a rename on the same file system (a day's
+        shards are not copied byte by byte), a copy across file systems."""
+
+        def fill(tmp: Path) -> None:
+            try:
+                os.replace(local_path, tmp)
+            except OSError:  # another file system (EXDEV): copy, then drop the original
+                shutil.copyfile(local_path, tmp)
+                local_path.unlink()
+
+        self._write(uri, fill)
 
     def download_file(self, uri: str, local_path: Path) -> None:
         shutil.copyfile(self.path_for(uri), local_path)
@@ -162,6 +176,10 @@ class S3ObjectStore:
     def upload_file(self, local_path: Path, uri: str) -> None:
         bucket, key = split_uri(uri)
         self.client.upload_file(str(local_path), bucket, key)
+
+    def move_file(self, local_path: Path, uri: str) -> None:
+        self.upload_file(local_path, uri)
+        local_path.unlink()
 
     def download_file(self, uri: str, local_path: Path) -> None:
         bucket, key = split_uri(uri)
