@@ -1,5 +1,6 @@
 """Every accepted input format, and every quarantine reason, through the pure parser."""
 
+import io
 import json
 
 import pytest
@@ -58,7 +59,8 @@ def test_jsonl_streamed_as_lines() -> None:
         json.dumps({"transcript_id": f"r{i}", "text": "Agent: hi"}).encode() + b"\n"
         for i in range(3)
     ]
-    assert [i.transcript_id for i in parse_file("x.jsonl", iter(lines), DAY)] == ["r0", "r1", "r2"]
+    stream = io.BytesIO(b"".join(lines))
+    assert [i.transcript_id for i in parse_file("x.jsonl", stream, DAY)] == ["r0", "r1", "r2"]
 
 
 def test_csv_text_column_and_turn_rows() -> None:
@@ -163,3 +165,40 @@ def test_quarantine_detail_never_quotes_content() -> None:
     for item in items:
         assert isinstance(item, Quarantined)
         assert secret not in item.detail
+
+
+def test_csv_field_over_the_csv_default_limit_is_read() -> None:
+    long_text = "Agent: " + "word " * 40_000  # 200,007 chars, over csv's 131,072 default
+    data = f'transcript_id,text\nc1,"{long_text}"\nc2,"Agent: short"\n'.encode()
+    items = list(parse_file("x.csv", data, DAY, max_record_bytes=6 * 300_000))
+    assert [i.transcript_id for i in items if isinstance(i, Transcript)] == ["c1", "c2"]
+
+
+def test_null_transcribe_content_never_becomes_the_word_none() -> None:
+    doc = {
+        "jobName": "j",
+        "results": {
+            "items": [
+                {"type": "pronunciation", "alternatives": [{"content": None}]},
+                {"type": "pronunciation", "alternatives": [{"content": "hello"}]},
+            ]
+        },
+    }
+    item = one("j.json", json.dumps(doc).encode())
+    assert isinstance(item, Transcript) and "None" not in item.text and "hello" in item.text
+
+
+def test_whole_file_over_the_byte_limit_is_quarantined_without_reading_it_whole() -> None:
+    import gzip
+
+    bomb = gzip.compress(b"Agent: hi\n" * 100_000)  # ~1 MB inflated, a few KB landed
+    items = list(parse_file("b.txt.gz", bomb, DAY, max_file_bytes=10_000))
+    assert [i.reason for i in items] == ["file_too_large"]  # type: ignore[union-attr]
+
+
+def test_jsonl_line_over_the_record_limit_is_quarantined_alone() -> None:
+    data = b'{"transcript_id": "a", "text": "' + b"x" * 5000 + b'"}\n'
+    data += b'{"transcript_id": "b", "text": "Agent: hi"}\n'
+    items = list(parse_file("x.jsonl", data, DAY, max_record_bytes=1000))
+    assert isinstance(items[0], Quarantined) and items[0].reason == "too_long"
+    assert isinstance(items[1], Transcript) and items[1].transcript_id == "b"

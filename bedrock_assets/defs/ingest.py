@@ -20,9 +20,10 @@ def build_ingest_assets(conv: Conventions) -> list[AssetsDefinition]:
         kinds={"s3", "parquet"},
         description=(
             "The day's call transcripts from the landing area (plain text, JSONL, CSV, Amazon "
-            "Transcribe JSON), normalised to one row per call. Empty, non-UTF-8, malformed, "
-            "unrecognised, turn-less, too long and duplicate inputs go to the quarantine table "
-            "with a reason."
+            "Transcribe JSON, each optionally gzip-compressed), normalised to one row per call. "
+            "Every landed file is accounted for: empty, non-UTF-8, malformed, unrecognised, "
+            "turn-less, too long, duplicate and unreadable inputs, temporary files and stray "
+            "symlinks go to the quarantine table with a reason, files named by a digest."
         ),
     )
     def raw_transcripts(
@@ -33,6 +34,7 @@ def build_ingest_assets(conv: Conventions) -> list[AssetsDefinition]:
             object_store.layout(),
             context.partition_key,
             ingest.max_transcript_chars,
+            ingest.max_landing_file_bytes,
         )
         log_all(context.log, warnings=day.warnings)
         context.log.info(

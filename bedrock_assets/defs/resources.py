@@ -448,6 +448,7 @@ class IngestResource(ConfigurableResource):
     """What the landing area may hold."""
 
     max_transcript_chars: int = 200_000
+    max_landing_file_bytes: int = 256 * 1024**2
 
 
 class LedgerResource(ConfigurableResource):
@@ -555,7 +556,10 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             concurrency=settings.guardrail_concurrency,
             max_attempts=settings.guardrail_max_attempts,
         ),
-        "ingest": IngestResource(max_transcript_chars=settings.max_transcript_chars),
+        "ingest": IngestResource(
+            max_transcript_chars=settings.max_transcript_chars,
+            max_landing_file_bytes=settings.max_landing_file_bytes,
+        ),
         "ledger": LedgerResource(
             url=EnvVar("BEDROCK_ASSETS_LEDGER_URL")
             if settings.ledger_url and settings.from_environment("ledger_url")

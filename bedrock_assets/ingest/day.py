@@ -7,11 +7,21 @@ quarantined (one row in ``quarantine``, with a reason code), so ``landed`` count
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 
 from bedrock_assets.ingest.checks import Deduplicator, check_length
-from bedrock_assets.ingest.parse import parse_file
-from bedrock_assets.ingest.records import Quarantined
+from bedrock_assets.ingest.landing import LandingEntry, file_suffix, list_landing
+from bedrock_assets.ingest.parse import WHOLE_FILE_SUFFIXES, parse_file
+from bedrock_assets.ingest.records import (
+    FILE_TOO_LARGE,
+    INVALID_UNICODE,
+    NO_TURNS,
+    UNREADABLE_FILE,
+    Quarantined,
+    Transcript,
+)
 from bedrock_assets.markdown import md_counts
 from bedrock_assets.state.layout import StoreLayout
 from bedrock_assets.state.objects import ObjectStore
@@ -52,7 +62,11 @@ class IngestResult:
 
 
 def ingest_day(
-    store: ObjectStore, layout: StoreLayout, call_date: str, max_chars: int
+    store: ObjectStore,
+    layout: StoreLayout,
+    call_date: str,
+    max_chars: int,
+    max_file_bytes: int = 256 * 1024**2,
 ) -> IngestResult:
     """Read every file of the day's landing area into the two tables (streaming, row groups)."""
     landing = layout.landing(call_date)
@@ -62,9 +76,9 @@ def ingest_day(
         transcripts_table=layout.table("transcripts", call_date),
         quarantine_table=layout.table("quarantine", call_date),
     )
-    files = store.list_uris(landing)
-    result.files = len(files)
-    if not files:
+    entries = list_landing(store, landing)
+    result.files = len(entries)
+    if not entries:
         result.warnings.append(
             f"landing area {landing} is empty or missing: nothing landed for {call_date}"
         )
@@ -73,26 +87,29 @@ def ingest_day(
         TableWriter(store, result.transcripts_table, TRANSCRIPTS) as good,
         TableWriter(store, result.quarantine_table, QUARANTINE) as bad,
     ):
-        for uri in files:
-            name = uri[len(landing) :]
-            data = store.iter_lines(uri) if uri.endswith(".jsonl") else store.read_bytes(uri)
-            for item in parse_file(name, data, call_date):
+        for entry in entries:
+            for item in read_entry(store, entry, call_date, max_chars, max_file_bytes):
                 if not isinstance(item, Quarantined):
-                    item = check_length(item, max_chars) or dedup.check(item) or item
+                    item = (
+                        check_unicode(item)
+                        or check_length(item, max_chars)
+                        or dedup.check(item)
+                        or item
+                    )
                 if isinstance(item, Quarantined):
                     result.reasons[item.reason] += 1
                     bad.write(
                         {
                             "call_date": call_date,
-                            "source_file": item.source_file,
+                            "source_file": entry.identity,
                             "line": item.line,
-                            "transcript_id": item.transcript_id,
+                            "transcript_id": _storable(item.transcript_id),
                             "reason": item.reason,
-                            "detail": item.detail,
+                            "detail": _storable(item.detail),
                         }
                     )
                     result.warnings.append(
-                        f"quarantined {item.source_file}"
+                        f"quarantined {entry.identity}"
                         f"{f':{item.line}' if item.line else ''}: {item.reason}"
                     )
                     continue
@@ -103,7 +120,7 @@ def ingest_day(
                     {
                         "transcript_id": item.transcript_id,
                         "call_date": call_date,
-                        "source_file": item.source_file,
+                        "source_file": entry.identity,
                         "source_format": item.source_format,
                         "transcript": text,
                         "turn_count": len(item.turns),
@@ -113,3 +130,61 @@ def ingest_day(
                 )
     result.accepted, result.quarantined = good.count, bad.count
     return result
+
+
+def read_entry(
+    store: ObjectStore, entry: LandingEntry, call_date: str, max_chars: int, max_file_bytes: int
+) -> Iterator[Transcript | Quarantined]:
+    """One landed object, in isolation: whatever goes wrong reading it becomes a quarantine
+    record for that file and the day goes on. A file always yields at least one record."""
+    name = entry.name
+    if entry.problem:
+        yield Quarantined(name, entry.problem, entry.detail)
+        return
+    yielded = 0
+    try:
+        suffix = file_suffix(name)
+        if suffix in WHOLE_FILE_SUFFIXES and store.size(entry.uri) > max_file_bytes:
+            yield Quarantined(
+                name,
+                FILE_TOO_LARGE,
+                f"over {max_file_bytes} bytes (BEDROCK_ASSETS_MAX_LANDING_FILE_BYTES)",
+            )
+            return
+        # Escaped JSON may spend up to 6 bytes per character (\uXXXX).
+        max_record_bytes = 6 * max_chars + 65_536
+        with closing(store.open_binary(entry.uri)) as raw:
+            for item in parse_file(name, raw, call_date, max_file_bytes, max_record_bytes):
+                yielded += 1
+                yield item
+    except Exception as exc:  # noqa: BLE001 - one file must never fail the day
+        yielded += 1
+        yield Quarantined(
+            name,
+            UNREADABLE_FILE,
+            f"{type(exc).__name__} while reading the file (after {yielded - 1} records)",
+        )
+    if not yielded:
+        yield Quarantined(name, NO_TURNS, "file holds no calls")
+
+
+def check_unicode(t: Transcript) -> Quarantined | None:
+    """Text that cannot be stored as UTF-8 (a lone surrogate such as ``\\ud800``)."""
+    try:
+        t.text.encode("utf-8")
+        t.transcript_id.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return Quarantined(
+            t.source_file,
+            INVALID_UNICODE,
+            f"text holds an unpaired surrogate at character {exc.start}",
+            _storable(t.transcript_id),
+        )
+    return None
+
+
+def _storable(value: str | None) -> str | None:
+    """A string the tables can hold (lone surrogates escaped)."""
+    if value is None:
+        return None
+    return value.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -2,19 +2,26 @@
 
 Accepted: plain-text ``Speaker: utterance`` transcripts, JSONL / CSV records (a transcript
 id, an optional call date, and the text or a list of turns), and Amazon Transcribe output
-JSON (Call Analytics ``Transcript[]`` and standard ``results`` with speaker labels).
-Nothing is dropped: what cannot be read becomes a :class:`Quarantined` with a reason code.
+JSON (Call Analytics ``Transcript[]`` and standard ``results`` with speaker labels), each
+also gzip-compressed (``.txt.gz`` ...). Nothing is dropped: what cannot be read becomes a
+:class:`Quarantined` with a reason code. Memory stays bounded: JSONL streams line by line
+(each line at most ``max_record_bytes``), other files are read up to ``max_file_bytes``.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator
-from pathlib import PurePosixPath
+import gzip
+import io
+import zlib
+from collections.abc import Iterator
+from typing import BinaryIO
 
+from bedrock_assets.ingest.landing import call_id_from_name, file_suffix
 from bedrock_assets.ingest.plain_text import parse_plain_text
 from bedrock_assets.ingest.records import (
+    CORRUPT_GZIP,
     EMPTY_FILE,
+    FILE_TOO_LARGE,
     MALFORMED_JSON,
     NO_TURNS,
     NOT_UTF8,
@@ -22,8 +29,16 @@ from bedrock_assets.ingest.records import (
     Quarantined,
     Transcript,
 )
-from bedrock_assets.ingest.structured import parse_csv, parse_jsonl, record_to_transcript
+from bedrock_assets.ingest.structured import (
+    load_json,
+    parse_csv,
+    parse_jsonl,
+    record_to_transcript,
+)
 from bedrock_assets.ingest.transcribe import parse_transcribe
+
+WHOLE_FILE_SUFFIXES = (".txt", ".json", ".csv")
+_GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
 
 
 def _decode(data: bytes, source_file: str) -> str | Quarantined:
@@ -35,33 +50,109 @@ def _decode(data: bytes, source_file: str) -> str | Quarantined:
         return Quarantined(source_file, NOT_UTF8, f"invalid UTF-8 at byte {exc.start}")
 
 
+def _bounded_lines(stream: BinaryIO, limit: int) -> Iterator[bytes | None]:
+    """The stream's lines, ``None`` for a line over ``limit`` bytes (skipped, never held)."""
+    while True:
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        if len(line) > limit and not line.endswith(b"\n"):
+            while (rest := stream.readline(1 << 20)) and not rest.endswith(b"\n"):
+                pass
+            yield None
+        else:
+            yield line
+
+
+class _RawReader(io.RawIOBase):
+    """A ``read(n)`` body (boto's StreamingBody) as a raw stream, so it can be buffered."""
+
+    def __init__(self, body: BinaryIO) -> None:
+        self.body = body
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        chunk = self.body.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+def _buffered(raw: BinaryIO) -> BinaryIO:
+    if isinstance(raw, io.BufferedIOBase):
+        return raw
+    return io.BufferedReader(_RawReader(raw))
+
+
 def parse_file(
-    source_file: str, data: bytes | Iterable[bytes], call_date: str
+    source_file: str,
+    raw: BinaryIO | bytes,
+    call_date: str,
+    max_file_bytes: int = 256 * 1024**2,
+    max_record_bytes: int = 6 * 200_000 + 65_536,
 ) -> Iterator[Transcript | Quarantined]:
-    """Everything one landed file holds. JSONL may be given as an iterable of lines (streamed)."""
-    suffix = PurePosixPath(source_file).suffix.lower()
+    """Everything one landed file holds, read from ``raw`` in bounded pieces."""
+    suffix = file_suffix(source_file)
+    stream = _buffered(io.BytesIO(raw) if isinstance(raw, bytes) else raw)
+    if suffix.endswith(".gz"):
+        stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
+        suffix = suffix.removesuffix(".gz")
+    try:
+        yield from _parse(source_file, suffix, stream, call_date, max_file_bytes, max_record_bytes)
+    except _GZIP_ERRORS as exc:
+        yield Quarantined(
+            source_file, CORRUPT_GZIP, f"gzip stream unreadable ({type(exc).__name__})"
+        )
+
+
+def _parse(
+    source_file: str,
+    suffix: str,
+    stream: BinaryIO,
+    call_date: str,
+    max_file_bytes: int,
+    max_record_bytes: int,
+) -> Iterator[Transcript | Quarantined]:
     if suffix == ".jsonl":
-        yield from parse_jsonl(source_file, data, call_date)
+        yield from parse_jsonl(source_file, _bounded_lines(stream, max_record_bytes), call_date)
         return
-    raw = data if isinstance(data, bytes) else b"".join(data)
+    if suffix not in WHOLE_FILE_SUFFIXES:
+        yield Quarantined(
+            source_file,
+            UNRECOGNIZED_FORMAT,
+            f"unsupported file type {suffix or '(none)'}; expected .txt .jsonl .csv .json"
+            " (each optionally .gz)",
+        )
+        return
+    raw = stream.read(max_file_bytes + 1)
+    if len(raw) > max_file_bytes:
+        yield Quarantined(
+            source_file,
+            FILE_TOO_LARGE,
+            f"over {max_file_bytes} bytes (BEDROCK_ASSETS_MAX_LANDING_FILE_BYTES); "
+            "split it or land it as JSONL, which streams",
+        )
+        return
     text = _decode(raw, source_file)
+    del raw
     if isinstance(text, Quarantined):
         yield text
         return
     if suffix == ".txt":
         turns = parse_plain_text(text)
-        tid = PurePosixPath(source_file).stem
+        tid = call_id_from_name(source_file)
         if not turns:
             yield Quarantined(source_file, NO_TURNS, "no 'Speaker: utterance' turns found", tid)
         else:
             yield Transcript(tid, call_date, source_file, "text", tuple(turns))
     elif suffix == ".csv":
-        yield from parse_csv(source_file, text, call_date)
-    elif suffix == ".json":
+        yield from parse_csv(source_file, text, call_date, max_record_bytes)
+    else:
         try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            yield Quarantined(source_file, MALFORMED_JSON, f"{exc.msg} at line {exc.lineno}")
+            doc = load_json(text)
+        except ValueError as exc:
+            yield Quarantined(source_file, MALFORMED_JSON, str(exc))
             return
         if isinstance(doc, dict) and ("Transcript" in doc or "results" in doc):
             yield parse_transcribe(doc, source_file, call_date)
@@ -70,9 +161,3 @@ def parse_file(
                 yield record_to_transcript(rec, source_file, "json", call_date, i)
         else:
             yield record_to_transcript(doc, source_file, "json", call_date)
-    else:
-        yield Quarantined(
-            source_file,
-            UNRECOGNIZED_FORMAT,
-            f"unsupported file type {suffix or '(none)'}; expected .txt .jsonl .csv .json",
-        )

@@ -24,6 +24,10 @@ CALL_DATE_MISMATCH = "call_date_mismatch"
 DUPLICATE_ID = "duplicate_transcript_id"
 DUPLICATE_CONTENT = "duplicate_content"
 TOO_LONG = "too_long"
+FILE_TOO_LARGE = "file_too_large"
+CORRUPT_GZIP = "corrupt_gzip"
+INVALID_UNICODE = "invalid_unicode"
+UNREADABLE_FILE = "unreadable_file"  # any other failure while reading one file
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,24 @@ from bedrock_assets.ingest.records import (
     MISSING_ID,
     NO_TURNS,
     NOT_UTF8,
+    TOO_LONG,
     Quarantined,
     Transcript,
     speaker_name,
 )
+
+
+def load_json(text: str) -> object:
+    """``json.loads`` whose failures (bad syntax, nesting past the recursion limit, integers
+    over Python's 4,300-digit limit) all raise :class:`ValueError` with a content-free message."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+    except ValueError as exc:  # sys.get_int_max_str_digits()
+        raise ValueError(str(exc).split(":")[0]) from None
 
 
 def _turns_from_value(value: object) -> list[tuple[str, str]] | None:
@@ -101,11 +115,15 @@ def record_to_transcript(
 
 
 def parse_jsonl(
-    source_file: str, data: bytes | Iterable[bytes], call_date: str
+    source_file: str, lines: Iterable[bytes | None], call_date: str
 ) -> Iterator[Transcript | Quarantined]:
-    lines = data.splitlines() if isinstance(data, bytes) else data
+    """Records one per line; ``None`` stands for a line too long to read."""
     seen_any = False
     for lineno, raw in enumerate(lines, start=1):
+        if raw is None:
+            seen_any = True
+            yield Quarantined(source_file, TOO_LONG, "line over the record size limit", line=lineno)
+            continue
         if not raw.strip():
             continue
         seen_any = True
@@ -117,18 +135,22 @@ def parse_jsonl(
             )
             continue
         try:
-            rec = json.loads(text)
-        except json.JSONDecodeError as exc:
-            yield Quarantined(
-                source_file, MALFORMED_JSON, f"{exc.msg} at column {exc.colno}", line=lineno
-            )
+            rec = load_json(text)
+        except ValueError as exc:
+            yield Quarantined(source_file, MALFORMED_JSON, str(exc), line=lineno)
             continue
         yield record_to_transcript(rec, source_file, "jsonl", call_date, lineno)
     if not seen_any:
         yield Quarantined(source_file, EMPTY_FILE, "file is empty")
 
 
-def parse_csv(source_file: str, text: str, call_date: str) -> Iterator[Transcript | Quarantined]:
+def parse_csv(
+    source_file: str, text: str, call_date: str, max_field_chars: int = 131_072
+) -> Iterator[Transcript | Quarantined]:
+    # The csv module refuses fields over 131,072 characters by default; a call may be longer
+    # (up to MAX_TRANSCRIPT_CHARS, then quarantined as too_long on its own, not the file).
+    if csv.field_size_limit() < max_field_chars:
+        csv.field_size_limit(max_field_chars)
     try:
         reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
         header = reader.fieldnames or []

@@ -10,7 +10,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from bedrock_assets.state.files import (
     TEMP_MARK,
@@ -47,6 +47,7 @@ class ObjectStore(Protocol):
     def move_file(self, local_path: Path, uri: str) -> None: ...
     def download_file(self, uri: str, local_path: Path) -> None: ...
     def iter_lines(self, uri: str) -> Iterator[bytes]: ...
+    def open_binary(self, uri: str) -> BinaryIO: ...
     def list_uris(self, prefix_uri: str) -> list[str]: ...
     def exists(self, uri: str) -> bool: ...
     def size(self, uri: str) -> int: ...
@@ -120,6 +121,10 @@ class LocalObjectStore:
         with open(self.path_for(uri), "rb") as fh:
             yield from fh
 
+    def open_binary(self, uri: str) -> BinaryIO:
+        """A stream to read in bounded chunks (a multi-GB file is never read whole)."""
+        return open(self.path_for(uri), "rb")
+
     def list_uris(self, prefix_uri: str) -> list[str]:
         bucket, key = split_uri(prefix_uri)
         base = self.root / bucket
@@ -189,6 +194,12 @@ class S3ObjectStore:
         bucket, key = split_uri(uri)
         body = self.client.get_object(Bucket=bucket, Key=key)["Body"]
         yield from body.iter_lines(keepends=True)
+
+    def open_binary(self, uri: str) -> BinaryIO:
+        """The object's streaming body: read in bounded chunks, never whole."""
+        bucket, key = split_uri(uri)
+        body: BinaryIO = self.client.get_object(Bucket=bucket, Key=key)["Body"]
+        return body
 
     def list_uris(self, prefix_uri: str) -> list[str]:
         bucket, key = split_uri(prefix_uri)
