@@ -45,6 +45,7 @@ bench: install
 	$(BIN)/python benchmarks/collect_run.py
 	$(BIN)/python benchmarks/shard_throughput.py
 	$(BIN)/python benchmarks/sensor_tick.py
+	$(BIN)/python benchmarks/refill_latency.py
 	$(BIN)/python benchmarks/guardrail_quota.py
 	$(BIN)/python benchmarks/grounding_eval.py
 	$(BIN)/python benchmarks/pii_eval.py

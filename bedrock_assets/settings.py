@@ -159,6 +159,13 @@ class Settings(BaseSettings):
     # Dagster.
     sensor_interval_seconds: int = Field(default=30, ge=1, le=3600)
     sensor_max_submits_per_tick: int = Field(default=50, ge=1, le=1000)
+    # Job state-change events (EventBridge -> SQS, deploy/cloudformation): with a queue the
+    # sensor ticks every few seconds reading it, reconciles and refills as soon as a job ends,
+    # and still reconciles every sensor_interval_seconds without events (the fallback).
+    job_events_queue_url: str | None = Field(
+        default=None, pattern=r"^https?://[^/\s]+/[0-9]{12}/[A-Za-z0-9_-]{1,80}$"
+    )
+    job_events_wait_seconds: int = Field(default=1, ge=0, le=20)
     # The first daily partition (default: 30 days before today, so real days are not slivers
     # of a years-long axis); set it to the first day of your data to backfill further back.
     partitions_start_date: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")

@@ -30,8 +30,6 @@ ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
 TEMPLATE = DEPLOY / "cloudformation" / "bedrock-assets.yaml"
 IAM = ROOT / "iam"
-# Named by the recipes before the setting lands (issue 11, item 4: the lead adds it).
-PENDING_SETTINGS = {"BEDROCK_ASSETS_JOB_EVENTS_QUEUE_URL"}
 INSTANCE_ENV = {
     "DAGSTER_PG_HOST": "db.example.internal",
     "DAGSTER_PG_DB": "dagster",
@@ -264,7 +262,7 @@ def test_every_variable_the_recipes_set_is_a_setting() -> None:
     )
     named = set(re.findall(r"\bBEDROCK_ASSETS_[A-Z_]+\b", text))
     assert {"BEDROCK_ASSETS_BACKEND", "BEDROCK_ASSETS_LEDGER_URL"} <= named
-    assert named - known_variables() - PENDING_SETTINGS == set()
+    assert named - known_variables() == set()
 
 
 # -- CloudFormation ----------------------------------------------------------------------------
@@ -456,4 +454,4 @@ def test_outputs_hand_the_pipeline_its_settings() -> None:
     } <= set(outputs)
     words = outputs["PipelineEnvironment"]["Value"]["Fn::Join"][1]
     names = {(w if isinstance(w, str) else w["Fn::Sub"]).split("=")[0] for w in words}
-    assert names - known_variables() - PENDING_SETTINGS == {"AWS_REGION"}
+    assert names - known_variables() == {"AWS_REGION"}

@@ -16,7 +16,7 @@ from bedrock_assets.defs.partitions import daily_partitions
 from bedrock_assets.defs.reporting import build_reporting_assets
 from bedrock_assets.defs.resources import build_resources
 from bedrock_assets.defs.schedules import build_daily_schedule
-from bedrock_assets.defs.sensors import build_batch_job_slots
+from bedrock_assets.defs.sensors import build_batch_job_slots, sensor_interval
 from bedrock_assets.reporting.pricing import pricing_version
 from bedrock_assets.settings import Settings
 
@@ -46,7 +46,14 @@ def build_defs(settings: Settings) -> Definitions:
         schedules=[
             build_daily_schedule(prepare, settings.schedule_hour, settings.schedule_timezone)
         ],
-        sensors=[build_batch_job_slots(collect, settings.sensor_interval_seconds)],
+        sensors=[
+            build_batch_job_slots(
+                collect,
+                sensor_interval(
+                    settings.sensor_interval_seconds, bool(settings.job_events_queue_url)
+                ),
+            )
+        ],
         resources=resources,
         # One process per run, steps in sequence: every run (the collect run the sensor
         # requests, asset backfills, "Materialize all") pays Dagster's imports once, not once

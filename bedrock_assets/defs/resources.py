@@ -18,6 +18,7 @@ from dagster import ConfigurableResource, EnvVar, MetadataValue, ResourceDepende
 from dagster_aws.s3 import S3Resource
 from pydantic import Field
 
+from bedrock_assets.batch.events import JobEventQueue
 from bedrock_assets.batch.policy import BelowMinimumPolicy
 from bedrock_assets.batch.quotas import (
     QUOTA_FIELDS,
@@ -294,6 +295,13 @@ class BatchInferenceResource(ConfigurableResource):
     submit_backoff_seconds: float = 15.0
     stuck_after_hours: float = 24.0
     max_submits_per_tick: int = 50
+    job_events_queue_url: str | None = Field(
+        default=None, description="SQS queue of Bedrock job state changes (wake-ups)."
+    )
+    job_events_wait_seconds: int = 1
+    reconcile_interval_seconds: int = Field(
+        default=30, description="Polling fallback: a reconciliation at least this often."
+    )
     daily_budget_usd: float | None = Field(
         default=None, description="Estimated inference + guardrail spend allowed per call date."
     )
@@ -363,6 +371,16 @@ class BatchInferenceResource(ConfigurableResource):
 
     def cost_model(self) -> CostModel:
         return CostModel(self.max_tokens, self.model_id)
+
+    def job_events(self) -> JobEventQueue | None:
+        """The job-event queue, read with boto3 (``AWS_ENDPOINT_URL_SQS`` honoured)."""
+        if not self.job_events_queue_url:
+            return None
+        return JobEventQueue(
+            _aws_client("sqs", self.bedrock.region),
+            self.job_events_queue_url,
+            wait_seconds=self.job_events_wait_seconds,
+        )
 
     def tick(self, ledger: Ledger) -> TickReport:
         """One tick of the slot manager with this deployment's settings (the sensor's, and a
@@ -539,6 +557,9 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             submit_backoff_seconds=settings.submit_backoff_seconds,
             stuck_after_hours=settings.stuck_after_hours,
             max_submits_per_tick=settings.sensor_max_submits_per_tick,
+            job_events_queue_url=settings.job_events_queue_url,
+            job_events_wait_seconds=settings.job_events_wait_seconds,
+            reconcile_interval_seconds=settings.sensor_interval_seconds,
             daily_budget_usd=settings.daily_budget_usd,
             collect_stall_seconds=settings.collect_stall_seconds,
             jobs_wait_hours=settings.jobs_wait_hours,

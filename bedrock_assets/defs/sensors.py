@@ -39,6 +39,7 @@ from dagster._core.storage.dagster_run import IN_PROGRESS_RUN_STATUSES
 from dagster._core.storage.tags import BACKFILL_ID_TAG
 from dagster._core.storage.tags import PARTITION_NAME_TAG as PARTITION_TAG
 
+from bedrock_assets.batch.events import run_event_tick
 from bedrock_assets.batch.progress import DayProgress, day_progress
 from bedrock_assets.batch.recovery import bind_ledger
 from bedrock_assets.batch.slots import TickReport
@@ -63,6 +64,16 @@ JOBS_ASSET = "bedrock_batch_jobs"
 # that died holds the day back for at most this long).
 LEASE_OWNER = f"{socket.gethostname()}:{os.getpid()}"
 COLLECT_LEASE_SECONDS = 60.0
+# With a job-event queue the sensor ticks this often (the daemon's own loop period): a tick
+# with no event only reads the queue; one with an event reconciles and refills at once.
+EVENT_TICK_SECONDS = 5
+
+
+def sensor_interval(poll_seconds: int, job_events: bool) -> int:
+    """The sensor's minimum interval: the polling interval, or the event tick with a queue."""
+    return min(poll_seconds, EVENT_TICK_SECONDS) if job_events else poll_seconds
+
+
 FIX_HINT = (
     "fix the cause (`bedrock-assets preflight` names it), then `bedrock-assets requeue --date "
     "<date>` or launch the requeue_failed_shards job for the partition"
@@ -214,6 +225,8 @@ class TickCursor:
     over_budget: set[str] = field(default_factory=set)
     active_jobs: int = 0
     slots_in_use: int = 0
+    last_reconcile: float = 0.0  # epoch seconds of the last full tick (the polling fallback)
+    job_events_deleted: int = 0
 
     @classmethod
     def load(cls, raw: str | None) -> "TickCursor":
@@ -366,6 +379,9 @@ def build_batch_job_slots(
         minimum_interval_seconds=interval_seconds,
         default_status=DefaultSensorStatus.RUNNING,
         description=(
+            "With BEDROCK_ASSETS_JOB_EVENTS_QUEUE_URL, ticks every few seconds reading Bedrock "
+            "job state-change events and does the following as soon as one arrives (else at "
+            "the polling interval). "
             "Fills the quota-limited Bedrock batch job slots. Each tick: refreshes the status "
             "of active jobs (Failed, Expired and Stopped jobs are resubmitted as the next "
             "attempt after a backoff; jobs waiting too long are reported), reconciles "
@@ -391,7 +407,34 @@ def build_batch_job_slots(
         if quotas != cursor.quotas:  # said once, and again when they change
             context.log.info(f"quotas in force: {quotas}")
             cursor.quotas = quotas
-        report = batch.tick(led)
+        queue = batch.job_events()
+        if queue is None:
+            report = batch.tick(led)
+        else:
+            since = time.time() - cursor.last_reconcile
+            outcome, maybe = run_event_tick(
+                queue,
+                led,
+                batch.model_id,
+                lambda: batch.tick(led),
+                due=since >= batch.reconcile_interval_seconds,
+            )
+            for line in outcome.warnings:
+                context.log.warning(line)
+            for line in outcome.logs:
+                context.log.info(line)
+            cursor.job_events_deleted += outcome.deleted
+            if maybe is None:
+                wait = batch.reconcile_interval_seconds - since
+                context.update_cursor(cursor.dump())
+                return SensorResult(
+                    skip_reason=SkipReason(
+                        f"no job event: {outcome.deleted} event(s) of other models' jobs "
+                        f"deleted; polling reconciliation in {wait:.0f}s"
+                    )
+                )
+            report = maybe
+            cursor.last_reconcile = time.time()
         for line in report.logs:
             context.log.info(line)
         for shard, code, message in report.failed:
