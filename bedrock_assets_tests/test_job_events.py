@@ -315,3 +315,24 @@ def test_the_sensor_refills_a_freed_slot_on_the_event_not_the_poll(
     assert led.shards_in_state("pending") == []
     assert len(led.shards_in_state("active")) == 1
     assert waiting(JobEventQueue(sqs, url, wait_seconds=0)) == 0
+
+
+def test_a_client_made_before_credentials_exist_is_not_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A sensor process that first asked for the queue client before its credentials were
+    available (a task role not yet served) signs its requests once they are."""
+    from bedrock_assets.defs.resources import _aws_client
+
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    early = _aws_client("sqs", "eu-west-3")
+    assert early._request_signer._credentials is None
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    later = _aws_client("sqs", "eu-west-3")
+    assert later._request_signer._credentials is not None
+    assert _aws_client("sqs", "eu-west-3") is later

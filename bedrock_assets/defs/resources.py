@@ -50,13 +50,24 @@ _BOTO_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 8})
 _QUOTA_CACHE = QuotaCache()
 
 
-@functools.lru_cache(maxsize=16)
+_CLIENTS: dict[tuple[str, str, str | None], Any] = {}
+
+
 def _aws_client(service: str, region: str, endpoint_url: str | None = None) -> Any:
     """One boto3 client per service, Region and endpoint per process, on the standard
-    credential chain (AWS_PROFILE, SSO, instance or task role)."""
-    return boto3.session.Session().client(
-        service, region_name=region, endpoint_url=endpoint_url, config=_BOTO_CONFIG
-    )
+    credential chain (AWS_PROFILE, SSO, instance or task role). A client made before any
+    credentials could be found is not kept: botocore fixes a client's credentials when it is
+    made, so caching it would leave the process unsigned after the credentials appear."""
+    key = (service, region, endpoint_url)
+    client = _CLIENTS.get(key)
+    if client is None:
+        session = boto3.session.Session()
+        client = session.client(
+            service, region_name=region, endpoint_url=endpoint_url, config=_BOTO_CONFIG
+        )
+        if session.get_credentials() is not None:
+            _CLIENTS[key] = client
+    return client
 
 
 # -- the object store ---------------------------------------------------------------------------
