@@ -190,6 +190,10 @@ class Settings(BaseSettings):
     # First wait after a throttled (or otherwise transient) submit; it doubles up to 15 min.
     submit_backoff_seconds: float = Field(default=15.0, ge=0, le=3600, allow_inf_nan=False)
     stuck_after_hours: float = Field(default=24.0, gt=0, le=24 * 30, allow_inf_nan=False)
+    # Leases a crashed holder keeps until they run out: the submit lease (longer than a tick's
+    # bounded work) and the lease on requesting a day's collect run.
+    submit_lease_seconds: float = Field(default=120.0, ge=1, le=3600, allow_inf_nan=False)
+    collect_lease_seconds: float = Field(default=60.0, ge=1, le=3600, allow_inf_nan=False)
     max_transcript_chars: int = Field(default=200_000, ge=1000, le=10_000_000)
     # Landing files read whole (not JSONL, which streams) above this size are quarantined.
     max_landing_file_bytes: int = Field(default=256 * 1024**2, ge=1024, le=10 * GIB)
@@ -335,15 +339,44 @@ class Settings(BaseSettings):
                 )
         return self
 
+    def local_today(self, now: datetime | None = None) -> date:
+        """Today in the call center's time zone, where the daily partitions are cut."""
+        from zoneinfo import ZoneInfo
+
+        return (now or datetime.now(UTC)).astimezone(ZoneInfo(self.schedule_timezone)).date()
+
     @property
     def first_partition(self) -> str:
         """The first daily partition: the setting, or the lookback window before today."""
         if self.partitions_start_date:
             return self.partitions_start_date
-        from zoneinfo import ZoneInfo
+        return (self.local_today() - timedelta(days=self.partitions_lookback_days)).isoformat()
 
-        today = datetime.now(ZoneInfo(self.schedule_timezone)).date()
-        return (today - timedelta(days=self.partitions_lookback_days)).isoformat()
+    def recent_partitions(self, count: int, now: datetime | None = None) -> list[str]:
+        """The newest ``count`` daily partitions, oldest first. A day becomes a partition once
+        it has ended in the call center's time zone, so the newest is yesterday *there*: at
+        02:00 UTC in New York's evening, yesterday in UTC is not a partition yet."""
+        today = self.local_today(now)
+        return [(today - timedelta(days=n)).isoformat() for n in range(count, 0, -1)]
+
+    def not_a_partition(self, day: str) -> str | None:
+        """Why ``day`` is no daily partition (None if it is), naming the setting to change."""
+        try:
+            date.fromisoformat(day)
+        except ValueError:
+            return f"{day!r} is not a calendar date (YYYY-MM-DD)"
+        first, last = self.first_partition, self.recent_partitions(1)[0]
+        if day < first:
+            return (
+                f"{day} is before the first daily partition {first} "
+                f"(set {variable('partitions_start_date')} earlier)"
+            )
+        if day > last:
+            return (
+                f"{day} has not ended in {self.schedule_timezone} yet: the newest daily "
+                f"partition is {last} ({variable('schedule_timezone')})"
+            )
+        return None
 
     @property
     def owner_list(self) -> list[str]:

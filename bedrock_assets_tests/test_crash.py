@@ -23,6 +23,9 @@ CONFIG: dict[str, Any] = {
     # enough errors (>= the job minimum of 10 of 40) that the retries go in a batch job of their own
     "local_faults": "record_error=0.4",
     "retry_backoff_seconds": 0,
+    # The killed process's leases run out in seconds, not the deployed minutes.
+    "submit_lease_seconds": 2,
+    "collect_lease_seconds": 2,
 }
 
 

@@ -55,6 +55,8 @@ def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
         ("BEDROCK_ASSETS_ROLE_ARN", "not-an-arn"),
         ("BEDROCK_ASSETS_LEDGER_URL", "not a url"),
         ("BEDROCK_ASSETS_COLLECT_STALL_SECONDS", "0"),
+        ("BEDROCK_ASSETS_SUBMIT_LEASE_SECONDS", "0"),
+        ("BEDROCK_ASSETS_COLLECT_LEASE_SECONDS", "-5"),
         ("BEDROCK_ASSETS_CRASHPOINT", "somewhere"),
         ("BEDROCK_ASSETS_REGION", "mars"),
     ],
@@ -112,3 +114,43 @@ def test_the_local_fault_keys_are_the_engines() -> None:
     from bedrock_local.config import FAULT_KEYS
 
     assert LOCAL_FAULT_KEYS == FAULT_KEYS
+
+
+@pytest.mark.parametrize(
+    ("timezone", "utc_now", "newest"),
+    [
+        # New York's evening is already tomorrow in UTC: yesterday in UTC is not a partition.
+        ("America/New_York", "2026-12-06T02:41:00", "2026-12-04"),
+        ("America/New_York", "2026-12-06T13:00:00", "2026-12-05"),
+        # Tokyo's morning is still yesterday in UTC.
+        ("Asia/Tokyo", "2026-12-05T20:00:00", "2026-12-05"),
+        ("UTC", "2026-12-06T00:00:01", "2026-12-05"),
+    ],
+)
+def test_the_newest_partition_is_yesterday_where_the_call_center_is(
+    monkeypatch: pytest.MonkeyPatch, timezone: str, utc_now: str, newest: str
+) -> None:
+    """The demo and the UI tour pick their days here; Dagster must know each of them."""
+    from datetime import UTC, datetime
+
+    from bedrock_assets.defs.partitions import daily_partitions
+
+    monkeypatch.setenv("BEDROCK_ASSETS_SCHEDULE_TIMEZONE", timezone)
+    monkeypatch.setenv("BEDROCK_ASSETS_PARTITIONS_START_DATE", "2026-11-01")
+    settings = load_settings()
+    now = datetime.fromisoformat(utc_now).replace(tzinfo=UTC)
+    days = settings.recent_partitions(2, now=now)
+    assert days[-1] == newest
+    keys = daily_partitions(settings.first_partition, timezone).get_partition_keys(now)
+    assert keys[-2:] == days
+
+
+def test_a_day_that_has_not_ended_is_no_partition_and_says_which_setting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("BEDROCK_ASSETS_PARTITIONS_START_DATE", "2024-01-01")
+    settings = load_settings()
+    today = settings.local_today().isoformat()
+    assert "BEDROCK_ASSETS_SCHEDULE_TIMEZONE" in (settings.not_a_partition(today) or "")
+    assert "BEDROCK_ASSETS_PARTITIONS_START_DATE" in (settings.not_a_partition("2023-12-31") or "")
+    assert settings.not_a_partition(settings.recent_partitions(1)[0]) is None

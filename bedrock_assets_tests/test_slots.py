@@ -271,6 +271,20 @@ def test_crash_before_create_resubmits_once(tmp_path: Path) -> None:
     assert jobs_named(client, stored.job_name) == 1
 
 
+def test_a_crashed_holders_submit_lease_runs_out_after_the_setting(tmp_path: Path) -> None:
+    """A process killed while filling the slots keeps the submit lease: the next tick only
+    refreshes jobs until the configured lease runs out, then submits."""
+    client, ledger = engine(tmp_path), Ledger(sqlite_url(tmp_path / "ledger.sqlite"))
+    register(ledger, "2024-08-01", 1)
+    assert ledger.take_lease("submit", "dead-host:1:1", 1.0)  # the holder never releases it
+    short = JobSettings(MODEL, ROLE, "ba", max_concurrent_jobs=3, lease_seconds=1.0)
+    blocked = run_tick(client, ledger, short)
+    assert blocked.lease_busy and blocked.submitted == []
+    time.sleep(1.1)
+    after = run_tick(client, ledger, short)
+    assert not after.lease_busy and len(after.submitted) == 1
+
+
 def test_retried_create_with_same_token_does_not_duplicate(tmp_path: Path) -> None:
     client, ledger = engine(tmp_path), Ledger(sqlite_url(tmp_path / "ledger.sqlite"))
     row = register(ledger, "2024-08-01", 1)[0]

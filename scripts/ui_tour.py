@@ -23,12 +23,12 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from websockets.sync.client import connect
 
 from bedrock_assets.defs.jobs import COLLECT, PREPARE
+from bedrock_assets.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -258,8 +258,6 @@ def main(argv: list[str] | None = None) -> int:
     if not chromium and not args.no_pictures:
         raise SystemExit("needs Debian's chromium package: apt-get install -y chromium")
 
-    today = datetime.now(UTC).date()
-    days = [(today - timedelta(days=n)).isoformat() for n in range(args.days, 0, -1)]
     work = args.work or Path(tempfile.mkdtemp(prefix="bedrock-assets-ui-"))
     work.mkdir(parents=True, exist_ok=True)
     env = {
@@ -272,6 +270,8 @@ def main(argv: list[str] | None = None) -> int:
         "BEDROCK_ASSETS_JOBS_POLL_SECONDS": "2",
         "BEDROCK_ASSETS_PARTITIONS_LOOKBACK_DAYS": "14",
     }
+    # The newest partitions, cut where the call center is (not yesterday in UTC).
+    days = load_settings().recent_partitions(args.days)
     subprocess.run(
         [str(BIN / "python"), "-c", "import bedrock_assets.demo as d; d.ensure_dagster_home()"],
         env=env,

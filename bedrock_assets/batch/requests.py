@@ -32,6 +32,7 @@ class JobSettings:
     retry_backoff_seconds: float = 300.0
     submit_backoff_seconds: float = 15.0
     stuck_after_seconds: float = 24 * 3600.0
+    lease_seconds: float = 120.0  # the submit lease: a crashed holder keeps it this long
     daily_budget_usd: float | None = None
     tags: tuple[tuple[str, str], ...] = (("pipeline", "bedrock_assets"),)
 

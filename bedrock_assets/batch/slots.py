@@ -30,7 +30,6 @@ from bedrock_assets.prompting.model_families import base_model_id
 from bedrock_assets.state.ledger import Ledger, ShardRow
 
 SUBMIT_LEASE = "submit"
-LEASE_SECONDS = 120.0  # longer than a tick's bounded work; a crashed holder's lease runs out
 
 
 @dataclass
@@ -174,7 +173,7 @@ def run_tick(
                 )
 
     owner = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
-    if ledger.take_lease(SUBMIT_LEASE, owner, LEASE_SECONDS):
+    if ledger.take_lease(SUBMIT_LEASE, owner, settings.lease_seconds):
         try:
             _fill_slots(client, ledger, settings, report, now, cost_of)
         finally:

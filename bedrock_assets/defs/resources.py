@@ -305,6 +305,8 @@ class BatchInferenceResource(ConfigurableResource):
     retry_backoff_seconds: float = 300.0
     submit_backoff_seconds: float = 15.0
     stuck_after_hours: float = 24.0
+    submit_lease_seconds: float = 120.0
+    collect_lease_seconds: float = 60.0
     max_submits_per_tick: int = 50
     job_events_queue_url: str | None = Field(
         default=None, description="SQS queue of Bedrock job state changes (wake-ups)."
@@ -369,6 +371,7 @@ class BatchInferenceResource(ConfigurableResource):
             retry_backoff_seconds=self.retry_backoff_seconds,
             submit_backoff_seconds=self.submit_backoff_seconds,
             stuck_after_seconds=self.stuck_after_hours * 3600,
+            lease_seconds=self.submit_lease_seconds,
             daily_budget_usd=self.daily_budget_usd,
             timeout_duration_hours=self.timeout_duration_hours,
             model_invocation_type=self.model_invocation_type,
@@ -567,6 +570,8 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             retry_backoff_seconds=settings.retry_backoff_seconds,
             submit_backoff_seconds=settings.submit_backoff_seconds,
             stuck_after_hours=settings.stuck_after_hours,
+            submit_lease_seconds=settings.submit_lease_seconds,
+            collect_lease_seconds=settings.collect_lease_seconds,
             max_submits_per_tick=settings.sensor_max_submits_per_tick,
             job_events_queue_url=settings.job_events_queue_url,
             job_events_wait_seconds=settings.job_events_wait_seconds,

@@ -61,9 +61,8 @@ JOBS_ASSET = "bedrock_batch_jobs"
 # Two sensor processes (two daemons, a failover) must not both request a day's collect run:
 # the first to take the run key's lease in the ledger requests it. Once the run exists its
 # run-key tag dedupes; the lease only covers the moments before, so it is short (a requester
-# that died holds the day back for at most this long).
+# that died holds the day back for at most BEDROCK_ASSETS_COLLECT_LEASE_SECONDS).
 LEASE_OWNER = f"{socket.gethostname()}:{os.getpid()}"
-COLLECT_LEASE_SECONDS = 60.0
 # With a job-event queue the sensor ticks this often (the daemon's own loop period): a tick
 # with no event only reads the queue; one with an event reconciles and refills at once.
 EVENT_TICK_SECONDS = 5
@@ -155,6 +154,7 @@ def _collect_request(
     run_key: str,
     shards: list[ShardRow],
     stall_seconds: float,
+    lease_seconds: float,
 ) -> RunRequest | str:
     """The collect run for a finished day, or why there is none: ``collected`` (a run
     succeeded), ``running`` (one is queued or running) or ``gave_up`` (too many failed)."""
@@ -174,7 +174,7 @@ def _collect_request(
         )
         return "gave_up"
     key = f"{run_key}-retry{len(runs)}" if runs else run_key
-    if not ledger.take_lease(f"collect:{key}", LEASE_OWNER, COLLECT_LEASE_SECONDS):
+    if not ledger.take_lease(f"collect:{key}", LEASE_OWNER, lease_seconds):
         return "running"  # another sensor process asked for this run a moment ago
     statuses = sorted({s.job_status or "" for s in shards})
     context.log.info(
@@ -447,7 +447,13 @@ def build_batch_job_slots(
         requests = []
         for call_date, run_key, shards in report.ready:
             request = _collect_request(
-                context, led, call_date, run_key, shards, batch.collect_stall_seconds
+                context,
+                led,
+                call_date,
+                run_key,
+                shards,
+                batch.collect_stall_seconds,
+                batch.collect_lease_seconds,
             )
             if isinstance(request, RunRequest):
                 requests.append(request)

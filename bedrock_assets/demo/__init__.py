@@ -14,7 +14,6 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
@@ -104,8 +103,12 @@ def _stop_daemon(daemon: subprocess.Popen[bytes], instance: DagsterInstance) -> 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
-    parser.add_argument("--date", default=os.environ.get("BEDROCK_ASSETS_DEMO_DATE", yesterday))
+    parser.add_argument(
+        "--date",
+        default=os.environ.get("BEDROCK_ASSETS_DEMO_DATE"),
+        help="the call date (default: the newest daily partition, yesterday in "
+        "BEDROCK_ASSETS_SCHEDULE_TIMEZONE)",
+    )
     parser.add_argument("--count", type=int, default=400)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
@@ -128,6 +131,10 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(
             "make demo runs on the embedded local backend; unset BEDROCK_ASSETS_BACKEND"
         )
+    args.date = args.date or settings.recent_partitions(1)[0]
+    problem = settings.not_a_partition(args.date)
+    if problem:
+        raise SystemExit(f"make demo: {problem}")
     with DagsterInstance.get() as instance:
         other = running_daemon(instance)
         if other and not args.reuse_daemon:
