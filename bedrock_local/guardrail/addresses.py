@@ -1,0 +1,128 @@
+"""Postal addresses: a street, PO box or postcode core, grown to take in unit, city and code.
+
+A street number with a street-type word (US and UK suffixes, with directionals), a unit or
+flat before or after it, a PO box, a German "Straße 5", a French "12 rue ..."; or a UK,
+Canadian, Indian or US postcode under an address cue. The span then runs on over ", City",
+", ST", a postcode and a country, so the city and postcode are masked with the street.
+A place alone ("Austin, Texas") is no address.
+"""
+
+from __future__ import annotations
+
+import re
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+_SUFFIX = (
+    r"(?:Street|St|Avenue|Ave|Av|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Wy|"
+    r"Place|Pl|Terrace|Ter|Terr|Circle|Cir|Parkway|Pkwy|Highway|Hwy|Square|Sq|Trail|Trl|"
+    r"Crescent|Cres|Close|Grove|Gardens|Gdns|Row|Mews|Hill|Loop|Run|Path|Pike|Alley|Aly|"
+    r"Plaza|Plz|Expressway|Expy|Freeway|Fwy|Walk|View|Heights|Hts|Point|Pt|Ridge|Crossing|"
+    r"Xing|Landing|Marg|Nagar|Cove|Bend|Commons|Glen|Hollow|Meadow|Meadows|Pass|Brook|"
+    r"Estates|Turnpike|Tpke|Causeway|Wharf|Quay|Rise|Esplanade|Broadway|Center|Centre)"
+)
+_DIRECTION = r"(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West|Northeast|Northwest|Southeast|Southwest)"
+_NAME_WORD = r"(?:[A-Z][\w'’.-]*|\d+(?:st|nd|rd|th)|[A-Z]\.)"
+_UNIT = r"(?:Apt|Apartment|Suite|Ste|Unit|Flat|Fl|Floor|Room|Rm|Bldg|Building|Block|Lot|Space|#)"
+_UNIT_VALUE = r"\.?\s*(?:No\.?\s*)?#?\s*[A-Z0-9][\w-]{0,5}"
+_STATE_CODES = (
+    r"(?:AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|"
+    r"NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|PR|"
+    r"ON|QC|BC|AB|MB|SK|NS|NB|NL|PE)"
+)
+_STATE_NAMES = (
+    r"(?:Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|"
+    r"Georgia|Hawaii|Idaho|Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|"
+    r"Massachusetts|Michigan|Minnesota|Mississippi|Missouri|Montana|Nebraska|Nevada|"
+    r"New Hampshire|New Jersey|New Mexico|New York|North Carolina|North Dakota|Ohio|Oklahoma|"
+    r"Oregon|Pennsylvania|Rhode Island|South Carolina|South Dakota|Tennessee|Texas|Utah|"
+    r"Vermont|Virginia|Washington|West Virginia|Wisconsin|Wyoming|Ontario|Quebec|"
+    r"British Columbia|Alberta|Manitoba|Nova Scotia|Maharashtra|Karnataka|Tamil Nadu|"
+    r"Kerala|Delhi|Bavaria|Bayern|England|Scotland|Wales)"
+)
+_UK_POSTCODE = r"(?:GIR\s?0AA|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})"
+_CA_POSTCODE = r"(?:[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z]\s?\d[ABCEGHJ-NPRSTV-Z]\d)"
+_POSTCODE = (
+    rf"(?:\d{{5}}(?:-\d{{4}})?|{_UK_POSTCODE}|{_CA_POSTCODE}|\d{{3}}\s?\d{{3}}|\d{{4}})"
+)
+_COUNTRY = (
+    r"(?:USA|U\.S\.A?\.?|United States|US|UK|United Kingdom|Canada|Germany|Deutschland|"
+    r"India|France|Ireland|Australia|Mexico|Spain|Italy|Netherlands)"
+)
+_PLACE = r"[A-Z][\w'’.-]+(?:[ -](?:[A-Z][\w'’.-]+|upon|on|de|la|le|am|an|der))*"
+
+_STREET = (
+    rf"(?:(?:{_UNIT}{_UNIT_VALUE}),?\s+)?"  # Flat 4B, ...
+    rf"\d{{1,6}}[A-Za-z]?(?:[-/]\d{{1,5}}[A-Za-z]?)?,?\s+"
+    rf"(?:{_DIRECTION}\.?\s+)?(?:{_NAME_WORD}\s+){{0,4}}?{_SUFFIX}\b\.?"
+    rf"(?:\s+{_DIRECTION}\b\.?)?"
+)
+_POBOX = r"(?i:\b(?:P\.?\s?O\.?\s?Box|Post\s+Office\s+Box|PO\s+Box|POB|Box)\s*#?\s*\d{1,7})"
+_DE_STREET = (
+    r"\b[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|allee|platz|gasse|ring|damm|ufer)"
+    r"\s+\d{1,4}[a-z]?"
+)
+_FR_STREET = (
+    r"(?i:\b\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?:rue|avenue|av\.|boulevard|bd|place|chemin|"
+    r"allée|impasse|quai|route|cours)\s+(?:(?:de|du|des|la|le|l'|d')\s*)*)"
+    r"[A-ZÀ-Ý][\w'’-]+(?:[ -][A-ZÀ-Ý][\w'’-]+){0,3}"
+)
+_UNIT_AFTER = rf"(?:,?\s+{_UNIT}{_UNIT_VALUE}\b)"
+_TAIL = (
+    rf"(?:{_UNIT_AFTER})?"
+    rf"(?:,?\s+(?:{_PLACE})(?=,?\s+(?:{_STATE_CODES}\b|{_STATE_NAMES}\b|{_POSTCODE}\b)))?"
+    rf"(?:,?\s+(?:{_STATE_CODES}|{_STATE_NAMES})\b)?"
+    rf"(?:,?\s+{_POSTCODE}\b)?"
+    rf"(?:,?\s+(?:{_PLACE})(?=\s*(?:[.;!?)]|$|,\s+{_COUNTRY}\b)))?"
+    rf"(?:,\s+{_COUNTRY}\b)?"
+)
+_CORE = re.compile(rf"(?:{_STREET}|{_POBOX}|{_DE_STREET}|{_FR_STREET}){_TAIL}")
+# A postcode with its city, or a code under an address cue.
+_CITY_CODE = re.compile(
+    rf"\b(?:{_PLACE}),?\s+(?:{_STATE_CODES}\s+\d{{5}}(?:-\d{{4}})?|{_UK_POSTCODE}|{_CA_POSTCODE})\b"
+    rf"|\b\d{{5}}\s+(?:{_PLACE})(?=\s*(?:[.,;!?)]|$))"
+    rf"|\b(?:{_PLACE})\s*[-–]\s*\d{{3}}\s?\d{{3}}\b"
+)
+_BARE_CODE = re.compile(rf"\b(?:{_UK_POSTCODE}|{_CA_POSTCODE})\b")
+_CODE_CUE = re.compile(
+    r"(?i)\b(?:zip|zip\s+code|postcode|postal\s+code|post\s+code|pin\s+code)\s*(?:is|was|:)?\s*"
+    r"(\d{5}(?:-\d{4})?|\d{6}|\d{3}\s\d{3}|" + _UK_POSTCODE + "|" + _CA_POSTCODE + r")\b"
+)
+_CUE_BEFORE = re.compile(
+    r"(?i)\b(?:address|ship(?:ped|ping)?\s+to|deliver(?:ed|y)?\s+to|mail(?:ed)?\s+to|"
+    r"lives?\s+at|living\s+at|moved\s+to|located\s+at|billing|shipping|mailing|residence)\b"
+)
+
+
+class AddressRecognizer(EntityRecognizer):
+    """ADDRESS spans from street, PO box and postcode cores, city and code included."""
+
+    def __init__(self) -> None:
+        super().__init__(supported_entities=["ADDRESS"], name="Address")
+
+    def load(self) -> None:
+        pass
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        out = []
+        for m in _CORE.finditer(text):
+            value = m.group(0)
+            # "3 Drive" or "2 Way" alone reads like a count; a street needs a name word.
+            if re.fullmatch(rf"\d+\s+{_SUFFIX}\.?", value):
+                continue
+            if re.match(r"(?i)(?:box)\s*#?\s*\d", value) and not _CUE_BEFORE.search(
+                text[max(0, m.start() - 40) : m.start()]
+            ):
+                continue
+            out.append(RecognizerResult("ADDRESS", m.start(), m.end(), 0.85))
+        for m in _CITY_CODE.finditer(text):
+            out.append(RecognizerResult("ADDRESS", m.start(), m.end(), 0.7))
+        for m in _BARE_CODE.finditer(text):
+            if re.search(r"\d", m.group(0)) and re.search(r"[A-Z]", m.group(0)):
+                out.append(RecognizerResult("ADDRESS", m.start(), m.end(), 0.6))
+        for m in _CODE_CUE.finditer(text):
+            out.append(RecognizerResult("ADDRESS", *m.span(1), 0.75))
+        return out

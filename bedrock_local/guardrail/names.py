@@ -1,0 +1,190 @@
+"""Person names: spaCy's PERSON entities, titles, introductions and repeats, not a name list.
+
+spaCy's English NER finds most names in running text whatever their origin; titles ("Ms.
+Okonkwo"), introductions ("this is Dana speaking", "my name is priya") and roles ("agent
+Tomás") catch the ones it misses, including lower-case and accented names. Places and
+products it tags as GPE/ORG/PRODUCT/LOC never become NAME, and a PERSON followed by a
+product word or sitting in a place phrase ("Jordan sneakers", "in Virginia") is dropped.
+Once a name is found, its other mentions in the same text are masked too.
+"""
+
+from __future__ import annotations
+
+import re
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+_WORD = r"[^\W\d_][\w'’.-]*"
+_CAP_WORD = r"(?:[A-ZÀ-ÖØ-ÞĀ-Ž]|Mc|O')[\w'’-]*"
+_PARTICLE = r"(?:de|da|del|della|di|van|von|der|den|le|la|bin|binti|al|el|ibn|dos|das|du|ter)"
+_CAP_NAME = rf"{_CAP_WORD}(?:\s+(?:{_PARTICLE}\s+)?{_CAP_WORD}){{0,3}}"
+
+_TITLES = (
+    r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Professor|Sir|Madam|Mister|Dame|Lord|Lady|Rev|Fr|Sr|Sra|"
+    r"Srta|Herr|Frau|Mme|Mlle|M|Monsieur|Madame|Señor|Señora|Sgt|Capt|Officer|Judge)"
+)
+_TITLE_NAME = re.compile(rf"\b{_TITLES}\.?\s+({_CAP_NAME})")
+# Introductions and roles; the name may be lower-case after an explicit introduction.
+_INTRO = re.compile(
+    rf"(?i:\b(?:my\s+name\s+is|my\s+name's|name\s+is|name's|named|called|goes\s+by|"
+    rf"name\s+on\s+the\s+(?:account|card|order|booking|policy)\s+is|under\s+the\s+name(?:\s+of)?|"
+    rf"account\s+holder(?:\s+is)?|cardholder(?:\s+is)?|card\s+holder(?:\s+is)?|spouse|wife|husband|"
+    rf"son|daughter|mother|father|brother|sister)\s*,?\s+)({_WORD}(?:\s+(?:{_PARTICLE}\s+)?{_WORD}){{0,2}})"
+)
+_ROLE = re.compile(
+    rf"(?i:\b(?:this\s+is|it's|it\s+is|i'm|i\s+am|speaking\s+(?:with|to)|spoke\s+(?:with|to)|"
+    rf"speak\s+(?:with|to)|talking\s+(?:with|to)|talked\s+(?:with|to)|ask\s+for|asked\s+for|"
+    rf"calling\s+for|transferred\s+to|hello|hi|hey|dear|thanks|thank\s+you|agent|rep|"
+    rf"representative|advisor|adviser|specialist|supervisor|manager|technician|tech|caller|"
+    rf"customer|client|member|patient|colleague|teammate|associate|operator|courier|driver|"
+    rf"from|by|with|and|to|for|contact|attention|attn)\s*,?\s+)({_CAP_NAME})"
+)
+_SPEAKING = re.compile(rf"\b({_CAP_NAME})\s+(?:speaking|here)\b(?!\s+(?:is|are|was|were|to|at))")
+
+# Words that follow a capitalised product or place, or are never names themselves.
+_PRODUCT_WORDS = re.compile(
+    r"(?i)^\s*(?:sneakers?|shoes?|boots?|jeans|jacket|shirt|phone|laptop|tablet|watch|tv|"
+    r"console|plan|card|account|app|brand|series|model|edition|pro|max|plus|mini|ultra|"
+    r"router|modem|speaker|headphones|earbuds|store|outlet|mall|airport|street|avenue|road|"
+    r"county|city|state|beach|bay|river|lake|park|university|college|hospital|bank|"
+    r"insurance|energy|airlines?|motors|inc|llc|ltd|corp|co\b|support|service|services)"
+)
+_PLACE_BEFORE = re.compile(r"(?i)\b(?:in|from|to|at|near|into|across|around|visiting|outside)\s+$")
+_NOT_NAMES = frozenset(
+    """
+    i i'm i'll a an the this that it he she they we you hi hello hey thanks thank okay ok yes
+    no sure please sorry good great well so just also agent customer caller rep representative
+    supervisor manager team support service billing account card order refund mr mrs ms dr
+    monday tuesday wednesday thursday friday saturday sunday january february march april may
+    june july august september october november december today tomorrow yesterday morning
+    afternoon evening oktank anybody somebody someone everyone nobody there here calling
+    speaking writing checking looking trying going happy glad sad not now then later again
+    also still really very much calling called call unable able going back about with from
+    and or but if when while for to of on in at by via as is was are were be been being
+    has have had do does did will would could should can may might must shall mine yours his
+    hers theirs ours its who whom whose which what where why how customer's agent's name
+    names whatever name's english spanish french german chinese hindi arabic portuguese
+    american canadian british indian mexican visa mastercard amex discover paypal apple google
+    amazon microsoft samsung iphone android windows chrome usps ups fedex dhl zelle venmo
+    covid ssn pin cvv id dob usa us uk eu un nyc la sf dc ny ca tx fl
+    """.split()
+)
+_STATES = frozenset(
+    """
+    alabama alaska arizona arkansas california colorado connecticut delaware florida georgia
+    hawaii idaho illinois indiana iowa kansas kentucky louisiana maine maryland massachusetts
+    michigan minnesota mississippi missouri montana nebraska nevada ohio oklahoma oregon
+    pennsylvania tennessee texas utah vermont virginia washington wisconsin wyoming dakota
+    carolina jersey hampshire mexico york austin dallas houston phoenix denver boston chicago
+    seattle portland atlanta miami orlando tampa charlotte jackson madison lincoln columbus
+    cleveland detroit memphis nashville raleigh richmond savannah sydney london paris berlin
+    dublin toronto vancouver montreal mumbai delhi chennai lagos nairobi cairo tokyo
+    """.split()
+)
+
+
+def _clean(text: str, start: int, end: int) -> tuple[int, int]:
+    """Trim possessives, trailing punctuation and non-name words from a candidate span."""
+    words = list(re.finditer(r"\S+", text[start:end]))
+
+    def norm(m: re.Match[str]) -> str:
+        return m.group(0).lower().strip(".,;:!?'’\"")
+
+    while words and norm(words[-1]) in _NOT_NAMES:
+        words.pop()
+    while words and norm(words[0]) in _NOT_NAMES:
+        words.pop(0)
+    if not words:
+        return start, start
+    s, e = start + words[0].start(), start + words[-1].end()
+    value = re.sub(r"(?:'s|’s)$", "", text[s:e]).rstrip(".,;:!?-'’\" ")
+    return s, s + len(value)
+
+
+class NameRecognizer(EntityRecognizer):
+    """NAME from spaCy PERSON entities plus titles, introductions, roles and repeats."""
+
+    def __init__(self) -> None:
+        super().__init__(supported_entities=["NAME"], name="Name")
+
+    def load(self) -> None:
+        pass
+
+    def _person_ok(self, text: str, start: int, end: int, label_of: dict[str, str]) -> bool:
+        value = text[start:end]
+        lower = value.lower()
+        if not any(c.isalpha() for c in value) or "{" in value or "@" in value:
+            return False
+        if lower in _NOT_NAMES or any(c.isdigit() for c in value):
+            return False
+        if _PRODUCT_WORDS.match(text[end : end + 25]):
+            return False
+        if label_of.get(lower) in ("GPE", "LOC", "ORG", "PRODUCT", "FAC", "NORP"):
+            return False
+        if lower in _STATES:
+            before = text[max(0, start - 15) : start]
+            after = text[end : end + 20]
+            if (
+                _PLACE_BEFORE.search(before)
+                or re.match(r"\s*,\s*[A-Z]", after)
+                or re.search(r",\s*$", before)
+            ):
+                return False
+        return True
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        spans: list[tuple[int, int, float]] = []
+        doc = nlp_artifacts.tokens if nlp_artifacts is not None else None
+        label_of: dict[str, str] = {}
+        if doc is not None:
+            for ent in doc.ents:
+                if ent.label_ != "PERSON":
+                    label_of.setdefault(ent.text.lower(), ent.label_)
+            for ent in doc.ents:
+                if ent.label_ != "PERSON":
+                    continue
+                start, end = _clean(text, ent.start_char, ent.end_char)
+                if end > start and self._person_ok(text, start, end, label_of):
+                    spans.append((start, end, 0.8))
+        for pattern, score, strict in (
+            (_TITLE_NAME, 0.9, False),
+            (_INTRO, 0.85, False),
+            (_ROLE, 0.7, True),
+            (_SPEAKING, 0.8, True),
+        ):
+            for m in pattern.finditer(text):
+                start, end = _clean(text, *m.span(1))
+                if end <= start:
+                    continue
+                if strict and not self._person_ok(text, start, end, label_of):
+                    continue
+                if strict and pattern is _ROLE and not _looks_like_person(doc, start, end):
+                    continue
+                spans.append((start, end, score))
+        # Repeats: a found name's parts elsewhere in the text, capitalised as names are.
+        parts = {
+            w
+            for s, e, _ in spans
+            for w in re.findall(r"[^\W\d_][\w'’-]+", text[s:e])
+            if len(w) > 2 and w[0].isupper() and w.lower() not in _NOT_NAMES
+        }
+        if parts:
+            alternation = "|".join(sorted((re.escape(p) for p in parts), key=len, reverse=True))
+            for m in re.finditer(rf"(?<![\w'’-])(?:{alternation})(?![\w-])", text):
+                spans.append((m.start(), m.end(), 0.7))
+        return [RecognizerResult("NAME", s, e, score) for s, e, score in spans]
+
+
+def _looks_like_person(doc: object, start: int, end: int) -> bool:
+    """A role word's capitalised follower counts only if spaCy reads it as a proper noun."""
+    if doc is None:
+        return True
+    span = doc.char_span(start, end, alignment_mode="expand")  # type: ignore[attr-defined]
+    if span is None:
+        return False
+    if any(t.ent_type_ in ("GPE", "LOC", "ORG", "PRODUCT", "FAC", "NORP", "DATE") for t in span):
+        return False
+    return any(t.ent_type_ == "PERSON" for t in span) or all(t.pos_ == "PROPN" for t in span)

@@ -1,0 +1,730 @@
+"""Presidio recognizers for Bedrock's PII types, with cues read on both sides of a value.
+
+Presidio's own context enhancer matches single lemmas before a value; call-center text puts
+cues after values too ("4821 is her PIN"), uses multi-word synonyms ("login ID", "ABA
+number") and carries numbers that are not PII ("ticket 4471", "version 10.2.0.1"). So the
+context-dependent types here read their own cue and negative-cue patterns in a window on
+both sides, scoring nearer cues higher; the overlap resolution in ``pii`` then keeps one span
+with the best type.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+from typing import Any
+
+import phonenumbers
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+from stdnum import luhn
+from stdnum.us import rtn, ssn
+
+from bedrock_local.guardrail.names import NameRecognizer
+
+# Numbers that label things, not people: a value right after one of these is not PII.
+NEGATIVE_CUES = re.compile(
+    r"(?i)\b(?:ticket|case|incident|sku|order|invoice|tracking|version|ver|v|build|model|"
+    r"serial|part|item|reference|ref|confirmation|conf|claim|rma|return|po|purchase order|"
+    r"transaction|txn|receipt|batch|lot|firmware|release|patch|plan|policy|store|"
+    r"extension|ext|room|flight|booking|reservation|loyalty|rewards|promo\s+code|coupon|"
+    r"page|chapter|step|error|kb|article|request|job|shipment|package|parcel|product)"
+    r"(?:\s+(?:number|no\.?|num|id|#|code))?\s*(?:is|was|:|#|number|no\.?)?\s*#?\s*$"
+)
+
+
+def luhn_ok(digits: str) -> bool:
+    """A card number: 13 to 19 digits passing the Luhn check."""
+    nums = "".join(c for c in digits if c.isdigit())
+    return 13 <= len(nums) <= 19 and luhn.is_valid(nums)
+
+
+def aba_ok(digits: str) -> bool:
+    """A US bank routing number: nine digits passing the ABA checksum."""
+    nums = "".join(c for c in digits if c.isdigit())
+    return len(nums) == 9 and rtn.is_valid(nums)
+
+
+def ssn_ok(digits: str) -> bool:
+    """A US SSN: nine digits in an issuable area and group (stdnum's rules)."""
+    nums = "".join(c for c in digits if c.isdigit())
+    return len(nums) == 9 and ssn.is_valid(nums)
+
+
+Cue = str | tuple[str, float]
+
+
+def _cue(words: Iterable[str]) -> re.Pattern[str]:
+    return re.compile(r"(?i)(?<![\w])(?:" + "|".join(words) + r")(?![\w])")
+
+
+class CueRecognizer(EntityRecognizer):
+    """Values of one shape, taken when a cue stands within a window before or after them.
+
+    Score: ``base`` with no cue (0 when a cue is required), else from ``near`` (cue adjacent)
+    down to ``far`` at the edge of the window; a negative cue right before the value (ticket,
+    order, version...) drops it unless the type's own cue is nearer.
+    """
+
+    def __init__(
+        self,
+        entity: str,
+        value: str,
+        cues: Iterable[Cue],
+        *,
+        base: float = 0.0,
+        before: int = 48,
+        after: int = 32,
+        near: float = 0.95,
+        far: float = 0.6,
+        validate: Callable[[str], bool] | None = None,
+        flags: int = 0,
+        group: int = 0,
+        negatives: bool = True,
+    ) -> None:
+        self.entity = entity
+        self.value = re.compile(value, flags)
+        # Weak cues (a bare "account") take a penalty so a specific cue further off wins.
+        strong = [c for c in cues if isinstance(c, str)]
+        weak = [c for c in cues if not isinstance(c, str)]
+        self.cue_sets = [(_cue(strong), 0.0)] if strong else []
+        self.cue_sets += [(_cue([w]), penalty) for w, penalty in weak]
+        self.base, self.before, self.after = base, before, after
+        self.near, self.far = near, far
+        self.validate = validate
+        self.group = group
+        self.negatives = negatives
+        super().__init__(supported_entities=[entity], name=f"{entity.title()}Cue")
+
+    def load(self) -> None:
+        pass
+
+    def cue_score(self, text: str, start: int, end: int) -> float:
+        left = text[max(0, start - self.before) : start]
+        right = text[end : end + self.after] if self.after else ""
+        best = 0.0
+        for cues, penalty in self.cue_sets:
+            hits = list(cues.finditer(left))
+            if hits:
+                gap = len(left) - hits[-1].end()
+                best = max(best, self.near - penalty - (self.near - self.far) * gap / self.before)
+            for hit in cues.finditer(right):
+                gap = hit.start()
+                score = self.near - 0.05 - penalty - (self.near - self.far) * gap / self.after
+                best = max(best, score)
+                break
+        return best
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        out = []
+        for m in self.value.finditer(text):
+            start, end = m.span(self.group)
+            value = m.group(self.group)
+            if self.validate is not None and not self.validate(value):
+                continue
+            score = max(self.base, self.cue_score(text, start, end))
+            if score <= 0:
+                continue
+            if self.negatives and NEGATIVE_CUES.search(text[max(0, start - 30) : start]):
+                if self.cue_score(text, start, end) < self.near - 0.05:
+                    continue
+            out.append(RecognizerResult(self.entity, start, end, score))
+        return out
+
+
+class PhoneRecognizer(EntityRecognizer):
+    """Phone numbers found and validated by Google's libphonenumber, US and international.
+
+    A match inside a longer run of digit groups (tracking numbers), glued to letters, shaped
+    like an IPv4 address or after a negative cue is not a phone number.
+    """
+
+    REGIONS = ("US", "GB", "IN", "DE")
+
+    def __init__(self) -> None:
+        super().__init__(supported_entities=["PHONE"], name="Phone")
+
+    def load(self) -> None:
+        pass
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        seen: dict[tuple[int, int], float] = {}
+        for region in self.REGIONS:
+            for match in phonenumbers.PhoneNumberMatcher(
+                text, region, leniency=phonenumbers.Leniency.POSSIBLE
+            ):
+                start, end, raw = match.start, match.end, match.raw_string
+                digits = sum(c.isdigit() for c in raw)
+                if digits < 10 and not raw.startswith("+"):
+                    continue
+                if re.fullmatch(r"[\d.]+", raw) and raw.count(".") == 3:
+                    continue
+                if re.match(r"[\w/@]|[.-]\w", text[end : end + 2]):
+                    continue
+                if start and re.match(r"[\w/@.-]", text[start - 1]):
+                    continue
+                run = re.search(r"[\d][\d \t().-]*$", text[:start])
+                run_start = run.start() if run else start
+                tail = re.match(r"[\d \t().-]*", text[end:])
+                whole = text[run_start : end + (tail.end() if tail else 0)]
+                if sum(c.isdigit() for c in whole) > 15:
+                    continue
+                if NEGATIVE_CUES.search(text[max(0, run_start - 30) : run_start]):
+                    continue
+                formatted = bool(re.search(r"[ ().+-]", raw))
+                score = 0.75 if formatted else 0.45
+                if re.search(
+                    r"(?i)\b(?:phone|call|cell|mobile|text|number|reach|tel|landline|fax|whatsapp)",
+                    text[max(0, start - 40) : end + 20],
+                ):
+                    score += 0.1
+                key = (start, end)
+                seen[key] = max(seen.get(key, 0.0), score)
+        return [RecognizerResult("PHONE", s, e, score) for (s, e), score in seen.items()]
+
+
+_STOPWORDS = frozenset(
+    """
+    not no wrong incorrect invalid expired reset changed locked working correct right the a an
+    and or but that this it for to on in of was is were be been being had has have did does do
+    when which because after before again too also still rejected accepted updated required
+    needed forgotten forgot lost unknown blank empty same new old temporary default strong weak
+    case sensitive please so then now just never always sent emailed texted set stored saved
+    he she they we you i her his their my your our its with without by from via using under
+    over into onto at as if will would could should can cannot can't won't didn't doesn't
+    isn't wasn't field link fails failed fail hint manager policy requirement requirements
+    character characters letter letters digit digits number numbers symbol symbols length there
+    here what who how why where one some any all each every someone something nothing verified
+    confirmed read given provided shared spelled written typed entered supplied stated said told
+    repeated offered asked requested email e-mail password passwords username usernames login
+    credentials details info information page screen issue problem attempt attempts account
+    portal app website site system tool reset. first then later letter-by-letter aloud out
+    back over up down off on twice once again last previous current actual real only usual
+    """.split()
+)
+_CONNECTOR = re.compile(
+    r"(?i)^(?:is|was|are|:|=|as|to|reads|read|being|became|now|of|-|–|—|is\s+now|was\s+set\s+to|"
+    r"set\s+to|changed\s+to|used\s+to\s+be|will\s+be|should\s+be)$"
+)
+_TOKEN = re.compile(r"[\"“‘']([^\"”’']{3,64})[\"”’']|([^\s,;()\[\]]+)")
+
+
+def _secretish(value: str) -> bool:
+    """Shaped like a credential: letters with digits, or a symbol with letters or digits."""
+    letters = any(c.isalpha() for c in value)
+    digits = any(c.isdigit() for c in value)
+    symbols = any(c in "!@#$%^&*_~+=?|<>-/\\." for c in value)
+    return (letters and digits) or (symbols and (letters or digits) and len(value) >= 6)
+
+
+def _handleish(value: str) -> bool:
+    """Shaped like a user name: letters with digits, dots, underscores or colons."""
+    return bool(re.search(r"[A-Za-z]", value)) and bool(re.search(r"[\d._:@-]", value))
+
+
+class CredentialRecognizer(EntityRecognizer):
+    """A credential near its cue: the first credential-shaped token within a few words after
+    it ("password used to be Ganesha@108", "login ID as r.tanaka88"), a quoted phrase, a plain
+    word right after "is"/":" ("secret word: Hummingbird"), or one right before it
+    ("tariq1985, that's the username"). Digits alone count only for one-time codes."""
+
+    def __init__(
+        self,
+        entity: str,
+        cues: Iterable[str],
+        shaped: Callable[[str], bool],
+        digits_ok: re.Pattern[str] | None = None,
+        bare: re.Pattern[str] | None = None,
+        bare_ok: Callable[[str], bool] | None = None,
+    ) -> None:
+        self.entity = entity
+        self.cues = _cue(cues)
+        self.shaped = shaped
+        self.digits_ok = digits_ok
+        self.bare, self.bare_ok = bare, bare_ok
+        super().__init__(supported_entities=[entity], name=f"{entity.title()}Credential")
+
+    def load(self) -> None:
+        pass
+
+    def _take(self, cue: str, value: str, first: bool, after_connector: bool) -> bool:
+        v = value.rstrip(".!?:")
+        if len(v) < 3 or v.lower() in _STOPWORDS or v.startswith("{") or "@" in v and "." in v:
+            return False
+        if v.isdigit():
+            return bool(self.digits_ok and self.digits_ok.search(cue)) and 4 <= len(v) <= 10
+        if self.shaped(v):
+            return True
+        return after_connector and first and v.isalpha()
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        out: list[RecognizerResult] = []
+        for cue in self.cues.finditer(text):
+            window = text[cue.end() : cue.end() + 70]
+            stop = re.search(r"[.!?](?:\s|$)|;", window)
+            window = window[: stop.start() if stop else len(window)]
+            after_connector, first, words = False, True, 0
+            for tok in _TOKEN.finditer(window):
+                raw = tok.group(1) or tok.group(2)
+                if _CONNECTOR.match(raw) or raw.lower() in ("used", "be", "set", "changed"):
+                    after_connector = True
+                    continue
+                start = cue.end() + tok.start(1 if tok.group(1) else 2)
+                value = raw.rstrip(".!?:")
+                if tok.group(1) or self._take(cue.group(0), value, first, after_connector):
+                    if self.cues.fullmatch(value):
+                        break
+                    out.append(RecognizerResult(self.entity, start, start + len(value), 0.9))
+                    break
+                first = False
+                words += 1
+                if words >= 7:
+                    break
+            before = text[max(0, cue.start() - 60) : cue.start()]
+            back = re.search(
+                r"([^\s,;()\"“”]{3,64})[\"”’']?,?\s+(?:as|is|was|that's|that\s+is|which\s+is|"
+                r"being)\s+(?:(?:his|her|my|their|the|your|a|an|new|old|temporary|work|"
+                r"current)\s+){0,3}$",
+                before,
+            )
+            if back and self.shaped(back.group(1)) and back.group(1).lower() not in _STOPWORDS:
+                start = cue.start() - len(before) + back.start(1)
+                out.append(RecognizerResult(self.entity, start, start + len(back.group(1)), 0.85))
+        if self.bare is not None:
+            for m in self.bare.finditer(text):
+                if self.bare_ok is None or self.bare_ok(m.group(0)):
+                    out.append(RecognizerResult(self.entity, m.start(), m.end(), 0.55))
+        return out
+
+
+_FILE_EXT = re.compile(r"(?i)\.(?:pdf|docx?|xlsx?|csv|txt|jpe?g|png|gif|zip|exe|msi|json|xml|html?|mp[34]|mov)$")
+
+
+class RegexRecognizer(EntityRecognizer):
+    """One entity from fixed patterns, each with its score and an optional validator."""
+
+    def __init__(
+        self,
+        entity: str,
+        patterns: list[tuple[str, float]],
+        validate: Callable[[str], bool] | None = None,
+        group: int = 0,
+        negatives: bool = False,
+    ) -> None:
+        self.entity = entity
+        self.patterns = [(re.compile(p), score) for p, score in patterns]
+        self.validate = validate
+        self.group = group
+        self.negatives = negatives
+        super().__init__(supported_entities=[entity], name=f"{entity.title()}Regex")
+
+    def load(self) -> None:
+        pass
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        out = []
+        for pattern, score in self.patterns:
+            for m in pattern.finditer(text):
+                group = self.group if pattern.groups >= self.group else 0
+                start, end = m.span(group)
+                if self.validate is not None and not self.validate(m.group(group)):
+                    continue
+                if self.negatives and NEGATIVE_CUES.search(text[max(0, start - 30) : start]):
+                    continue
+                out.append(RecognizerResult(self.entity, start, end, score))
+        return out
+
+
+@lru_cache(maxsize=1)
+def _tld_extract() -> Any:
+    import tldextract
+
+    # The public-suffix snapshot bundled in the package: no list is fetched at run time.
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+_TEST_TLDS = {"example", "test", "local", "internal"}
+
+
+def domain_ok(value: str) -> bool:
+    host = re.sub(r"(?i)^[a-z]+://", "", value).split("/")[0].split(":")[0].split("@")[-1]
+    if host.replace(".", "").isdigit():
+        return False
+    parts = _tld_extract()(host)
+    return bool(parts.domain) and (bool(parts.suffix) or host.rsplit(".", 1)[-1] in _TEST_TLDS)
+
+
+def _url_ok(value: str) -> bool:
+    return bool(re.match(r"(?i)[a-z]+://", value)) or domain_ok(value)
+
+
+def _ip_ok(value: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return not (ip.version == 4 and value.count(".") != 3)
+
+
+def _secret_ok(value: str) -> bool:
+    return (
+        any(c.isupper() for c in value)
+        and any(c.islower() for c in value)
+        and any(c.isdigit() for c in value)
+    )
+
+
+def _driver_ok(value: str) -> bool:
+    compact = re.sub(r"[ -]", "", value)
+    return sum(c.isdigit() for c in compact) >= 4 and 5 <= len(compact) <= 20
+
+
+_PASSWORD_STOP = re.compile(
+    r"(?i)^(?:not|no|wrong|incorrect|invalid|expired|reset|changed|locked|working|correct|"
+    r"right|the|a|an|and|or|but|that|this|it|for|to|on|in|of|was|is|were|be|been|being|"
+    r"had|has|have|did|does|do|when|which|because|after|before|again|too|also|still|"
+    r"rejected|accepted|updated|required|needed|forgotten|forgot|lost|unknown|blank|"
+    r"empty|same|new|old|temporary|default|strong|weak|case|sensitive|please|so|"
+    r"then|now|just|never|always|sent|emailed|texted|set|stored|saved|he|she|they|"
+    r"we|you|i|her|his|their|my|your|our|its|with|without|by|from|via|using|under|"
+    r"over|into|onto|at|as|if|will|would|could|should|can|cannot|can't|won't|didn't|"
+    r"doesn't|isn't|wasn't|field|reset link|link|fails?|failed|hint|manager|policy|"
+    r"requirements?|characters?|letters?|digits?|numbers?|symbols?|length|there|here|"
+    r"what|who|how|why|where|one|some|any|all|each|every|someone|something|nothing|"
+    r"verified|confirmed|read|given|provided|shared|spelled|written|typed|entered|"
+    r"supplied|stated|said|told|repeated|offered|asked|requested)$"
+)
+
+
+def _token_ok(value: str) -> bool:
+    v = value.strip("\"'“”‘’")
+    return len(v) >= 3 and not _PASSWORD_STOP.match(v) and not v.startswith("{")
+
+
+def _username_ok(value: str) -> bool:
+    v = value.strip("\"'“”‘’@")
+    if not _token_ok(v) or v[:1].isupper() and v[1:].islower() and len(v) < 4:
+        return False
+    return bool(re.search(r"[\d._@-]", v)) or v.islower() or v != v.capitalize()
+
+
+_MONTHS = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+    r"Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
+_DIGITS = r"(?<![\w./:-]){}(?![\w/:]|[.-]\d)"
+
+_NUMBER_WORD = (
+    r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|"
+    r"five|six|seven|eight|nine))?|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|"
+    r"eighteen|nineteen|one|two|three|four|five|six|seven|eight|nine|a\s+hundred(?:\s+and\s+\w+)?)"
+)
+_AGE_VALUE = rf"(\d{{1,3}}|{_NUMBER_WORD})"
+_NOT_AGE_UNITS = (
+    r"(?!\s*(?:%|percent|dollars|bucks|cents|minutes|mins|seconds|days|weeks|months|hours|items|"
+    r"orders|times|calls|digits|characters|people|units|pounds|lbs|kg|gb|mb|miles|km|euros|"
+    r"rupees|points|stars|o'clock|am|pm|a\.m|p\.m))"
+)
+# "The account is 15 years old": things that have ages but are not people.
+_THING_AGE = re.compile(
+    r"(?i)\b(?:account|card|car|vehicle|truck|house|home|building|roof|policy|device|laptop|"
+    r"phone|router|modem|company|business|plan|subscription|membership|warranty|it|tv|computer|"
+    r"model|boiler|furnace|fridge|appliance|unit|system|machine|battery|tires|order|contract|"
+    r"loan|mortgage|store|branch|product|item|bike|boat|printer|app|software|firmware)\b"
+    r"(?:\s+\w+){0,2}\s+(?:is|was|are|were|'s)\s+(?:about\s+|almost\s+|nearly\s+|over\s+)?$"
+)
+
+
+class AgeRecognizer(EntityRecognizer):
+    """AGE: "72 years old", "aged seventy-two", "she's 15", "born in 1958" (the birth year)."""
+
+    PATTERNS = [
+        (rf"(?i)\b{_AGE_VALUE}(?:\s*|-)(?:years?|yrs?|yo)(?:[\s-]+old)\b", 0.9),
+        (rf"(?i)\b{_AGE_VALUE}-years?-old\b", 0.9),
+        (r"(?i)\b(\d{1,3})\s*y/?o\b", 0.85),
+        (
+            rf"(?i)\b(?:aged?|age\s*(?:is|of|:|was|=)?|age\s+(?:is\s+)?(?:listed|recorded|shown|"
+            rf"given|set)\s+as|turned|turning|turns|is\s+only|is\s+just|only|just\s+turned)"
+            rf"\s*:?\s*{_AGE_VALUE}\b{_NOT_AGE_UNITS}",
+            0.8,
+        ),
+        (
+            rf"(?i)\b(?:i'?m|i\s+am|he'?s|she'?s|he\s+is|she\s+is|they'?re|who\s+is|who's|"
+            rf"says\s+she\s+is|says\s+he\s+is|is\s+now)\s+(?:only\s+|just\s+|nearly\s+|almost\s+)?"
+            rf"{_AGE_VALUE}\b(?=\s*(?:[,.;!?)]|$|and\b|so\b|now\b|but\b|this\b|next\b|in\b))",
+            0.65,
+        ),
+        (r"(?i)\bborn\s+(?:in\s+)?(?:\w+\s+(?:\d{1,2},?\s+)?)?((?:19|20)\d{2})\b", 0.8),
+        (r"(?i)\b(?:year\s+of\s+birth|birth\s+year)\s*(?:is|was|:)?\s*((?:19|20)\d{2})\b", 0.85),
+    ]
+
+    def __init__(self) -> None:
+        self.patterns = [(re.compile(p), score) for p, score in self.PATTERNS]
+        super().__init__(supported_entities=["AGE"], name="Age")
+
+    def load(self) -> None:
+        pass
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        out = []
+        for pattern, score in self.patterns:
+            for m in pattern.finditer(text):
+                start, end = m.span(1)
+                value = m.group(1)
+                if value.isdigit() and not (0 < int(value) < 125 or len(value) == 4):
+                    continue
+                if _THING_AGE.search(text[max(0, start - 40) : start]):
+                    continue
+                out.append(RecognizerResult("AGE", start, end, score))
+        return out
+
+
+def build_recognizers() -> list[EntityRecognizer]:
+    """Every recognizer the local guardrail runs, one or more per Bedrock type."""
+    from bedrock_local.guardrail.addresses import AddressRecognizer
+
+    account_cues = [
+        r"(?:bank|checking|chequing|savings|deposit|direct[- ]deposit)\s+(?:account|acct)",
+        (r"account", 0.15),
+        r"acct",
+        r"a/c",
+        r"account\s+(?:number|no\.?|#)",
+        r"IBAN",
+    ]
+    return [
+        RegexRecognizer(
+            "EMAIL",
+            [(r"(?<![\w.+-])[\w.+%'-]+@[\w-]+(?:\.[\w-]+)+(?<![.-])", 0.95)],
+            validate=domain_ok,
+        ),
+        RegexRecognizer(
+            "URL",
+            [
+                (r"(?i)\b(?:https?|ftp)://[^\s<>\"'{}]+[^\s<>\"'{}.,;:!?)\]]", 0.9),
+                (r"(?i)\bwww\d{0,3}\.[^\s<>\"'{}]+[^\s<>\"'{}.,;:!?)\]]", 0.85),
+                (
+                    r"(?i)(?<![\w@./-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}"
+                    r"(?::\d{2,5})?(?:/[^\s<>\"'{}]*[^\s<>\"'{}.,;:!?)\]])?(?![\w@-])",
+                    0.65,
+                ),
+            ],
+            validate=_url_ok,
+        ),
+        RegexRecognizer(
+            "IP_ADDRESS",
+            [
+                (r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)", 0.92),
+                (
+                    r"(?i)(?<![\w:])(?:[0-9a-f]{1,4}:){1,7}(?::|(?::[0-9a-f]{1,4}){1,7}|[0-9a-f]{1,4})"
+                    r"(?![\w:])",
+                    0.85,
+                ),
+                (r"(?i)(?<![\w:])::(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4}(?![\w:])", 0.7),
+            ],
+            validate=_ip_ok,
+            negatives=True,
+        ),
+        PhoneRecognizer(),
+        RegexRecognizer(
+            "CREDIT_DEBIT_CARD_NUMBER",
+            [(r"(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])", 0.9)],
+            validate=luhn_ok,
+        ),
+        CueRecognizer(
+            "CREDIT_DEBIT_CARD_CVV",
+            _DIGITS.format(r"\d{3,4}"),
+            [
+                r"cvv2?",
+                r"cvc2?",
+                r"cid",
+                r"csc",
+                r"security\s+code",
+                r"card\s+verification(?:\s+(?:value|code|number))?",
+                r"(?:three|four|3|4)[- ]digits?(?:\s+code)?(?:\s+on\s+the\s+(?:back|front))?",
+                r"(?:code|digits|number)\s+on\s+the\s+(?:back|front)(?:\s+of\s+the\s+card)?",
+                r"card\s+verification\s+code",
+                r"(?:verification|security)\s+number",
+                r"card'?s?\s+(?:security\s+)?code",
+                (r"code", 0.2),
+            ],
+            before=45,
+            after=35,
+        ),
+        CueRecognizer(
+            "CREDIT_DEBIT_CARD_EXPIRY",
+            r"(?i)(?<![\w/.-])(?:(?:0?[1-9]|1[0-2])\s?[/.-]\s?(?:20)?\d{2}|"
+            + _MONTHS
+            + r",?\s+(?:of\s+)?(?:20\d{2}|'\d{2})|(?:20\d{2})[/-](?:0[1-9]|1[0-2]))(?![\w/])",
+            [
+                r"expir\w*",
+                r"exp\.?",
+                r"exp(?:iry|iration)?\s+date",
+                r"valid\s+(?:thru|through|until|till)",
+                r"good\s+(?:thru|through|until|till)",
+                r"expires?",
+                r"runs\s+out",
+            ],
+            before=40,
+            after=25,
+        ),
+        RegexRecognizer(
+            "US_SOCIAL_SECURITY_NUMBER",
+            [(r"(?<![\w-])\d{3}-\d{2}-\d{4}(?![\w-])", 0.8)],
+            validate=ssn_ok,
+            negatives=True,
+        ),
+        CueRecognizer(
+            "US_SOCIAL_SECURITY_NUMBER",
+            _DIGITS.format(r"\d{3}[- .]?\d{2}[- .]?\d{4}"),
+            [r"ssn", r"social(?:\s+security)?(?:\s+(?:number|no\.?|#))?", r"ss\s?#", r"tax\s?id", r"tin"],
+            validate=ssn_ok,
+            near=0.97,
+            far=0.75,
+            before=50,
+            after=35,
+        ),
+        CueRecognizer(
+            "US_SOCIAL_SECURITY_NUMBER",
+            _DIGITS.format(r"\d{4}"),
+            [r"(?:last|final)\s+(?:four|4)(?:\s+digits)?\s+of\s+(?:(?:his|her|my|their|the|your)\s+)?(?:ssn|social(?:\s+security)?(?:\s+number)?)"],
+            before=40,
+            after=0,
+            near=0.97,
+            far=0.9,
+        ),
+        CueRecognizer(
+            "US_BANK_ROUTING_NUMBER",
+            _DIGITS.format(r"\d{9}"),
+            [
+                r"routing",
+                r"rtn",
+                r"aba",
+                r"aba\s+(?:number|no\.?|#)",
+                r"transit(?:\s+number)?",
+                r"bank\s+code",
+            ],
+            base=0.0,
+            validate=aba_ok,
+            near=0.98,
+            far=0.8,
+        ),
+        CueRecognizer(
+            "US_BANK_ACCOUNT_NUMBER",
+            _DIGITS.format(r"\d(?:[ -]?\d){5,16}"),
+            account_cues,
+            near=0.9,
+            far=0.62,
+            before=55,
+            after=30,
+        ),
+        CueRecognizer(
+            "PIN",
+            _DIGITS.format(r"\d{4,6}"),
+            [
+                r"pin",
+                r"pin\s+(?:number|code)",
+                r"atm\s+pin",
+                r"pin\s?code",
+                r"(?<!one-time\s)(?<!one\stime\s)(?:telephone|phone|account|verbal|security)?\s*passcode",
+                r"personal\s+identification\s+number",
+            ],
+            near=0.96,
+            far=0.7,
+            before=45,
+            after=30,
+        ),
+        CredentialRecognizer(
+            "PASSWORD",
+            [
+                r"password",
+                r"passphrase",
+                r"pass\s?word",
+                r"pwd",
+                r"one[- ]time\s+(?:passcode|password|code|pin)",
+                r"passcode",
+                r"otp",
+                r"(?:verification|authentication|2fa|mfa|login|sign[- ]in|security)\s+code",
+                r"secret\s+(?:word|phrase|answer)",
+                r"security\s+(?:word|phrase|answer)",
+                r"memorable\s+(?:word|phrase)",
+                r"wi-?fi\s+(?:key|password|passphrase)",
+                r"network\s+key",
+                r"wpa2?\s+key",
+            ],
+            shaped=_secretish,
+            digits_ok=re.compile(r"(?i)one[- ]time|otp|verification|authentication|2fa|mfa|login|sign"),
+            bare=re.compile(r"(?<![\w@./:-])(?=[^\s]*[A-Za-z])(?=[^\s]*\d)[A-Za-z0-9]*[!#$%^&*][\w!#$%^&*]*(?<![.,!?])(?![\w@])"),
+            bare_ok=lambda v: len(v) >= 6,
+        ),
+        CredentialRecognizer(
+            "USERNAME",
+            [
+                r"user\s?name",
+                r"user\s?id",
+                r"user",
+                r"login(?:\s+(?:id|name))?",
+                r"log(?:s|ged|ging)?\s+in\s+(?:as|with)",
+                r"sign(?:s|ed|ing)?\s+in\s+(?:as|with)",
+                r"handle",
+                r"screen\s?name",
+                r"gamertag",
+                r"(?:skype|profile|display|account|member)\s+name",
+                r"member\s+id",
+                r"customer\s+id",
+                r"cid",
+                r"alias",
+                r"log-?in",
+            ],
+            shaped=_handleish,
+            bare=re.compile(r"(?<![\w@./:-])[A-Za-z][A-Za-z0-9]*(?:[._][A-Za-z0-9]+)+(?![\w@/-]|\.\w)"),
+            bare_ok=lambda v: bool(re.search(r"[\d_]", v)) and not _FILE_EXT.search(v) and not domain_ok(v),
+        ),
+        RegexRecognizer("USERNAME", [(r"(?<![\w@.])@[A-Za-z_][\w.]{2,30}(?<!\.)(?![\w@])", 0.6)]),
+        CueRecognizer(
+            "DRIVER_ID",
+            r"(?i)(?<![\w-])(?=[A-Z0-9 -]*\d)[A-Z]{0,6}\d[A-Z0-9]*(?:[ -][A-Z0-9]*\d[A-Z0-9]*){0,4}(?![\w-])",
+            [
+                r"driver'?s?\s+licen[cs]e(?:\s+(?:number|no\.?|#|id))?",
+                r"driving\s+licen[cs]e",
+                r"licen[cs]e\s+(?:number|no\.?|#|id)",
+                r"licen[cs]e",
+                r"dl",
+                r"dl\s+(?:number|no\.?|#)",
+                r"dln",
+                r"driver\s+id",
+                r"state\s+id",
+                r"dmv\s+(?:id|number)",
+                r"(?:driver'?s?\s+|learner'?s?\s+)?permit(?:\s+(?:number|no\.?|#))?",
+            ],
+            validate=_driver_ok,
+            near=0.97,
+            far=0.72,
+            before=50,
+            after=30,
+            flags=re.I,
+        ),
+        AgeRecognizer(),
+        RegexRecognizer(
+            "AWS_ACCESS_KEY",
+            [(r"(?<![A-Z0-9])(?:AKIA|ASIA|AIDA|AROA|AIPA|ANPA|ANVA|AGPA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])", 0.98)],
+        ),
+        RegexRecognizer(
+            "AWS_SECRET_KEY",
+            [(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])", 0.9)],
+            validate=_secret_ok,
+        ),
+        AddressRecognizer(),
+        NameRecognizer(),
+    ]
