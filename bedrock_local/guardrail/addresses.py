@@ -68,6 +68,15 @@ _FR_STREET = (
     r"allée|impasse|quai|route|cours)\s+(?:(?:de|du|des|la|le|l'|d')\s*)*)"
     r"[A-ZÀ-Ý][\w'’-]+(?:[ -][A-ZÀ-Ý][\w'’-]+){0,3}"
 )
+_ROUTE = (
+    r"\d{1,6}\s+(?:County\s+Road|County\s+Rd|State\s+Route|Route|Rte|Highway|Hwy|"
+    r"Farm\s+to\s+Market\s+Road|FM|Rural\s+Route|RR)\s+\d{1,5}[A-Z]?"
+)
+_DE_HYPHEN = r"\d{1,6}[a-z]?\s+[A-ZÄÖÜ][\wäöüß-]*-(?:Allee|Straße|Strasse|Weg|Platz|Ring|Damm|Gasse|Ufer)"
+_ES_STREET = (
+    r"\b(?:Calle|Avenida|Av\.|Rua|Via|Viale|Carrer|Paseo|Praça|Plaza|Piazza|Corso|Largo|"
+    r"Travessa|Camino|Carretera)\s+(?:[\w'’.-]+\s+){0,4}?\d{1,5}[A-Za-z]?"
+)
 _UNIT_AFTER = rf"(?:,?\s+{_UNIT}{_UNIT_VALUE}\b)"
 _TAIL = (
     rf"(?:{_UNIT_AFTER})?"
@@ -75,14 +84,32 @@ _TAIL = (
     rf"(?:,?\s+(?:{_STATE_CODES}|{_STATE_NAMES})\b)?"
     rf"(?:,?\s+{_POSTCODE}\b)?"
     rf"(?:,?\s+(?:{_PLACE})(?=\s*(?:[.;!?)]|$|,\s+{_COUNTRY}\b)))?"
+    rf"(?:,\s*\d{{4,5}}\s+[A-ZÀ-Ý][\w'’-]+(?:[ -][A-ZÀ-Ý][\w'’-]+)?)?"
     rf"(?:,\s+{_COUNTRY}\b)?"
 )
-_CORE = re.compile(rf"(?:{_STREET}|{_POBOX}|{_DE_STREET}|{_FR_STREET}){_TAIL}")
+_CORE = re.compile(
+    rf"(?:(?:{_UNIT}{_UNIT_VALUE}|\d+(?:st|nd|rd|th)\s+floor),?\s+)?"
+    rf"(?:{_STREET}|{_ROUTE}|{_POBOX}|{_DE_STREET}|{_DE_HYPHEN}|{_FR_STREET}|{_ES_STREET}){_TAIL}"
+)
+# Comma-separated parts ending in a postcode: Indian, Japanese, Brazilian, German forms.
+_SEGMENT = r"[A-Z0-9][\w'’.-]*(?:\s+[\w'’.-]+){0,3}?"
+_LIST = re.compile(
+    rf"(?:\b(?:No\.|Plot|House|H\.?\s?No\.?|Door|Flat|Shop|Unit|Block)\s*\d+[A-Z]?|"
+    rf"(?<![\w-])\d+[-/\d]*[A-Z]?\s+[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){{0,3}})"
+    rf"(?:,\s*{_SEGMENT}){{1,5}},?\s*"
+    rf"(?:\d{{6}}|\d{{3}}\s\d{{3}}|\d{{3}}-\d{{4}}|\d{{5}}-\d{{3}}|\d{{5}}(?:-\d{{4}})?|"
+    rf"{_UK_POSTCODE}|{_CA_POSTCODE})\b"
+)
+_LOWER = re.compile(
+    rf"(?i)\b\d{{1,6}}\s+(?:[a-z0-9]+\s+){{1,3}}?{_SUFFIX}\b\.?"
+    rf"(?:,?\s+(?:apt|unit|suite|ste|#)\.?\s*#?\w+)?(?:,?\s+[a-z]+){{1,3}}?,?\s+{_STATE_CODES}"
+    rf",?\s+\d{{5}}(?:-\d{{4}})?\b"
+)
 # A postcode with its city, or a code under an address cue.
 _CITY_CODE = re.compile(
     rf"\b(?:{_PLACE}),?\s+(?:{_STATE_CODES}\s+\d{{5}}(?:-\d{{4}})?|{_UK_POSTCODE}|{_CA_POSTCODE})\b"
     rf"|\b\d{{5}}\s+(?:{_PLACE})(?=\s*(?:[.,;!?)]|$))"
-    rf"|\b(?:{_PLACE})\s*[-–]\s*\d{{3}}\s?\d{{3}}\b"
+    rf"|\b[A-Z][a-z]+(?:\s[A-Z][a-z]+)?\s*[-–]\s*\d{{3}}\s?\d{{3}}\b"
 )
 _BARE_CODE = re.compile(rf"\b(?:{_UK_POSTCODE}|{_CA_POSTCODE})\b")
 _CODE_CUE = re.compile(
@@ -107,7 +134,11 @@ class AddressRecognizer(EntityRecognizer):
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
-        out = []
+        out: list[tuple[int, int, float]] = []
+        for m in _LIST.finditer(text):
+            out.append((m.start(), m.end(), 0.92))
+        for m in _LOWER.finditer(text):
+            out.append((m.start(), m.end(), 0.9))
         for m in _CORE.finditer(text):
             value = m.group(0)
             # "3 Drive" or "2 Way" alone reads like a count; a street needs a name word.
@@ -117,12 +148,20 @@ class AddressRecognizer(EntityRecognizer):
                 text[max(0, m.start() - 40) : m.start()]
             ):
                 continue
-            out.append(RecognizerResult("ADDRESS", m.start(), m.end(), 0.85))
+            out.append((m.start(), m.end(), 0.92))
         for m in _CITY_CODE.finditer(text):
-            out.append(RecognizerResult("ADDRESS", m.start(), m.end(), 0.7))
+            out.append((m.start(), m.end(), 0.88))
         for m in _BARE_CODE.finditer(text):
             if re.search(r"\d", m.group(0)) and re.search(r"[A-Z]", m.group(0)):
-                out.append(RecognizerResult("ADDRESS", m.start(), m.end(), 0.6))
+                out.append((m.start(), m.end(), 0.6))
         for m in _CODE_CUE.finditer(text):
-            out.append(RecognizerResult("ADDRESS", *m.span(1), 0.75))
-        return out
+            out.append((*m.span(1), 0.75))
+        # Parts of one address found by different patterns join into one span.
+        merged: list[list[float]] = []
+        for start, end, score in sorted(out):
+            if merged and re.fullmatch(r"[,\s]*", text[int(merged[-1][1]) : start] if start > merged[-1][1] else ""):
+                merged[-1][1] = max(merged[-1][1], end)
+                merged[-1][2] = max(merged[-1][2], score)
+            else:
+                merged.append([start, end, score])
+        return [RecognizerResult("ADDRESS", int(s), int(e), sc) for s, e, sc in merged]

@@ -11,6 +11,7 @@ Once a name is found, its other mentions in the same text are masked too.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
@@ -25,22 +26,36 @@ _TITLES = (
     r"Srta|Herr|Frau|Mme|Mlle|M|Monsieur|Madame|Señor|Señora|Sgt|Capt|Officer|Judge)"
 )
 _TITLE_NAME = re.compile(rf"\b{_TITLES}\.?\s+({_CAP_NAME})")
-# Introductions and roles; the name may be lower-case after an explicit introduction.
+_LETTERS = r"[^\W\d_]+(?:[-'’][^\W\d_]+)*"
+# Explicit introductions: the name may be lower-case ("my name is priya sharma").
 _INTRO = re.compile(
-    rf"(?i:\b(?:my\s+name\s+is|my\s+name's|name\s+is|name's|named|called|goes\s+by|"
-    rf"name\s+on\s+the\s+(?:account|card|order|booking|policy)\s+is|under\s+the\s+name(?:\s+of)?|"
-    rf"account\s+holder(?:\s+is)?|cardholder(?:\s+is)?|card\s+holder(?:\s+is)?|spouse|wife|husband|"
-    rf"son|daughter|mother|father|brother|sister)\s*,?\s+)({_WORD}(?:\s+(?:{_PARTICLE}\s+)?{_WORD}){{0,2}})"
+    rf"(?i:\b(?:my\s+name\s+is|my\s+name's|(?:her|his|their|your)\s+name\s+is|name's|"
+    rf"i\s+am\s+called|goes\s+by|name\s+on\s+the\s+(?:account|card|order|booking|policy|"
+    rf"reservation|file)\s+is)\s*,?\s+)({_LETTERS}(?:\s+(?:{_PARTICLE}\s+)?{_LETTERS}){{0,2}})"
 )
+# Cue phrases and roles; the name must be capitalised and read as a proper noun.
 _ROLE = re.compile(
     rf"(?i:\b(?:this\s+is|it's|it\s+is|i'm|i\s+am|speaking\s+(?:with|to)|spoke\s+(?:with|to)|"
     rf"speak\s+(?:with|to)|talking\s+(?:with|to)|talked\s+(?:with|to)|ask\s+for|asked\s+for|"
-    rf"calling\s+for|transferred\s+to|hello|hi|hey|dear|thanks|thank\s+you|agent|rep|"
-    rf"representative|advisor|adviser|specialist|supervisor|manager|technician|tech|caller|"
-    rf"customer|client|member|patient|colleague|teammate|associate|operator|courier|driver|"
-    rf"from|by|with|and|to|for|contact|attention|attn)\s*,?\s+)({_CAP_NAME})"
+    rf"calling\s+for|transferred\s+to|hello|hi|hey|dear|thanks|thank\s+you|welcome(?:\s+back)?|"
+    rf"agent|rep|representative|advisor|adviser|specialist|supervisor|manager|technician|tech|"
+    rf"engineer|caller|customer|client|member|patient|colleague|associate|operator|courier|"
+    rf"driver|spouse|wife|husband|partner|son|daughter|mother|father|mom|dad|brother|sister|"
+    rf"grandson|granddaughter|friend|neighbou?r|landlord|tenant|by|with|named|"
+    rf"name(?:\s*:|\s+is|\s+was)|name\s+(?:on\s+the\s+\w+|was\s+confirmed)\s+(?:is|as)|"
+    rf"(?:in|under)\s+the\s+name\s+of|identified\s+(?:herself|himself|themselves)\s+as|"
+    rf"account\s+holder(?:\s+is)?|card\s?holder(?:\s+is)?|(?:listed|confirmed|registered)\s+as|"
+    rf"attention|attn|signed)\s*[,:]?\s+)({_CAP_NAME})"
 )
+# Prepositions and conjunctions: the follower counts only if nothing says it is a place.
+_WEAK = re.compile(rf"(?i:\b(?:from|for|to|and|cc|contact|ask|of|or)\s+)({_CAP_NAME})")
 _SPEAKING = re.compile(rf"\b({_CAP_NAME})\s+(?:speaking|here)\b(?!\s+(?:is|are|was|were|to|at))")
+# "Rahul, the field engineer, ..." - a name set off by an appositive role.
+_APPOSITIVE = re.compile(
+    rf"\b({_CAP_NAME}),\s+(?:the|our|your|his|her|a|an)\s+(?:\w+\s+){{0,2}}"
+    rf"(?:agent|engineer|technician|rep|representative|manager|supervisor|driver|customer|caller|"
+    rf"owner|holder|advisor|specialist|courier|nurse|doctor|tenant|landlord|son|daughter|wife|husband)\b"
+)
 
 # Words that follow a capitalised product or place, or are never names themselves.
 _PRODUCT_WORDS = re.compile(
@@ -48,7 +63,7 @@ _PRODUCT_WORDS = re.compile(
     r"console|plan|card|account|app|brand|series|model|edition|pro|max|plus|mini|ultra|"
     r"router|modem|speaker|headphones|earbuds|store|outlet|mall|airport|street|avenue|road|"
     r"county|city|state|beach|bay|river|lake|park|university|college|hospital|bank|"
-    r"insurance|energy|airlines?|motors|inc|llc|ltd|corp|co\b|support|service|services)"
+    r"insurance|energy|airlines?|motors|inc|llc|ltd|corp|co|support|service|services)\b"
 )
 _PLACE_BEFORE = re.compile(r"(?i)\b(?:in|from|to|at|near|into|across|around|visiting|outside)\s+$")
 _NOT_NAMES = frozenset(
@@ -120,6 +135,11 @@ class NameRecognizer(EntityRecognizer):
             return False
         if _PRODUCT_WORDS.match(text[end : end + 25]):
             return False
+        # Glued to digits or symbols ("Kilimanjaro#1", "live:amina") or a label ("Expiry:").
+        if re.match(r"[\w#@$%&*+=/:_]", text[end : end + 1]) or re.match(r":", text[end : end + 1]):
+            return False
+        if start and re.match(r"[\w@#_./:-]", text[start - 1]):
+            return False
         if label_of.get(lower) in ("GPE", "LOC", "ORG", "PRODUCT", "FAC", "NORP"):
             return False
         if lower in _STATES:
@@ -154,14 +174,16 @@ class NameRecognizer(EntityRecognizer):
             (_INTRO, 0.85, False),
             (_ROLE, 0.7, True),
             (_SPEAKING, 0.8, True),
+            (_APPOSITIVE, 0.75, True),
+            (_WEAK, 0.6, True),
         ):
             for m in pattern.finditer(text):
                 start, end = _clean(text, *m.span(1))
                 if end <= start:
                     continue
-                if strict and not self._person_ok(text, start, end, label_of):
+                if strict and not self._person_ok(text, start, end, {}):
                     continue
-                if strict and pattern is _ROLE and not _looks_like_person(doc, start, end):
+                if strict and not _looks_like_person(doc, start, end, weak=pattern is _WEAK):
                     continue
                 spans.append((start, end, score))
         # Repeats: a found name's parts elsewhere in the text, capitalised as names are.
@@ -178,13 +200,23 @@ class NameRecognizer(EntityRecognizer):
         return [RecognizerResult("NAME", s, e, score) for s, e, score in spans]
 
 
-def _looks_like_person(doc: object, start: int, end: int) -> bool:
-    """A role word's capitalised follower counts only if spaCy reads it as a proper noun."""
+def _looks_like_person(doc: Any, start: int, end: int, weak: bool = False) -> bool:
+    """A cue's capitalised follower counts if spaCy reads it as a proper noun that is not
+    wholly a place (or, after a preposition, wholly any non-person entity)."""
     if doc is None:
         return True
-    span = doc.char_span(start, end, alignment_mode="expand")  # type: ignore[attr-defined]
-    if span is None:
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None or text_is_acronym(span.text):
         return False
-    if any(t.ent_type_ in ("GPE", "LOC", "ORG", "PRODUCT", "FAC", "NORP", "DATE") for t in span):
+    places = {"GPE", "LOC", "FAC", "NORP", "PRODUCT", "DATE", "EVENT", "LAW", "LANGUAGE"}
+    if weak:
+        places |= {"ORG", "WORK_OF_ART", "MONEY", "CARDINAL"}
+    if all(t.ent_type_ in places for t in span):
         return False
-    return any(t.ent_type_ == "PERSON" for t in span) or all(t.pos_ == "PROPN" for t in span)
+    if weak and any(t.text.lower() in _STATES or text_is_acronym(t.text) for t in span):
+        return False
+    return any(t.ent_type_ == "PERSON" for t in span) or span[0].pos_ == "PROPN"
+
+
+def text_is_acronym(value: str) -> bool:
+    return value.isupper() and len(value) > 1

@@ -57,7 +57,7 @@ Cue = str | tuple[str, float]
 
 
 def _cue(words: Iterable[str]) -> re.Pattern[str]:
-    return re.compile(r"(?i)(?<![\w])(?:" + "|".join(words) + r")(?![\w])")
+    return re.compile(r"(?i)(?<![\w./@-])(?:" + "|".join(words) + r")(?![\w-])")
 
 
 class CueRecognizer(EntityRecognizer):
@@ -136,6 +136,14 @@ class CueRecognizer(EntityRecognizer):
         return out
 
 
+# A number right after one of these is some other type, whatever its shape.
+_OTHER_NUMBER_CUE = re.compile(
+    r"(?i)\b(?:account|acct|routing|aba|rtn|licen[cs]e|dl|dmv|permit|ssn|social|card|pin|"
+    r"member|policy|passport|tax|ein|itin|iban|sort\s+code)\b(?:\s+(?:number|no\.?|#|id))?"
+    r"\s*(?:is|was|:|#)?\s*$"
+)
+
+
 class PhoneRecognizer(EntityRecognizer):
     """Phone numbers found and validated by Google's libphonenumber, US and international.
 
@@ -184,6 +192,8 @@ class PhoneRecognizer(EntityRecognizer):
                     text[max(0, start - 40) : end + 20],
                 ):
                     score += 0.1
+                if _OTHER_NUMBER_CUE.search(text[max(0, run_start - 20) : run_start]):
+                    score -= 0.25
                 key = (start, end)
                 seen[key] = max(seen.get(key, 0.0), score)
         return [RecognizerResult("PHONE", s, e, score) for (s, e), score in seen.items()]
@@ -253,15 +263,17 @@ class CredentialRecognizer(EntityRecognizer):
     def load(self) -> None:
         pass
 
-    def _take(self, cue: str, value: str, first: bool, after_connector: bool) -> bool:
+    def _take(self, cue: str, value: str, plain_ok: bool) -> bool:
         v = value.rstrip(".!?:")
-        if len(v) < 3 or v.lower() in _STOPWORDS or v.startswith("{") or "@" in v and "." in v:
+        if len(v) < 3 or v.lower() in _STOPWORDS or v[0] in "{.-/" or "@" in v and "." in v:
+            return False
+        if v.isupper() and "_" in v or re.search(r"(?i)key|secret|token|access", v):
             return False
         if v.isdigit():
             return bool(self.digits_ok and self.digits_ok.search(cue)) and 4 <= len(v) <= 10
         if self.shaped(v):
             return True
-        return after_connector and first and v.isalpha()
+        return plain_ok and v.isalpha()
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
@@ -271,20 +283,23 @@ class CredentialRecognizer(EntityRecognizer):
             window = text[cue.end() : cue.end() + 70]
             stop = re.search(r"[.!?](?:\s|$)|;", window)
             window = window[: stop.start() if stop else len(window)]
-            after_connector, first, words = False, True, 0
+            connector, words = False, 0
+            doc = nlp_artifacts.tokens if nlp_artifacts is not None else None
             for tok in _TOKEN.finditer(window):
                 raw = tok.group(1) or tok.group(2)
                 if _CONNECTOR.match(raw) or raw.lower() in ("used", "be", "set", "changed"):
-                    after_connector = True
+                    connector = True
                     continue
                 start = cue.end() + tok.start(1 if tok.group(1) else 2)
                 value = raw.rstrip(".!?:")
-                if tok.group(1) or self._take(cue.group(0), value, first, after_connector):
+                plain_ok = connector and _plain_word_ok(doc, start, start + len(value))
+                if tok.group(1) or self._take(cue.group(0), value, plain_ok):
                     if self.cues.fullmatch(value):
                         break
                     out.append(RecognizerResult(self.entity, start, start + len(value), 0.9))
                     break
-                first = False
+                # "Secret word for the account: Hummingbird" - a label's colon introduces.
+                connector = raw.endswith(":")
                 words += 1
                 if words >= 7:
                     break
@@ -303,6 +318,28 @@ class CredentialRecognizer(EntityRecognizer):
                 if self.bare_ok is None or self.bare_ok(m.group(0)):
                     out.append(RecognizerResult(self.entity, m.start(), m.end(), 0.55))
         return out
+
+
+def _bare_handle_ok(value: str) -> bool:
+    """A user-name shape with no cue: digits or an underscore, not a file, domain, version
+    string, environment variable or placeholder."""
+    return (
+        bool(re.search(r"[\d_]", value))
+        and not _FILE_EXT.search(value)
+        and not domain_ok(value)
+        and not re.match(r"(?i)v?\d", value)
+        and not (value.isupper() and "_" in value)
+        and not re.search(r"(?i)key|secret|token|access", value)
+    )
+
+
+def _plain_word_ok(doc: Any, start: int, end: int) -> bool:
+    """A dictionary-word credential ("bluebird") only where spaCy reads a noun, not a verb
+    or adjective ("left", "incorrect")."""
+    if doc is None:
+        return True
+    span = doc.char_span(start, end, alignment_mode="expand")
+    return span is not None and len(span) == 1 and span[0].pos_ in ("NOUN", "PROPN", "X")
 
 
 _FILE_EXT = re.compile(r"(?i)\.(?:pdf|docx?|xlsx?|csv|txt|jpe?g|png|gif|zip|exe|msi|json|xml|html?|mp[34]|mov)$")
@@ -454,16 +491,21 @@ class AgeRecognizer(EntityRecognizer):
         (r"(?i)\b(\d{1,3})\s*y/?o\b", 0.85),
         (
             rf"(?i)\b(?:aged?|age\s*(?:is|of|:|was|=)?|age\s+(?:is\s+)?(?:listed|recorded|shown|"
-            rf"given|set)\s+as|turned|turning|turns|is\s+only|is\s+just|only|just\s+turned)"
+            rf"given|set)\s+as|turned|turning|turns|is\s+only|is\s+just|just\s+turned)"
             rf"\s*:?\s*{_AGE_VALUE}\b{_NOT_AGE_UNITS}",
             0.8,
         ),
         (
-            rf"(?i)\b(?:i'?m|i\s+am|he'?s|she'?s|he\s+is|she\s+is|they'?re|who\s+is|who's|"
-            rf"says\s+she\s+is|says\s+he\s+is|is\s+now)\s+(?:only\s+|just\s+|nearly\s+|almost\s+)?"
-            rf"{_AGE_VALUE}\b(?=\s*(?:[,.;!?)]|$|and\b|so\b|now\b|but\b|this\b|next\b|in\b))",
+            rf"(?i)\b(?:i'?m|i\s+am|(?:he|she|i|they|who|husband|wife|son|daughter|mother|"
+            rf"father|mom|dad|mum|child|kid|grandmother|grandfather|grandma|grandpa|customer|"
+            rf"caller|patient|member|applicant|holder|spouse|partner)(?:\s+(?:is|was|are|were|am)|'s|'re)|"
+            rf"says\s+(?:she|he)\s+is)\s+(?:only\s+|just\s+|nearly\s+|almost\s+|now\s+)?"
+            rf"{_AGE_VALUE}\b{_NOT_AGE_UNITS}(?!\s*(?:of\b|on\b|in\s+line|out\b|for\b|to\b|"
+            rf"payments|months|behind|late|short|from|away|seconds|plus|\.\d|:\d|/|-))",
             0.65,
         ),
+        (rf"(?i)\b{_AGE_VALUE}\s+years?\s+of\s+age\b", 0.9),
+        (rf"(?:^|[.!?]\s+)At\s+{_AGE_VALUE},", 0.7),
         (r"(?i)\bborn\s+(?:in\s+)?(?:\w+\s+(?:\d{1,2},?\s+)?)?((?:19|20)\d{2})\b", 0.8),
         (r"(?i)\b(?:year\s+of\s+birth|birth\s+year)\s*(?:is|was|:)?\s*((?:19|20)\d{2})\b", 0.85),
     ]
@@ -688,8 +730,8 @@ def build_recognizers() -> list[EntityRecognizer]:
                 r"log-?in",
             ],
             shaped=_handleish,
-            bare=re.compile(r"(?<![\w@./:-])[A-Za-z][A-Za-z0-9]*(?:[._][A-Za-z0-9]+)+(?![\w@/-]|\.\w)"),
-            bare_ok=lambda v: bool(re.search(r"[\d_]", v)) and not _FILE_EXT.search(v) and not domain_ok(v),
+            bare=re.compile(r"(?<![\w@./:{-])[A-Za-z][A-Za-z0-9]*(?:[._][A-Za-z0-9]+)+(?![\w@/}-]|\.\w)"),
+            bare_ok=_bare_handle_ok,
         ),
         RegexRecognizer("USERNAME", [(r"(?<![\w@.])@[A-Za-z_][\w.]{2,30}(?<!\.)(?![\w@])", 0.6)]),
         CueRecognizer(
