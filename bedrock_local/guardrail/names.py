@@ -173,7 +173,7 @@ class NameRecognizer(EntityRecognizer):
             (_TITLE_NAME, 0.9, False),
             (_INTRO, 0.85, False),
             (_ROLE, 0.7, True),
-            (_SPEAKING, 0.8, True),
+            (_SPEAKING, 0.8, False),
             (_APPOSITIVE, 0.75, True),
             (_WEAK, 0.6, True),
         ):

@@ -1,0 +1,43 @@
+"""The residual scan as a second, independent detector: it catches most raw values that leak
+past a guardrail (each labelled span of the hand-written dev set, left unmasked alone), and
+stays quiet on guarded summaries of corpus calls."""
+
+import zipfile
+
+import pytest
+
+from bedrock_assets.guardrail.residual import scan
+from bedrock_assets.prompting.local_model import summarize_transcript
+from bedrock_local.evaluation.datasets import default_corpus_zip, load_pii
+from bedrock_local.guardrail.pii import mask_pii
+
+
+def leaks() -> list[str]:
+    """Each labelled span left raw while the sentence's other spans are placeholders."""
+    out = []
+    for ex in load_pii("dev"):
+        for i, _ in enumerate(ex.spans):
+            text = ex.text
+            for j, other in sorted(enumerate(ex.spans), key=lambda p: -p[1].start):
+                if j != i:
+                    text = text[: other.start] + "{" + other.type + "}" + text[other.end :]
+            out.append(text)
+    return out
+
+
+def test_catches_most_leaked_values() -> None:
+    texts = leaks()
+    caught = sum(bool(scan(t)) for t in texts)
+    assert len(texts) > 500
+    assert caught / len(texts) >= 0.85, caught / len(texts)  # measured 0.911
+
+
+def test_quiet_on_guarded_corpus_summaries() -> None:
+    path = default_corpus_zip()
+    if not path.exists():
+        pytest.skip("no corpus zip")
+    with zipfile.ZipFile(path) as zf:
+        names = sorted(n for n in zf.namelist() if n.endswith(".txt"))[:60]
+        summaries = [summarize_transcript(zf.read(n).decode("utf-8"), 2000) for n in names]
+    flagged = [dict(scan(mask_pii(s))) for s in summaries]
+    assert sum(map(bool, flagged)) <= 1, [f for f in flagged if f]
