@@ -49,7 +49,11 @@ def found(text: str) -> list[tuple[str, str]]:
         ("DL number D1234567 was scanned", "DRIVER_ID", "D1234567"),
         ("She is 72 years old.", "AGE", "72"),
         ("aged seventy-two, she asked", "AGE", "seventy-two"),
-        ("visit https://oktank.example.com/account now", "URL", "https://oktank.example.com/account"),
+        (
+            "visit https://oktank.example.com/account now",
+            "URL",
+            "https://oktank.example.com/account",
+        ),
         ("the page at oktank.com/help failed", "URL", "oktank.com/help"),
         ("from 192.168.10.4", "IP_ADDRESS", "192.168.10.4"),
         ("from 2001:db8::8a2e:370:7334 overnight", "IP_ADDRESS", "2001:db8::8a2e:370:7334"),

@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 
 from bedrock_local.evaluation.datasets import PII_TYPES, PiiExample, PiiSpan, load_pii
-from bedrock_local.evaluation.pii import evaluate
-from bedrock_local.guardrail.pii import detect_pii
+from bedrock_local.evaluation.pii import batched, evaluate
 
 SOFT = {"NAME", "ADDRESS"}
 
@@ -26,7 +25,8 @@ def _split_or_skip(split: str) -> list[PiiExample]:
 
 @pytest.fixture(scope="module", params=["dev", "test"])
 def result(request: pytest.FixtureRequest) -> dict[str, Any]:
-    return evaluate(detect_pii, _split_or_skip(request.param))
+    examples = _split_or_skip(request.param)
+    return evaluate(batched(ex.text for ex in examples), examples)
 
 
 def test_every_type_is_labelled_and_floors_hold(result: dict[str, Any]) -> None:

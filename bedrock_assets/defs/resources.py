@@ -230,7 +230,6 @@ def _local_evaluation(policy_path: str) -> dict[str, Any]:
     from bedrock_assets.prompting.local_model import summarize_transcript
     from bedrock_local.evaluation import grounding, pii
     from bedrock_local.guardrail.grounding import grounding_score
-    from bedrock_local.guardrail.pii import detect_pii
 
     threshold = grounding_threshold(load_policy(policy_path)) or 0.0
     cases = grounding.build_cases(
@@ -241,7 +240,7 @@ def _local_evaluation(policy_path: str) -> dict[str, Any]:
             "threshold": threshold,
             **grounding.evaluate(grounding_score, threshold, cases),
         },
-        "pii": pii.evaluate(detect_pii),
+        "pii": pii.evaluate_published(),
     }
 
 

@@ -32,7 +32,9 @@ _IPV6 = re.compile(r"(?i)(?<![\w:])(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}(?![\w:])
 _DIGITS = re.compile(r"(?<![\w.-])\d(?:[ -]?\d){8,18}(?![\w-])")
 _SSN_CUE = re.compile(r"(?i)\b(?:ssn|social|security|tax\s?id|tin)\b")
 _AWS_ACCESS = re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b")
-_AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+])(?=[^\s]*[a-z])(?=[^\s]*[A-Z])(?=[^\s]*\d)[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])")
+_AWS_SECRET = re.compile(
+    r"(?<![A-Za-z0-9/+])(?=[^\s]*[a-z])(?=[^\s]*[A-Z])(?=[^\s]*\d)[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])"
+)
 _STREET = re.compile(
     r"\b\d{1,6}[A-Za-z]?\s+(?:[A-Za-z0-9.'-]+\s+){1,4}(?i:street|st|avenue|ave|road|rd|"
     r"boulevard|blvd|lane|ln|drive|dr|court|ct|way|place|pl|terrace|circle|parkway|pkwy|highway|"
@@ -46,7 +48,9 @@ _CREDENTIAL = re.compile(
     r"login|handle|routing|aba|rtn|account|acct|licen[cs]e|dl|dmv|permit|key|secret|word)\b"
     r"[^.{}\n]{0,30}?[\"'“‘]?((?=[^\s{}]*\d)[^\s{}.,;\"'”’]{3,})"
 )
-_NOT_CREDENTIAL = re.compile(r"\d+-\d+|.*%|\$.*|\d+(?:st|nd|rd|th)|\d{1,2}(?::\d\d)?(?:am|pm)?", re.I)
+_NOT_CREDENTIAL = re.compile(
+    r"\d+-\d+|.*%|\$.*|\d+(?:st|nd|rd|th)|\d{1,2}(?::\d\d)?(?:am|pm)?", re.I
+)
 _HANDLE = re.compile(r"(?<![\w@./-])@?[A-Za-z][A-Za-z0-9]*(?:[._:][A-Za-z0-9]+)+(?![\w@/-]|\.\w)")
 _LONG_NUMBER = re.compile(r"(?<![\w.$-])(?=[A-Z0-9-]*\d{3})[A-Z]{0,6}\d[\dA-Z-]{5,}(?![\w-])")
 _NUMBER_LABEL = re.compile(
@@ -109,7 +113,7 @@ def _names(text: str) -> int:
         doc = ent.doc
         nxt = doc[ent.end].lower_ if ent.end < len(doc) else ""
         prev = doc[ent.start - 1].text if ent.start else "."
-        if len(ent) == 1 and prev in ".:!?;\"“" and nxt in ("i", "you", "we", "to", "that"):
+        if len(ent) == 1 and prev in '.:!?;"“' and nxt in ("i", "you", "we", "to", "that"):
             continue
         count += 1
     return count
@@ -132,31 +136,39 @@ def scan(text: str) -> Counter[str]:
         except ValueError:
             continue
         found["IP_ADDRESS"] += 1
-    phones = list(
+    matches = list(
         {
             (m.start, m.raw_string)
             for region in ("US", "GB", "IN")
             for m in phonenumbers.PhoneNumberMatcher(text, region)
         }
     )
-    phones = [p for _, p in sorted(phones)]
-    phones = [p for p in phones if not _IPV4.fullmatch(p)]
+    phones = [p for _, p in sorted(matches) if not _IPV4.fullmatch(p)]
     for run in _DIGITS.findall(text):
         digits = re.sub(r"\D", "", run)
         if 13 <= len(digits) <= 19 and luhn.is_valid(digits):
             found["CREDIT_DEBIT_CARD_NUMBER"] += 1
             phones = [p for p in phones if p not in run]
-        elif len(digits) == 9 and ssn.is_valid(digits) and (
-            re.fullmatch(r"\d{3}[- ]\d{2}[- ]\d{4}", run) or _SSN_CUE.search(text)
+        elif (
+            len(digits) == 9
+            and ssn.is_valid(digits)
+            and (re.fullmatch(r"\d{3}[- ]\d{2}[- ]\d{4}", run) or _SSN_CUE.search(text))
         ):
             found["US_SOCIAL_SECURITY_NUMBER"] += 1
     found["PHONE"] += len(phones)
     found["ADDRESS"] += len(_STREET.findall(text))
     for m in _CREDENTIAL.finditer(text):
         value = m.group(1)
-        promo = m.group(0)[:4].lower() == "code" and re.fullmatch(r"[\"'“‘]?(?=\S*[A-Z])[A-Z0-9]+", value)
-        if promo or _NOT_CREDENTIAL.fullmatch(value) or re.search(
-            r"(?i)(?:promo|discount|coupon|gift|error|zip|area)\s+$", text[max(0, m.start() - 12) : m.start()]
+        promo = m.group(0)[:4].lower() == "code" and re.fullmatch(
+            r"[\"'“‘]?(?=\S*[A-Z])[A-Z0-9]+", value
+        )
+        if (
+            promo
+            or _NOT_CREDENTIAL.fullmatch(value)
+            or re.search(
+                r"(?i)(?:promo|discount|coupon|gift|error|zip|area)\s+$",
+                text[max(0, m.start() - 12) : m.start()],
+            )
         ):
             continue
         found["CREDENTIAL"] += 1

@@ -22,7 +22,9 @@ _SUFFIX = (
     r"Xing|Landing|Marg|Nagar|Cove|Bend|Commons|Glen|Hollow|Meadow|Meadows|Pass|Brook|"
     r"Estates|Turnpike|Tpke|Causeway|Wharf|Quay|Rise|Esplanade|Broadway|Center|Centre)"
 )
-_DIRECTION = r"(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West|Northeast|Northwest|Southeast|Southwest)"
+_DIRECTION = (
+    r"(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West|Northeast|Northwest|Southeast|Southwest)"
+)
 _NAME_WORD = r"(?:[A-Z][\w'’.-]*|\d+(?:st|nd|rd|th)|[A-Z]\.)"
 _UNIT = r"(?:Apt|Apartment|Suite|Ste|Unit|Flat|Fl|Floor|Room|Rm|Bldg|Building|Block|Lot|Space|#)"
 _UNIT_VALUE = r"\.?\s*(?:No\.?\s*)?#?\s*[A-Z0-9][\w-]{0,5}"
@@ -43,9 +45,7 @@ _STATE_NAMES = (
 )
 _UK_POSTCODE = r"(?:GIR\s?0AA|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})"
 _CA_POSTCODE = r"(?:[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z]\s?\d[ABCEGHJ-NPRSTV-Z]\d)"
-_POSTCODE = (
-    rf"(?:\d{{5}}(?:-\d{{4}})?|{_UK_POSTCODE}|{_CA_POSTCODE}|\d{{3}}\s?\d{{3}}|\d{{4}})"
-)
+_POSTCODE = rf"(?:\d{{5}}(?:-\d{{4}})?|{_UK_POSTCODE}|{_CA_POSTCODE}|\d{{3}}\s?\d{{3}}|\d{{4}})"
 _COUNTRY = (
     r"(?:USA|U\.S\.A?\.?|United States|US|UK|United Kingdom|Canada|Germany|Deutschland|"
     r"India|France|Ireland|Australia|Mexico|Spain|Italy|Netherlands)"
@@ -72,7 +72,9 @@ _ROUTE = (
     r"\d{1,6}\s+(?:County\s+Road|County\s+Rd|State\s+Route|Route|Rte|Highway|Hwy|"
     r"Farm\s+to\s+Market\s+Road|FM|Rural\s+Route|RR)\s+\d{1,5}[A-Z]?"
 )
-_DE_HYPHEN = r"\d{1,6}[a-z]?\s+[A-ZÄÖÜ][\wäöüß-]*-(?:Allee|Straße|Strasse|Weg|Platz|Ring|Damm|Gasse|Ufer)"
+_DE_HYPHEN = (
+    r"\d{1,6}[a-z]?\s+[A-ZÄÖÜ][\wäöüß-]*-(?:Allee|Straße|Strasse|Weg|Platz|Ring|Damm|Gasse|Ufer)"
+)
 _ES_STREET = (
     r"\b(?:Calle|Avenida|Av\.|Rua|Via|Viale|Carrer|Paseo|Praça|Plaza|Piazza|Corso|Largo|"
     r"Travessa|Camino|Carretera)\s+(?:[\w'’.-]+\s+){0,4}?\d{1,5}[A-Za-z]?"
@@ -159,7 +161,9 @@ class AddressRecognizer(EntityRecognizer):
         # Parts of one address found by different patterns join into one span.
         merged: list[list[float]] = []
         for start, end, score in sorted(out):
-            if merged and re.fullmatch(r"[,\s]*", text[int(merged[-1][1]) : start] if start > merged[-1][1] else ""):
+            if merged and re.fullmatch(
+                r"[,\s]*", text[int(merged[-1][1]) : start] if start > merged[-1][1] else ""
+            ):
                 merged[-1][1] = max(merged[-1][1], end)
                 merged[-1][2] = max(merged[-1][2], score)
             else:

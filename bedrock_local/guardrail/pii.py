@@ -59,6 +59,7 @@ class Span:
 @lru_cache(maxsize=1)
 def analyzer() -> Any:
     """The Presidio analyzer with spaCy and the Bedrock-type recognizers, built once."""
+    import spacy
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
     from presidio_analyzer.nlp_engine import SpacyNlpEngine
 
@@ -66,7 +67,9 @@ def analyzer() -> Any:
 
     logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
     nlp_engine = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": SPACY_MODEL}])
-    nlp_engine.load()
+    # Tagger and NER are what the recognizers read; the parser and lemmatizer would cost
+    # ~45% more per text for nothing (the cue windows replace Presidio's lemma context).
+    nlp_engine.nlp = {"en": spacy.load(SPACY_MODEL, exclude=["parser", "lemmatizer"])}  # type: ignore[assignment]
     registry = RecognizerRegistry(recognizers=build_recognizers(), supported_languages=["en"])
     return AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])
 
@@ -94,7 +97,11 @@ def detect_pii(text: str, types: set[str] | None = None) -> list[Span]:
     if not wanted or not text.strip():
         return []
     results = analyzer().analyze(text=text, language="en", entities=wanted)
-    candidates = [
+    return _resolve(_candidates(text, results, wanted))
+
+
+def _candidates(text: str, results: Any, wanted: list[str]) -> list[tuple[int, int, str, float]]:
+    return [
         (r.start, r.end, r.entity_type, r.score)
         for r in results
         if r.score >= MIN_SCORE
@@ -102,7 +109,24 @@ def detect_pii(text: str, types: set[str] | None = None) -> list[Span]:
         and r.end > r.start
         and not re.search(r"[{}]", text[r.start : r.end])
     ]
-    return _resolve(candidates)
+
+
+def detect_pii_batch(texts: list[str], types: set[str] | None = None) -> list[list[Span]]:
+    """``detect_pii`` over many texts, spaCy running them as one batch (about twice as fast
+    as one call per text)."""
+    wanted = [t for t in TYPES if types is None or t in types]
+    engine = analyzer()
+    artifacts = engine.nlp_engine.process_batch(texts, "en", batch_size=64)
+    out: list[list[Span]] = []
+    for text, nlp_artifacts in artifacts:
+        if not wanted or not text.strip():
+            out.append([])
+            continue
+        results = engine.analyze(
+            text=text, language="en", entities=wanted, nlp_artifacts=nlp_artifacts
+        )
+        out.append(_resolve(_candidates(text, results, wanted)))
+    return out
 
 
 def mask_pii(text: str, types: set[str] | None = None) -> str:

@@ -342,7 +342,9 @@ def _plain_word_ok(doc: Any, start: int, end: int) -> bool:
     return span is not None and len(span) == 1 and span[0].pos_ in ("NOUN", "PROPN", "X")
 
 
-_FILE_EXT = re.compile(r"(?i)\.(?:pdf|docx?|xlsx?|csv|txt|jpe?g|png|gif|zip|exe|msi|json|xml|html?|mp[34]|mov)$")
+_FILE_EXT = re.compile(
+    r"(?i)\.(?:pdf|docx?|xlsx?|csv|txt|jpe?g|png|gif|zip|exe|msi|json|xml|html?|mp[34]|mov)$"
+)
 
 
 class RegexRecognizer(EntityRecognizer):
@@ -537,7 +539,7 @@ def build_recognizers() -> list[EntityRecognizer]:
     """Every recognizer the local guardrail runs, one or more per Bedrock type."""
     from bedrock_local.guardrail.addresses import AddressRecognizer
 
-    account_cues = [
+    account_cues: list[Cue] = [
         r"(?:bank|checking|chequing|savings|deposit|direct[- ]deposit)\s+(?:account|acct)",
         (r"account", 0.15),
         r"acct",
@@ -630,7 +632,13 @@ def build_recognizers() -> list[EntityRecognizer]:
         CueRecognizer(
             "US_SOCIAL_SECURITY_NUMBER",
             _DIGITS.format(r"\d{3}[- .]?\d{2}[- .]?\d{4}"),
-            [r"ssn", r"social(?:\s+security)?(?:\s+(?:number|no\.?|#))?", r"ss\s?#", r"tax\s?id", r"tin"],
+            [
+                r"ssn",
+                r"social(?:\s+security)?(?:\s+(?:number|no\.?|#))?",
+                r"ss\s?#",
+                r"tax\s?id",
+                r"tin",
+            ],
             validate=ssn_ok,
             near=0.97,
             far=0.75,
@@ -640,7 +648,9 @@ def build_recognizers() -> list[EntityRecognizer]:
         CueRecognizer(
             "US_SOCIAL_SECURITY_NUMBER",
             _DIGITS.format(r"\d{4}"),
-            [r"(?:last|final)\s+(?:four|4)(?:\s+digits)?\s+of\s+(?:(?:his|her|my|their|the|your)\s+)?(?:ssn|social(?:\s+security)?(?:\s+number)?)"],
+            [
+                r"(?:last|final)\s+(?:four|4)(?:\s+digits)?\s+of\s+(?:(?:his|her|my|their|the|your)\s+)?(?:ssn|social(?:\s+security)?(?:\s+number)?)"
+            ],
             before=40,
             after=0,
             near=0.97,
@@ -706,8 +716,12 @@ def build_recognizers() -> list[EntityRecognizer]:
                 r"wpa2?\s+key",
             ],
             shaped=_secretish,
-            digits_ok=re.compile(r"(?i)one[- ]time|otp|verification|authentication|2fa|mfa|login|sign"),
-            bare=re.compile(r"(?<![\w@./:-])(?=[^\s]*[A-Za-z])(?=[^\s]*\d)[A-Za-z0-9]*[!#$%^&*][\w!#$%^&*]*(?<![.,!?])(?![\w@])"),
+            digits_ok=re.compile(
+                r"(?i)one[- ]time|otp|verification|authentication|2fa|mfa|login|sign"
+            ),
+            bare=re.compile(
+                r"(?<![\w@./:-])(?=[^\s]*[A-Za-z])(?=[^\s]*\d)[A-Za-z0-9]*[!#$%^&*][\w!#$%^&*]*(?<![.,!?])(?![\w@])"
+            ),
             bare_ok=lambda v: len(v) >= 6,
         ),
         CredentialRecognizer(
@@ -730,7 +744,9 @@ def build_recognizers() -> list[EntityRecognizer]:
                 r"log-?in",
             ],
             shaped=_handleish,
-            bare=re.compile(r"(?<![\w@./:{-])[A-Za-z][A-Za-z0-9]*(?:[._][A-Za-z0-9]+)+(?![\w@/}-]|\.\w)"),
+            bare=re.compile(
+                r"(?<![\w@./:{-])[A-Za-z][A-Za-z0-9]*(?:[._][A-Za-z0-9]+)+(?![\w@/}-]|\.\w)"
+            ),
             bare_ok=_bare_handle_ok,
         ),
         RegexRecognizer("USERNAME", [(r"(?<![\w@.])@[A-Za-z_][\w.]{2,30}(?<!\.)(?![\w@])", 0.6)]),
@@ -760,7 +776,12 @@ def build_recognizers() -> list[EntityRecognizer]:
         AgeRecognizer(),
         RegexRecognizer(
             "AWS_ACCESS_KEY",
-            [(r"(?<![A-Z0-9])(?:AKIA|ASIA|AIDA|AROA|AIPA|ANPA|ANVA|AGPA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])", 0.98)],
+            [
+                (
+                    r"(?<![A-Z0-9])(?:AKIA|ASIA|AIDA|AROA|AIPA|ANPA|ANVA|AGPA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])",
+                    0.98,
+                )
+            ],
         ),
         RegexRecognizer(
             "AWS_SECRET_KEY",
