@@ -19,9 +19,9 @@ MIN_SPANS = {t: 60 if t in ("NAME", "ADDRESS") else 25 for t in PII_TYPES}
 MIN_NEGATIVES_PER_SPLIT = 100
 MIN_GROUNDING_PER_SPLIT = 40
 # Sentence punctuation that must not open or close a labelled value; a phone may open with
-# "(" and a password may end with "!" because those characters belong to the value.
+# "(", an IPv6 address with "::" and a password may end with "!": there they belong to the value.
 EDGE = set(".,;:!?\"'()[]{}")
-EDGE_ALLOWED = {("PHONE", "start", "("), ("PASSWORD", "end", "!")}
+EDGE_ALLOWED = {("PHONE", "start", "("), ("IP_ADDRESS", "start", ":"), ("PASSWORD", "end", "!")}
 
 
 def data_file(name: str) -> bool:
