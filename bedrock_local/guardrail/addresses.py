@@ -124,6 +124,13 @@ _CUE_BEFORE = re.compile(
 )
 
 
+# A street named without a number after a residence cue ("lives on Elm Street").
+_LIVES_ON = re.compile(
+    rf"(?i:\b(?:lives?|living|located|moved|moving|resides?|residing|stays?)\s+(?:on|at|to)\s+)"
+    rf"((?:{_NAME_WORD}\s+){{1,3}}{_SUFFIX}\b\.?)"
+)
+
+
 class AddressRecognizer(EntityRecognizer):
     """ADDRESS spans from street, PO box and postcode cores, city and code included."""
 
@@ -156,6 +163,8 @@ class AddressRecognizer(EntityRecognizer):
         for m in _BARE_CODE.finditer(text):
             if re.search(r"\d", m.group(0)) and re.search(r"[A-Z]", m.group(0)):
                 out.append((m.start(), m.end(), 0.6))
+        for m in _LIVES_ON.finditer(text):
+            out.append((*m.span(1), 0.8))
         for m in _CODE_CUE.finditer(text):
             out.append((*m.span(1), 0.75))
         # Parts of one address found by different patterns join into one span.

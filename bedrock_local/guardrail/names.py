@@ -48,7 +48,7 @@ _ROLE = re.compile(
     rf"attention|attn|signed)\s*[,:]?\s+)({_CAP_NAME})"
 )
 # Prepositions and conjunctions: the follower counts only if nothing says it is a place.
-_WEAK = re.compile(rf"(?i:\b(?:from|for|to|and|cc|contact|ask|of|or)\s+)({_CAP_NAME})")
+_WEAK = re.compile(rf"(?i:\b(?:from|for|to|and|cc|contact|ask|of|or|per|via)\s+)({_CAP_NAME})")
 _SPEAKING = re.compile(rf"\b({_CAP_NAME})\s+(?:speaking|here)\b(?!\s+(?:is|are|was|were|to|at))")
 # "Rahul, the field engineer, ..." - a name set off by an appositive role.
 _APPOSITIVE = re.compile(
