@@ -26,9 +26,9 @@ def leaks() -> list[str]:
 
 
 def test_catches_most_leaked_values() -> None:
-    texts = leaks()[::2]  # every other leak keeps the fast lane fast; all of them: 91.1%
+    texts = leaks()[::4]  # a quarter keeps the fast lane fast; all of them: 91.1%
     caught = sum(bool(scan(t)) for t in texts)
-    assert len(texts) > 250
+    assert len(texts) > 140
     assert caught / len(texts) >= 0.85, caught / len(texts)
 
 
@@ -37,7 +37,7 @@ def test_quiet_on_guarded_corpus_summaries() -> None:
     if not path.exists():
         pytest.skip("no corpus zip")
     with zipfile.ZipFile(path) as zf:
-        names = sorted(n for n in zf.namelist() if n.endswith(".txt"))[:30]
+        names = sorted(n for n in zf.namelist() if n.endswith(".txt"))[:20]
         summaries = [summarize_transcript(zf.read(n).decode("utf-8"), 2000) for n in names]
     flagged = [dict(scan(mask_pii(s))) for s in summaries]
     assert sum(map(bool, flagged)) <= 1, [f for f in flagged if f]
