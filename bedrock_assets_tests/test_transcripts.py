@@ -108,7 +108,7 @@ def test_transcribe_standard_with_speaker_labels() -> None:
         ("bad.json", b"{not json", t.MALFORMED_JSON),
         ("nospeaker.txt", b"*hold music*\njust words", t.NO_TURNS),
         ("bad.csv", b"foo,bar\n1,2\n", t.MALFORMED_CSV),
-        ("noid.json", b'{"text": "Agent: hi"}', t.MISSING_ID),
+        ("noid.json", b'[{"text": "Agent: hi"}]', t.MISSING_ID),
         (
             "baddate.json",
             b'{"id": "x", "call_date": "yesterday", "text": "Agent: hi"}',

@@ -24,6 +24,7 @@ TRANSCRIPTS = pa.schema(
         ("call_date", pa.string()),
         ("source_file", pa.string()),
         ("source_format", pa.string()),
+        ("role_source", pa.string()),
         ("transcript", pa.string()),
         ("turn_count", pa.int32()),
         ("char_count", pa.int64()),
