@@ -7,6 +7,7 @@ Post Call Analytics parsed output, everyday JSON/CSV exports) with synthetic con
 same billing call in every family, so each must read back the same conversation.
 """
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -262,3 +263,16 @@ def test_a_day_of_every_family_is_summarized_and_counted_per_format(
                 in (row["summary"])
             ), row["transcript_id"]
             assert "The agent responded: I have processed a refund" in row["summary"]
+
+
+def test_jsonl_lines_may_hold_service_documents() -> None:
+    """A data-lake export: one Contact Lens or Call Analytics document per line."""
+    lines = [
+        json.dumps(json.loads((FORMATS / name).read_text()))
+        for name in ("contact_lens_voice.json", "call_analytics.json")
+    ]
+    voice, analytics = parse_file("export.jsonl", "\n".join(lines).encode(), DAY)
+    assert isinstance(voice, Transcript) and voice.source_format == "contact_lens_voice"
+    assert isinstance(analytics, Transcript)
+    assert analytics.source_format == "transcribe_call_analytics"
+    assert_billing_call(analytics, "Agent", "Customer")

@@ -20,6 +20,7 @@ keys a record may use.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from bedrock_assets.ingest.analytics import parse_analytics
 from bedrock_assets.ingest.bda import is_bda_audio, parse_bda_audio
@@ -50,23 +51,7 @@ def read_json_document(
 ) -> Iterator[Transcript | Quarantined]:
     """Every call of one parsed JSON document, each read by the reader its shape calls for."""
     if isinstance(doc, dict):
-        if _is_analytics(doc):
-            yield parse_analytics(doc, source_file, call_date)
-        elif "results" in doc:
-            yield parse_transcribe(doc, source_file, call_date, options.agent_channel)
-        elif is_pca(doc):
-            yield parse_pca(doc, source_file, call_date)
-        elif is_bda_audio(doc):
-            yield parse_bda_audio(doc, source_file, call_date, options.agent_channel)
-        else:
-            yield record_to_transcript(
-                doc,
-                source_file,
-                "json",
-                call_date,
-                fields=options.fields,
-                default_id=call_id_from_name(source_file),
-            )
+        yield read_object(doc, source_file, call_date, options, "json")
     elif isinstance(doc, list):
         for i, rec in enumerate(doc, start=1):
             yield record_to_transcript(rec, source_file, "json", call_date, i, options.fields)
@@ -74,3 +59,40 @@ def read_json_document(
         yield Quarantined(
             source_file, UNRECOGNIZED_FORMAT, "JSON document is neither an object nor a list"
         )
+
+
+def read_object(
+    doc: object,
+    source_file: str,
+    call_date: str,
+    options: ReadOptions,
+    record_format: str,
+    line: int | None = None,
+) -> Transcript | Quarantined:
+    """One JSON object: a service's output document, or a record (``record_format``). A
+    record that stands alone in its file (``line`` None) is named after the file."""
+    if not isinstance(doc, dict):
+        return record_to_transcript(doc, source_file, record_format, call_date, line)
+    if _is_analytics(doc):
+        return _at_line(parse_analytics(doc, source_file, call_date), line)
+    if "results" in doc:
+        return _at_line(parse_transcribe(doc, source_file, call_date, options.agent_channel), line)
+    if is_pca(doc):
+        return _at_line(parse_pca(doc, source_file, call_date), line)
+    if is_bda_audio(doc):
+        return _at_line(parse_bda_audio(doc, source_file, call_date, options.agent_channel), line)
+    return record_to_transcript(
+        doc,
+        source_file,
+        record_format,
+        call_date,
+        line,
+        options.fields,
+        default_id=call_id_from_name(source_file) if line is None else None,
+    )
+
+
+def _at_line(item: Transcript | Quarantined, line: int | None) -> Transcript | Quarantined:
+    if isinstance(item, Quarantined) and line is not None:
+        return replace(item, line=line)
+    return item

@@ -18,7 +18,7 @@ import zlib
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from bedrock_assets.ingest.detect import read_json_document
+from bedrock_assets.ingest.detect import read_json_document, read_object
 from bedrock_assets.ingest.landing import call_id_from_name, file_suffix
 from bedrock_assets.ingest.options import DEFAULT_OPTIONS, ReadOptions
 from bedrock_assets.ingest.plain_text import parse_plain_text
@@ -119,7 +119,11 @@ def _parse(
 ) -> Iterator[Transcript | Quarantined]:
     if suffix == ".jsonl":
         lines = _bounded_lines(stream, max_record_bytes)
-        yield from parse_jsonl(source_file, lines, call_date, options.fields)
+
+        def read(rec: object, line: int) -> Transcript | Quarantined:
+            return read_object(rec, source_file, call_date, options, "jsonl", line)
+
+        yield from parse_jsonl(source_file, lines, call_date, options.fields, read)
         return
     if suffix not in WHOLE_FILE_SUFFIXES:
         yield Quarantined(

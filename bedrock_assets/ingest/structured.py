@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 
 from bedrock_assets.ingest.fields import SETTING, FieldMap
@@ -170,8 +170,10 @@ def parse_jsonl(
     lines: Iterable[bytes | None],
     call_date: str,
     fields: FieldMap = DEFAULT_FIELDS,
+    read: Callable[[object, int], Transcript | Quarantined] | None = None,
 ) -> Iterator[Transcript | Quarantined]:
-    """Records one per line; ``None`` stands for a line too long to read."""
+    """Records one per line; ``None`` stands for a line too long to read. ``read`` reads one
+    parsed line (``detect`` passes its reader, so a line may hold any known document)."""
     seen_any = False
     for lineno, raw in enumerate(lines, start=1):
         if raw is None:
@@ -193,7 +195,10 @@ def parse_jsonl(
         except ValueError as exc:
             yield Quarantined(source_file, MALFORMED_JSON, str(exc), line=lineno)
             continue
-        yield record_to_transcript(rec, source_file, "jsonl", call_date, lineno, fields)
+        if read is not None:
+            yield read(rec, lineno)
+        else:
+            yield record_to_transcript(rec, source_file, "jsonl", call_date, lineno, fields)
     if not seen_any:
         yield Quarantined(source_file, EMPTY_FILE, "file is empty")
 
