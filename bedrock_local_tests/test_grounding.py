@@ -12,7 +12,7 @@ from bedrock_local.evaluation.grounding import evaluate, load_pairs
 from bedrock_local.guardrail.grounding import explain_grounding, grounding_score, relevance_score
 from bedrock_local.guardrail.grounding_text import tokens
 
-THRESHOLD = 0.6  # bedrock_assets/guardrail/policy.json's GROUNDING threshold
+THRESHOLD = 0.73  # bedrock_assets/guardrail/policy.json's GROUNDING threshold
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "data" / "synthetic_call_transcript_data.zip"
 
 CALL = """Customer: Hi, I ordered a blender on May 28th and it still hasn't arrived.

@@ -20,8 +20,9 @@ a replica; ``explain_grounding`` shows the per-sentence reasons.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bedrock_local.guardrail import grounding_lexicon as lex
 from bedrock_local.guardrail.grounding_text import (
@@ -32,6 +33,7 @@ from bedrock_local.guardrail.grounding_text import (
     NAME,
     NUMBER,
     TIME,
+    WORD,
     Token,
     sentences,
     source_units,
@@ -42,8 +44,9 @@ WINDOW_SENTENCES = 6  # the call's sentences a summary sentence is compared with
 PLACE_SENTENCES = 1  # the call's sentences a fact and the words around it must share
 ELSEWHERE_CREDIT = 0.7  # a word found in the call, but outside the best window
 LIGHT_WEIGHT = 0.25  # meta-vocabulary weighs a quarter of a content word
+UNSUPPORTED_STEP = 0.1  # per word of substance the call never uses
 COVERAGE_PRIOR = 2.0  # pseudo-words: a short sentence's coverage leans on a few words less
-BASE = 0.6  # a sentence with every fact supported scores at least this, plus its coverage
+BASE = 0.9  # a sentence with every fact supported scores at least this, plus its coverage
 MISSING_FACT_CAP = 0.25
 CONTRADICTION_CAP = 0.3
 MISPLACED_RATIO = 0.5  # a fact found only where the sentence matches < 50% as well as best
@@ -55,6 +58,9 @@ PLACED_KINDS = frozenset({NUMBER, NAME})  # must sit where the words around them
 VALUE_KINDS = frozenset({NUMBER, CODE, TIME, DATE, NAME})  # values, not context
 
 
+_REFLEXIVE = re.compile(r"\b(?:him|her|them)sel(?:f|ves)\b|\bon (?:his|her|their) own\b", re.I)
+
+
 @dataclass(frozen=True)
 class _Source:
     units: tuple[frozenset[str], ...]  # the call's sentences
@@ -64,6 +70,8 @@ class _Source:
     places: tuple[frozenset[str], ...]  # PLACE_SENTENCES sentences from each one on
     place_facts: tuple[tuple[frozenset[str], frozenset[str]], ...]  # per place: numbers, names
     stems: frozenset[str]
+    agent_says: tuple[bool, ...] = ()  # per sentence: the agent, in the first person
+    refuses: tuple[bool, ...] = ()  # per sentence: "I can't", "unable to", "I'm afraid"
 
 
 def _spans(parts: list[frozenset[str]], width: int) -> tuple[frozenset[str], ...]:
@@ -93,7 +101,13 @@ def _windows(units: list[list[Token]]) -> _Source:
 
 @functools.lru_cache(maxsize=64)
 def _prepare(source: str) -> _Source:
-    return _windows([tokens(u, mark_names=True) for u in source_units(source)] or [[]])
+    units = source_units(source)
+    src = _windows([tokens(u.text, mark_names=True) for u in units] or [[]])
+    return replace(
+        src,
+        agent_says=tuple(u.speaker == "agent" and u.first_person for u in units),
+        refuses=tuple(bool(lex.REFUSAL.search(u.text)) for u in units),
+    )
 
 
 @dataclass(frozen=True)
@@ -122,11 +136,21 @@ def _local_context(toks: list[Token], at: int, src: _Source) -> list[Token]:
     return [t for t in near if t.kind not in VALUE_KINDS and t.stem in src.stems]
 
 
+def _near(src: _Source, best_i: int) -> range:
+    """The best window and a window's length either side of it."""
+    stop = min(len(src.units), best_i + 2 * WINDOW_SENTENCES)
+    return range(max(0, best_i - WINDOW_SENTENCES), stop)
+
+
 def _negative_near(src: _Source, best_i: int, about: set[str]) -> bool:
     """Whether the call negates one of the words ``about`` in or next to the best window."""
-    stop = min(len(src.units), best_i + 2 * WINDOW_SENTENCES)
-    start = max(0, best_i - WINDOW_SENTENCES)
-    return any(src.negated[u] & about for u in range(start, stop))
+    return any(src.negated[u] & about for u in _near(src, best_i))
+
+
+def _refusal_near(src: _Source, best_i: int) -> bool:
+    """Whether the call refuses something ("I can't", "unable to") near the best window: a
+    summary's "declined" or "rejected" may paraphrase that."""
+    return any(src.refuses[u] for u in _near(src, best_i) if u < len(src.refuses))
 
 
 def _misplaced(
@@ -172,6 +196,20 @@ def score_sentence(sentence: str, source: str) -> SentenceScore:
     coverage = (best_cov + COVERAGE_PRIOR) / (total + COVERAGE_PRIOR)
     score = BASE + (1 - BASE) * coverage
     reasons: list[str] = []
+    # Words of substance the call never uses (after stems and synonyms): a paraphrase has a
+    # few, an invented clause ("filed a formal complaint") several.
+    unsupported = sorted(
+        t.stem
+        for t in uniq.values()
+        if t.kind == WORD
+        and not t.light
+        and t.stem not in src.stems
+        and t.stem not in lex.PROCEDURAL_STEMS
+    )
+    if unsupported:
+        score *= max(0.0, 1 - UNSUPPORTED_STEP * len(unsupported))
+        if len(unsupported) > 1:
+            reasons.append(f"words not in the call: {', '.join(unsupported)}")
 
     def cap(limit: float, reason: str) -> None:
         nonlocal score
@@ -185,7 +223,7 @@ def score_sentence(sentence: str, source: str) -> SentenceScore:
             continue
         checked.add(t.stem)
         if t.stem not in src.stems:
-            if t.stem in lex.NEGATIVE_OUTCOME and _negative_near(src, best_i, content):
+            if t.stem in lex.NEGATIVE_OUTCOME and _refusal_near(src, best_i):
                 continue  # "declined" for the call's "I'm unable to offer that"
             cap(MISSING_FACT_CAP, f"{t.kind} not in the call: {t.stem}")
         elif t.kind in PLACED_KINDS:
@@ -210,11 +248,9 @@ def score_sentence(sentence: str, source: str) -> SentenceScore:
     negated_anywhere = frozenset().union(*src.negated)
     for scope in {t.scope for t in toks if t.negated}:
         words = {
-            t.stem
-            for t in toks
-            if t.scope == scope and not t.light and t.kind not in PLACED_KINDS
+            t.stem for t in toks if t.scope == scope and not t.light and t.kind not in PLACED_KINDS
         }
-        said = [u for u in units if words & src.units[u]]
+        said = [u for u, unit in enumerate(src.units) if words & unit]
         if said and not words & negated_anywhere and not any(src.negated[u] for u in said):
             cap(CONTRADICTION_CAP, f"negated, the call affirms: {', '.join(sorted(words))}")
     # An affirmed claim the best-matching sentence stating it negates, with no later sentence
@@ -231,6 +267,12 @@ def score_sentence(sentence: str, source: str) -> SentenceScore:
         later = [u for u in said if u > worst and t.stem in src.affirmed[u] and shared[u] >= 2]
         if shared[worst] >= 2 and not later:
             cap(CONTRADICTION_CAP, f"affirmed, the call negates: {t.stem}")
+    # Who did it: "the customer called the bank herself" where the call's closest sentence is
+    # the agent saying "I'll call the bank".
+    if _REFLEXIVE.search(sentence):
+        u = unit_for(sentence_stems)
+        if u is not None and u < len(src.agent_says) and src.agent_says[u]:
+            cap(CONTRADICTION_CAP, "done by the customer, the call has the agent do it")
     # Decisions: a positive word the call never uses, where the call negates something nearby
     # ("granted his request" where the call said "I'm unable to offer a credit").
     for t in toks:
@@ -238,7 +280,7 @@ def score_sentence(sentence: str, source: str) -> SentenceScore:
             t.stem in lex.GRANTED
             and not t.negated
             and t.stem not in src.stems
-            and not src.stems & lex.POSITIVE_OUTCOME
+            and not src.windows[best_i] & lex.GRANTED
             and _negative_near(src, best_i, content)
         ):
             cap(CONTRADICTION_CAP, f"positive outcome the call does not state: {t.stem}")

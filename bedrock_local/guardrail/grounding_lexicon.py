@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+import re
+
 import snowballstemmer
 
 _stemmer = snowballstemmer.stemmer("english")
@@ -42,8 +44,7 @@ SYNONYMS: tuple[str, ...] = (
     "glitch glitches error errors bug bugs outage malfunction",
     "charge charged charges fee fees cost costs price bill billed",
     "pay paid payment payments",
-    "expedite expedited rush rushed prioritize prioritized prioritise prioritised upgrade "
-    "upgraded",
+    "expedite expedited rush rushed prioritize prioritized prioritise prioritised upgrade upgraded",
     "follow callback",
     "carrier courier",
     "website site online web",
@@ -73,6 +74,15 @@ SYNONYMS: tuple[str, ...] = (
     "finish complete completed finished",
     "return returns returned",
     "mistake error",
+    "extra additional",
+    "option options choice choices choose chose chosen select selected prefer preferred pick",
+    "store shop location outlet",
+    "resolve resolved resolution solution",
+    "poor bad spotty choppy weak terrible",
+    "unsure uncertain confused",
+    "try tried retry retried attempt attempted",
+    "add added apply applied",
+    "flag flagged mark marked",
     "neighbor neighbors neighbour neighbours",
     "apologize apologized apologise apologised",
     "recognize recognized recognise recognised",
@@ -154,6 +164,7 @@ def _stems(text: str) -> frozenset[str]:
 
 STOP = _words(
     """
+itself himself herself themselves myself yourself ourselves
 a an the and or if of to in on at by for with about as is are was were be been being it its
 this that these those i you he she they we me him her them my your his their our us there here
 from into out up down over under again then than so very can could would should will shall may
@@ -175,11 +186,9 @@ MONTHS = _words(
 WEEKDAYS = _words(
     "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri"
 )
-TIME_WORDS = (
-    MONTHS
-    | WEEKDAYS
-    | _words("today tonight tomorrow yesterday weekend")
-) - _words("may")  # "may" is a verb far more often than the month
+TIME_WORDS = (MONTHS | WEEKDAYS | _words("today tonight tomorrow yesterday weekend")) - _words(
+    "may"
+)  # "may" is a verb far more often than the month
 MONTH_STEMS = _stems(" ".join(MONTHS))
 TIME_STEMS = _stems("day days week weeks month months year years hour hours minute minutes")
 
@@ -218,6 +227,12 @@ KEY_STEMS = _stems(_PRODUCTS + _ROLES + _OUTCOMES)
 # ("approved" by "we can initiate a full refund"), but not where the call says it was denied.
 POSITIVE_OUTCOME = _stems("approve accept grant authorize agree honor allow")
 NEGATIVE_OUTCOME = _stems("deny reject decline refuse")
+REFUSAL = re.compile(
+    r"\b(?:can(?:no|'|\u2019)?t|cannot|could(?:n'|n\u2019| no)t|unable|not able|won'?t be able"
+    r"|not possible|isn'?t possible|(?:I'?m|I am) afraid|not eligible|ineligible|invalid"
+    r"|(?:has|had|have) expired|no longer (?:valid|available)|not (?:allowed|permitted))\b",
+    re.IGNORECASE,
+)
 GRANTED = _stems("approve grant authorize")  # the company's yes, not the customer's
 
 LIGHT_STEMS = _stems(
@@ -233,7 +248,10 @@ overall express expressed feel felt seem seemed appear appeared make made take t
 get got go went come came use used know knew think thought look looked check checked find
 found start started begin began end ended close closed conclude concluded wrap try tried work
 worked well sure update updated confirm confirmed time times one going clear clearly able
-information reason
+information reason offer offered agree agreed accept accepted usual usually normal normally
+typical typically general generally eventual eventually reluctant reluctantly initial
+initially first finally instead immediately shortly see saw set read move moved due long
+earlier response big possible impossible able available unavailable
 """
 )
 PROCEDURAL_STEMS = LIGHT_STEMS | _stems(
@@ -247,4 +265,3 @@ loyalty valued value verify verified verification identity account security secu
 """
 )
 COMMON_CAPITALS = _words("i mr mrs ms dr english oktank") - frozenset({"oktank"})
-

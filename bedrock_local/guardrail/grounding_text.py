@@ -55,9 +55,10 @@ _RAW = re.compile(
     r"|(?P<ellipsis>\.\.+|\u2026)"
     r"|(?P<stop>[.;:!?,()\u2014\u2013]|\s-\s|\s--\s)"
 )
-_NEGATION_SCOPE = 3  # content tokens after a cue that it governs, up to a clause boundary
+_NEGATION_SCOPE = 5  # content tokens after a cue that it governs, up to a clause boundary
+# ("not a discount or credit" negates both: "or" does not end the scope)
 _CLAUSE_BREAK = frozenset(
-    "but although though however while whereas yet and or so because since when after before "
+    "but although though however while whereas yet and so because since when after before "
     "if unless until which that who where instead".split()
 )
 
@@ -193,7 +194,7 @@ def _with_dates(toks: list[Token]) -> list[Token]:
 
 _SENTENCE = re.compile(
     r"(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)"
-    r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9{*-])|\n+|(?<=;)\s+|^\s*[-*\u2022]\s+",
+    r"(?<!\.\.)(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9{*-])|\n+|(?<=;)\s+|^\s*[-*\u2022]\s+",
     re.MULTILINE,
 )
 
@@ -203,13 +204,26 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE.split(text) if s and s.strip()]
 
 
-_SPEAKER = re.compile(r"^\s*[A-Za-z][A-Za-z ]{0,20}:\s*")
+_SPEAKER = re.compile(r"^\s*([A-Za-z][A-Za-z ]{0,20}):\s*")
+_FIRST_PERSON = re.compile(r"\b(?:I|I'(?:ll|ve|m|d)|let me|we(?:'ll| will|'ve))\b")
 
 
-def source_units(source: str) -> list[str]:
+@dataclass(frozen=True)
+class Unit:
+    """One sentence of the call and who said it (lines without a label continue a turn)."""
+
+    text: str
+    speaker: str  # "agent", "customer", another label lower-cased, or "" if unlabelled
+    first_person: bool  # "I'll ...", "let me ...": the speaker says they do it
+
+
+def source_units(source: str) -> list[Unit]:
     """The call as sentences, speaker labels off ("Agent: ..." -> "...")."""
-    units: list[str] = []
+    units: list[Unit] = []
+    speaker = ""
     for line in source.splitlines():
-        line = _SPEAKER.sub("", line)
-        units.extend(sentences(line))
+        if m := _SPEAKER.match(line):
+            speaker = m.group(1).strip().lower()
+            line = line[m.end() :]
+        units.extend(Unit(s, speaker, bool(_FIRST_PERSON.search(s))) for s in sentences(line))
     return units
