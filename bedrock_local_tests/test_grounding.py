@@ -8,22 +8,30 @@ from pathlib import Path
 
 import pytest
 
+from bedrock_local.evaluation.datasets import default_corpus_zip
 from bedrock_local.evaluation.grounding import evaluate, load_pairs
 from bedrock_local.guardrail.grounding import explain_grounding, grounding_score, relevance_score
 from bedrock_local.guardrail.grounding_text import tokens
 
 THRESHOLD = 0.73  # bedrock_assets/guardrail/policy.json's GROUNDING threshold
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "data" / "synthetic_call_transcript_data.zip"
+CORPUS = default_corpus_zip()
 
-CALL = """Customer: Hi, I ordered a blender on May 28th and it still hasn't arrived.
-Agent: I'm sorry about that. Let me check the order. I see it was shipped on June 1st but the carrier lost it.
-Agent: I can send a replacement blender at no charge. It should arrive by June 5th.
-Customer: Okay. Also, I was charged forty dollars for shipping, which seems wrong.
-Agent: You're right, that fee should not have been charged. Your refund request for the shipping fee has been approved.
-Agent: There is also a promotion this month: 25% off kitchen appliances with code SUMMER25.
-Agent: And as an apology I'll add a 10% discount to your next purchase.
-Customer: Great, thank you so much.
-Agent: Thank you for calling, have a great day."""
+CALL = "\n".join(
+    [
+        "Customer: Hi, I ordered a blender on May 28th and it still hasn't arrived.",
+        "Agent: I'm sorry about that. Let me check the order. I see it was shipped on June 1st "
+        "but the carrier lost it.",
+        "Agent: I can send a replacement blender at no charge. It should arrive by June 5th.",
+        "Customer: Okay. Also, I was charged forty dollars for shipping, which seems wrong.",
+        "Agent: You're right, that fee should not have been charged. Your refund request for "
+        "the shipping fee has been approved.",
+        "Agent: There is also a promotion this month: 25% off kitchen appliances with code "
+        "SUMMER25.",
+        "Agent: And as an apology I'll add a 10% discount to your next purchase.",
+        "Customer: Great, thank you so much.",
+        "Agent: Thank you for calling, have a great day.",
+    ]
+)
 
 
 def passes(summary: str, source: str = CALL) -> bool:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 
-
 PLACEHOLDER = re.compile(r"\{[A-Z_]+\}")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'$.%-]*[A-Za-z0-9%]|[A-Za-z0-9]")
 _STOP = frozenset(

@@ -174,3 +174,15 @@ def calibrate(scored: Sequence[Scored], candidates: Iterable[float] | None = Non
     top = max(keys.values())
     best = [t for t in values if keys[t] == top]
     return best[len(best) // 2]
+
+
+def published(score: Scorer, threshold: float, split: str = "test") -> dict[str, Any]:
+    """The figures the system card shows: the split's pairs scored at ``threshold``, or why
+    they could not be measured (the corpus zip is read at run time and may be absent)."""
+    from bedrock_local.evaluation.datasets import load_grounding
+
+    try:
+        pairs = load_grounding(split)  # type: ignore[arg-type]
+    except (OSError, KeyError) as exc:
+        return {"split": split, "threshold": threshold, "measured": f"no ({type(exc).__name__})"}
+    return {"split": split, **evaluate(score, threshold, pairs).summary()}

@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 
 from bedrock_local.guardrail import grounding_lexicon as lex
@@ -237,7 +238,7 @@ def score_sentence(sentence: str, source: str) -> SentenceScore:
     sentence_stems = {t.stem for t in toks if not t.light}
     units = range(best_i, min(len(src.units), best_i + WINDOW_SENTENCES))
 
-    def unit_for(stems: set[str]) -> int | None:
+    def unit_for(stems: AbstractSet[str]) -> int | None:
         """The call's sentence in the best window that states any of ``stems`` and shares
         the most words with the summary sentence."""
         found = [u for u in units if stems & src.units[u]]
