@@ -117,3 +117,26 @@ def test_hand_written_pairs_of_corpus_calls() -> None:
     result = evaluate(grounding_score, THRESHOLD, pairs)
     assert result.auc >= 0.9
     assert result.faithful_pass_rate >= 0.9 and result.tampered_flag_rate >= 0.8
+
+
+def test_scoring_from_threads() -> None:
+    """ApplyGuardrail calls arrive on threads; the stemmer they share keeps state."""
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bedrock_local.guardrail.grounding_text import stem
+
+    roots = ("refund", "deliver", "cancel", "replace", "charg", "process", "connect", "adjust")
+    suffixes = ("ed", "ing", "s", "ation", "able", "ment", "er", "ers", "ingly", "fulness")
+    words = [r + s for r in roots for s in suffixes]
+    expected = [stem(w) for w in words]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        for _ in range(5):
+            stem.cache_clear()
+            with ThreadPoolExecutor(8) as pool:
+                results = list(pool.map(lambda w: stem(w), words * 8))
+            assert results == expected * 8
+    finally:
+        sys.setswitchinterval(interval)

@@ -36,6 +36,7 @@ from bedrock_local.guardrail.grounding_text import (
     TIME,
     WORD,
     Token,
+    normalise,
     sentences,
     source_units,
     tokens,
@@ -102,13 +103,19 @@ def _windows(units: list[list[Token]]) -> _Source:
 
 @functools.lru_cache(maxsize=64)
 def _prepare(source: str) -> _Source:
-    units = source_units(source)
-    src = _windows([tokens(u.text, mark_names=True) for u in units] or [[]])
+    units = source_units(normalise(source))
+    src = _windows([tokens(u.text, mark_names=True, normalised=True) for u in units] or [[]])
     return replace(
         src,
         agent_says=tuple(u.speaker == "agent" and u.first_person for u in units),
         refuses=tuple(bool(lex.REFUSAL.search(u.text)) for u in units),
     )
+
+
+def clear_cache() -> None:
+    """Forget prepared calls (the engine keeps the last 64: grounding and relevance of one
+    summary read its call once); benchmarks clear it to time a call read from scratch."""
+    _prepare.cache_clear()
 
 
 @dataclass(frozen=True)

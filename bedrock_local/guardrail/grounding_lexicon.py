@@ -75,6 +75,10 @@ SYNONYMS: tuple[str, ...] = (
     "return returns returned",
     "mistake error",
     "extra additional",
+    "connection connections line lines signal reception",
+    "expire expired expiry expiration",
+    "succeed succeeded success successful successfully",
+    "arrange arranged schedule scheduled",
     "option options choice choices choose chose chosen select selected prefer preferred pick",
     "store shop location outlet",
     "resolve resolved resolution solution",
@@ -125,6 +129,7 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\$\s?(\d+(?:\.\d+)?)", r"\1 dollars"),
     (r"bucks|usd", "dollars"),
     (r"money back", "refund"),
+    (r"(?:go|goes|went|gone|going) through", "succeeded"),
     (r"show(?:s|ed)? up|turn(?:s|ed)? up", "arrived"),
     (
         r"call(?:s|ed)? (?:you |them |him |her )?back|call-?back|follow(?:s|ed)?[- ]up"
@@ -251,7 +256,8 @@ worked well sure update updated confirm confirmed time times one going clear cle
 information reason offer offered agree agreed accept accepted usual usually normal normally
 typical typically general generally eventual eventually reluctant reluctantly initial
 initially first finally instead immediately shortly see saw set read move moved due long
-earlier response big possible impossible able available unavailable
+earlier response big possible impossible able available unavailable promise promised brief
+briefly whole around away further somewhat simple simply put company
 """
 )
 PROCEDURAL_STEMS = LIGHT_STEMS | _stems(
@@ -261,6 +267,7 @@ friendly warm warmly empathetic empathy calm calmly reassurance understanding un
 sympathy sympathized patience patient patiently sincere sincerely rest nice great wonderful
 pleasure appreciate appreciated appreciation grateful gratitude thanks day professional
 professionally kind kindly kindness cooperation tone satisfaction hold wait waiting loyal
+praise praised compliment complimented warm
 loyalty valued value verify verified verification identity account security secure
 """
 )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from dataclasses import dataclass
 
 from lemminflect import getAllLemmas
@@ -63,17 +64,21 @@ _CLAUSE_BREAK = frozenset(
 )
 
 
+_STEM_LOCK = threading.Lock()  # the guardrail answers ApplyGuardrail calls from threads
+
+
 @functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """The canonical stem of a lower-case word: irregular forms to their lemma (lemminflect's
     lookup table: "gone" -> "go", "bought" -> "buy"), Snowball, then the synonym groups."""
-    lemmas = getAllLemmas(word)
-    nouns = lemmas.get("NOUN", ())
-    if "VERB" in lemmas and word not in nouns:
-        word = lemmas["VERB"][0]
-    elif nouns:
-        word = nouns[0]
-    return lex.canonical_stem(word)
+    with _STEM_LOCK:  # a Snowball stemmer keeps state; lemminflect loads its table once
+        lemmas = getAllLemmas(word)
+        nouns = lemmas.get("NOUN", ())
+        if "VERB" in lemmas and word not in nouns:
+            word = lemmas["VERB"][0]
+        elif nouns:
+            word = nouns[0]
+        return lex.canonical_stem(word)
 
 
 def _number(text: str) -> str:
@@ -105,11 +110,11 @@ def normalise(text: str) -> str:
     return text
 
 
-def tokens(text: str, mark_names: bool = False) -> list[Token]:
+def tokens(text: str, mark_names: bool = False, normalised: bool = False) -> list[Token]:
     """The content tokens of ``text`` in order, with their kinds and negation scope.
 
-    ``mark_names``: capitalised words inside a sentence are NAME facts (for summaries; a
-    call's capitals are matched by their lower-case stems like any word).
+    ``mark_names``: capitalised words inside a sentence are NAME facts. ``normalised``: the
+    text has been through ``normalise`` already (a whole call is, once).
     """
     out: list[Token] = []
     left = 0  # content tokens the current negation cue still governs
@@ -122,7 +127,7 @@ def tokens(text: str, mark_names: bool = False) -> list[Token]:
         out.append(Token(stem_, kind, cue if left > 0 else 0, light))
         left = max(0, left - 1)
 
-    for m in _RAW.finditer(normalise(text)):
+    for m in _RAW.finditer(text if normalised else normalise(text)):
         if m.group("ellipsis"):  # a trailing-off, not the end of the clause
             continue
         if m.group("stop"):
