@@ -17,7 +17,11 @@ from bedrock_local.evaluation.datasets import PII_TYPES, SPLITS, TAMPER_KINDS
 
 MIN_SPANS = {t: 60 if t in ("NAME", "ADDRESS") else 25 for t in PII_TYPES}
 MIN_NEGATIVES_PER_SPLIT = 100
+MIN_SPANS_TOTAL = 700
+MIN_NEGATIVES_TOTAL = 200
 MIN_GROUNDING_PER_SPLIT = 40
+# Abstractive means paraphrased: no run of this many words copied from the transcript.
+MAX_COPIED_WORDS = 12
 # Sentence punctuation that must not open or close a labelled value; a phone may open with
 # "(", an IPv6 address with "::" and a password may end with "!": there they belong to the value.
 EDGE = set(".,;:!?\"'()[]{}")
@@ -30,12 +34,9 @@ def data_file(name: str) -> bool:
 
 @pytest.fixture(scope="module", params=SPLITS)
 def pii(request: pytest.FixtureRequest) -> list[datasets.PiiExample]:
-    if not data_file(f"pii_{request.param}.jsonl"):  # PENDING: removed once every split lands
-        pytest.skip(f"pii_{request.param}.jsonl not written yet")
     return datasets.load_pii(request.param)
 
 
-@pytest.mark.skip(reason="PENDING: test splits not written yet")
 def test_every_split_file_is_present() -> None:
     for split in SPLITS:
         assert data_file(f"pii_{split}.jsonl"), split
@@ -92,16 +93,19 @@ def test_structured_values_are_valid(pii: list[datasets.PiiExample]) -> None:
                 assert re.fullmatch(r"[A-Za-z0-9/+]{40}", value), value
 
 
+def test_totals_across_splits() -> None:
+    rows = [ex for split in SPLITS for ex in datasets.load_pii(split)]
+    assert sum(len(ex.spans) for ex in rows) >= MIN_SPANS_TOTAL
+    assert sum(ex.kind == "negative" for ex in rows) >= MIN_NEGATIVES_TOTAL
+
+
 def test_ids_and_sentences_are_unique_across_splits() -> None:
-    splits = [s for s in SPLITS if data_file(f"pii_{s}.jsonl")]  # PENDING
-    rows = [ex for split in splits for ex in datasets.load_pii(split)]
+    rows = [ex for split in SPLITS for ex in datasets.load_pii(split)]
     assert len({ex.id for ex in rows}) == len(rows)
     assert len({ex.text for ex in rows}) == len(rows)
 
 
 def test_grounding_pairs_reference_real_calls() -> None:
-    if not data_file("grounding_test.jsonl"):  # PENDING
-        pytest.skip("grounding sets not written yet")
     corpus = datasets.default_corpus_zip()
     if not corpus.is_file():
         pytest.skip(f"corpus zip not at {corpus}")
@@ -129,6 +133,27 @@ def test_grounding_pairs_reference_real_calls() -> None:
         for s in SPLITS
         for r in datasets.load_grounding(s, corpus, with_transcripts=False)
     }
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9$%']+", text.lower())
+
+
+def test_grounding_summaries_paraphrase_their_transcript() -> None:
+    corpus = datasets.default_corpus_zip()
+    if not corpus.is_file():
+        pytest.skip(f"corpus zip not at {corpus}")
+    n = MAX_COPIED_WORDS
+    for split in SPLITS:
+        for r in datasets.load_grounding(split, corpus):
+            tw = _words(r.transcript or "")
+            runs = {tuple(tw[i : i + n]) for i in range(len(tw) - n + 1)}
+            for summary, most in ((r.faithful, 6), (r.tampered, 7)):
+                sw = _words(summary)
+                copied = [i for i in range(len(sw) - n + 1) if tuple(sw[i : i + n]) in runs]
+                assert not copied, (r.id, " ".join(sw[copied[0] : copied[0] + n]))
+                sentences = [x for x in re.split(r"(?<=[.!?])\s+", summary) if x]
+                assert 3 <= len(sentences) <= most, r.id  # an invented fact may add one
 
 
 def test_loader_rejects_unknown_split() -> None:
