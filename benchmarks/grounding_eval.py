@@ -7,7 +7,7 @@ rate per tamper kind, the threshold curve (threshold -> faithful passed, tampere
 for both scorers, the threshold that calibrates best on this split, and throughput
 (summaries scored per second).
 
-python benchmarks/grounding_eval.py [--split dev|test] [--pairs FILE.jsonl] [--curve OUT.md]
+python benchmarks/grounding_eval.py [--split dev|test|both] [--pairs FILE.jsonl] [--curve OUT.md]
 """
 
 from __future__ import annotations
@@ -68,41 +68,47 @@ def curve_table(new: GroundingEvaluation, old: GroundingEvaluation) -> str:
     return "\n".join(rows)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--split", default="dev", choices=["dev", "test"])
-    parser.add_argument("--pairs", type=Path, help="a JSONL file of pairs instead of the split")
-    parser.add_argument("--corpus", type=Path, default=CORPUS)
-    parser.add_argument("--curve", type=Path, help="also write the curve table to this file")
-    parser.add_argument("--rounds", type=int, default=3, help="throughput: best of this many")
-    args = parser.parse_args()
-    pairs = load(args.split, args.pairs, args.corpus)
+def report(label: str, pairs: Sequence[Pair], rounds: int, curve: Path | None) -> None:
     threshold = grounding_threshold() or 0.0
     new_scored = score_pairs(grounding_score, pairs)
     old_scored = score_pairs(baseline_score, pairs)
     new = evaluate_scored(new_scored, threshold)
     old = evaluate_scored(old_scored, BASELINE_THRESHOLD)
-    source = args.pairs or f"split {args.split}"
-    print(f"grounding: {len(pairs)} faithful/tampered pairs ({source})")
+    print(f"grounding: {len(pairs)} faithful/tampered pairs ({label})")
     print(f"{'':34}{'new scorer':>14}{'word overlap':>14}")
     print(f"{'threshold':34}{threshold:>14.2f}{BASELINE_THRESHOLD:>14.2f}")
     print(f"{'AUC':34}{new.auc:>14.4f}{old.auc:>14.4f}")
     print(f"{'faithful passed':34}{new.faithful_pass_rate:>14.1%}{old.faithful_pass_rate:>14.1%}")
     print(f"{'tampered flagged':34}{new.tampered_flag_rate:>14.1%}{old.tampered_flag_rate:>14.1%}")
     for kind in sorted(new.count_by_kind):
-        label = f"  flagged: {kind} (n={new.count_by_kind[kind]})"
-        print(f"{label:34}{new.flag_rate_by_kind[kind]:>14.1%}{old.flag_rate_by_kind[kind]:>14.1%}")
-    new_rate, old_rate = (
-        throughput(s, pairs, args.rounds) for s in (grounding_score, baseline_score)
-    )
+        name = f"  flagged: {kind} (n={new.count_by_kind[kind]})"
+        print(f"{name:34}{new.flag_rate_by_kind[kind]:>14.1%}{old.flag_rate_by_kind[kind]:>14.1%}")
+    new_rate, old_rate = (throughput(s, pairs, rounds) for s in (grounding_score, baseline_score))
     print(f"{'summaries per second (1 per call)':34}{new_rate:>14.1f}{old_rate:>14.1f}")
     best_new, best_old = calibrate(new_scored), calibrate(old_scored)
     print(f"{'best threshold on this split':34}{best_new:>14.2f}{best_old:>14.2f}")
     table = curve_table(new, old)
     print()
     print(table)
-    if args.curve:
-        args.curve.write_text(table + "\n", encoding="utf-8")
+    print()
+    if curve:
+        curve.write_text(table + "\n", encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--split", default="both", choices=["dev", "test", "both"])
+    parser.add_argument("--pairs", type=Path, help="a JSONL file of pairs instead of the split")
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("--curve", type=Path, help="also write the (last) curve to this file")
+    parser.add_argument("--rounds", type=int, default=3, help="throughput: best of this many")
+    args = parser.parse_args()
+    if args.pairs:
+        report(str(args.pairs), load("", args.pairs, args.corpus), args.rounds, args.curve)
+        return
+    for split in ("dev", "test") if args.split == "both" else (args.split,):
+        label = "dev: the threshold was calibrated on it" if split == "dev" else "test: held out"
+        report(label, load(split, None, args.corpus), args.rounds, args.curve)
 
 
 if __name__ == "__main__":
