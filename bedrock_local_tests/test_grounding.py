@@ -13,7 +13,7 @@ from bedrock_local.evaluation.grounding import evaluate, load_pairs
 from bedrock_local.guardrail.grounding import explain_grounding, grounding_score, relevance_score
 from bedrock_local.guardrail.grounding_text import tokens
 
-THRESHOLD = 0.73  # bedrock_assets/guardrail/policy.json's GROUNDING threshold
+THRESHOLD = 0.7  # bedrock_assets/guardrail/policy.json's GROUNDING threshold
 CORPUS = default_corpus_zip()
 
 CALL = "\n".join(
