@@ -140,3 +140,13 @@ def test_scoring_from_threads() -> None:
             assert results == expected * 8
     finally:
         sys.setswitchinterval(interval)
+
+
+def test_the_published_figures_say_when_the_corpus_is_missing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from bedrock_local.evaluation.grounding import published
+
+    monkeypatch.setenv("BEDROCK_ASSETS_CORPUS_ZIP", str(tmp_path / "absent.zip"))
+    figures = published(grounding_score, THRESHOLD)
+    assert figures["measured"].startswith("no") and "AUC" not in figures
