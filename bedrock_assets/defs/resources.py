@@ -228,21 +228,13 @@ def _local_client(service: str, config: Any) -> Any:
 
 @functools.lru_cache(maxsize=2)
 def _local_evaluation(policy_path: str) -> dict[str, Any]:
-    from bedrock_assets.ingest.samples import evaluation_transcripts
-    from bedrock_assets.prompting.local_model import summarize_transcript
     from bedrock_local.evaluation import grounding, pii
     from bedrock_local.guardrail.grounding import grounding_score
     from bedrock_local.guardrail.pii import detect_pii
 
     threshold = grounding_threshold(load_policy(policy_path)) or 0.0
-    cases = grounding.build_cases(
-        evaluation_transcripts(100), lambda t: summarize_transcript(t, max_chars=2000)
-    )
     return {
-        "grounding": {
-            "threshold": threshold,
-            **grounding.evaluate(grounding_score, threshold, cases),
-        },
+        "grounding": grounding.published(grounding_score, threshold),
         "pii": pii.evaluate(detect_pii),
     }
 

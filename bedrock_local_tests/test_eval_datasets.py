@@ -1,0 +1,161 @@
+"""The hand-written evaluation sets are well formed: offsets land exactly on the values, types
+are Bedrock's, every type has enough spans, card and routing numbers are checksum-valid, and
+grounding rows point at real corpus calls. A bad edit to a data file fails here, not as a
+silently wrong benchmark figure."""
+
+import re
+import zipfile
+from collections import Counter
+from importlib import resources
+
+import pytest
+from stdnum import luhn
+from stdnum.us import rtn
+
+from bedrock_local.evaluation import datasets
+from bedrock_local.evaluation.datasets import PII_TYPES, SPLITS, TAMPER_KINDS
+
+MIN_SPANS = {t: 60 if t in ("NAME", "ADDRESS") else 25 for t in PII_TYPES}
+MIN_NEGATIVES_PER_SPLIT = 100
+MIN_SPANS_TOTAL = 700
+MIN_NEGATIVES_TOTAL = 200
+MIN_GROUNDING_PER_SPLIT = 40
+# Abstractive means paraphrased: no run of this many words copied from the transcript.
+MAX_COPIED_WORDS = 12
+# Sentence punctuation that must not open or close a labelled value; a phone may open with
+# "(", an IPv6 address with "::" and a password may end with "!": there they belong to the value.
+EDGE = set(".,;:!?\"'()[]{}")
+EDGE_ALLOWED = {("PHONE", "start", "("), ("IP_ADDRESS", "start", ":"), ("PASSWORD", "end", "!")}
+
+
+def data_file(name: str) -> bool:
+    return resources.files("bedrock_local.evaluation").joinpath("data", name).is_file()
+
+
+@pytest.fixture(scope="module", params=SPLITS)
+def pii(request: pytest.FixtureRequest) -> list[datasets.PiiExample]:
+    return datasets.load_pii(request.param)
+
+
+def test_every_split_file_is_present() -> None:
+    for split in SPLITS:
+        assert data_file(f"pii_{split}.jsonl"), split
+        assert data_file(f"grounding_{split}.jsonl"), split
+
+
+def test_spans_sit_exactly_on_values(pii: list[datasets.PiiExample]) -> None:
+    for ex in pii:
+        ends = 0
+        for s in ex.spans:
+            value = ex.text[s.start : s.end]
+            assert 0 <= s.start < s.end <= len(ex.text), ex.id
+            assert s.start >= ends, f"{ex.id}: spans overlap or are out of order"
+            ends = s.end
+            assert value == value.strip(), ex.id
+            assert s.type in PII_TYPES, (ex.id, s.type)
+            for side, ch in (("start", value[0]), ("end", value[-1])):
+                if ch in EDGE:
+                    assert (s.type, side, ch) in EDGE_ALLOWED, (ex.id, value)
+            # A value glued to a neighbouring letter or digit would be a cut-off label.
+            before = ex.text[s.start - 1] if s.start else " "
+            after = ex.text[s.end] if s.end < len(ex.text) else " "
+            assert not (before.isalnum() and value[0].isalnum()), (ex.id, value)
+            assert not (after.isalnum() and value[-1].isalnum()), (ex.id, value)
+
+
+def test_kinds_agree_with_spans(pii: list[datasets.PiiExample]) -> None:
+    for ex in pii:
+        assert ex.kind in ("positive", "negative", "plain"), ex.id
+        assert bool(ex.spans) == (ex.kind == "positive"), ex.id
+        assert (ex.trap is not None) == (ex.kind == "negative"), ex.id
+
+
+def test_every_type_meets_its_minimum(pii: list[datasets.PiiExample]) -> None:
+    counts = Counter(s.type for ex in pii for s in ex.spans)
+    short = {t: counts[t] for t, need in MIN_SPANS.items() if counts[t] < need}
+    assert not short
+    negatives = sum(ex.kind == "negative" for ex in pii)
+    assert negatives >= MIN_NEGATIVES_PER_SPLIT
+
+
+def test_structured_values_are_valid(pii: list[datasets.PiiExample]) -> None:
+    for ex in pii:
+        for kind, value in ex.values():
+            digits = re.sub(r"[ -]", "", value)
+            if kind == "CREDIT_DEBIT_CARD_NUMBER":
+                assert digits.isdigit() and len(digits) in (15, 16), value
+                assert luhn.is_valid(digits), value
+            elif kind == "US_BANK_ROUTING_NUMBER":
+                assert rtn.is_valid(value), value
+            elif kind == "AWS_ACCESS_KEY":
+                assert re.fullmatch(r"(AKIA|ASIA)[A-Z2-7]{16}", value), value
+            elif kind == "AWS_SECRET_KEY":
+                assert re.fullmatch(r"[A-Za-z0-9/+]{40}", value), value
+
+
+def test_totals_across_splits() -> None:
+    rows = [ex for split in SPLITS for ex in datasets.load_pii(split)]
+    assert sum(len(ex.spans) for ex in rows) >= MIN_SPANS_TOTAL
+    assert sum(ex.kind == "negative" for ex in rows) >= MIN_NEGATIVES_TOTAL
+
+
+def test_ids_and_sentences_are_unique_across_splits() -> None:
+    rows = [ex for split in SPLITS for ex in datasets.load_pii(split)]
+    assert len({ex.id for ex in rows}) == len(rows)
+    assert len({ex.text for ex in rows}) == len(rows)
+
+
+def test_grounding_pairs_reference_real_calls() -> None:
+    corpus = datasets.default_corpus_zip()
+    if not corpus.is_file():
+        pytest.skip(f"corpus zip not at {corpus}")
+    with zipfile.ZipFile(corpus) as zf:
+        members = set(zf.namelist())
+    seen_ids: set[str] = set()
+    calls_by_split: dict[str, set[str]] = {}
+    for split in SPLITS:
+        rows = datasets.load_grounding(split, corpus)
+        assert len(rows) >= MIN_GROUNDING_PER_SPLIT, split
+        calls_by_split[split] = {r.call for r in rows}
+        assert len(calls_by_split[split]) == len(rows), f"{split}: a call is used twice"
+        for r in rows:
+            assert r.id not in seen_ids, r.id
+            seen_ids.add(r.id)
+            assert r.call in members, r.call
+            assert r.transcript, r.call
+            assert r.faithful.strip() and r.tampered.strip(), r.id
+            assert r.faithful != r.tampered, r.id
+            assert r.tamper_kind in TAMPER_KINDS, r.id
+            assert r.changed.strip(), r.id
+    assert not calls_by_split["dev"] & calls_by_split["test"]
+    assert set(TAMPER_KINDS) <= {
+        r.tamper_kind
+        for s in SPLITS
+        for r in datasets.load_grounding(s, corpus, with_transcripts=False)
+    }
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9$%']+", text.lower())
+
+
+def test_grounding_summaries_paraphrase_their_transcript() -> None:
+    corpus = datasets.default_corpus_zip()
+    if not corpus.is_file():
+        pytest.skip(f"corpus zip not at {corpus}")
+    n = MAX_COPIED_WORDS
+    for split in SPLITS:
+        for r in datasets.load_grounding(split, corpus):
+            tw = _words(r.transcript or "")
+            runs = {tuple(tw[i : i + n]) for i in range(len(tw) - n + 1)}
+            for summary, most in ((r.faithful, 6), (r.tampered, 7)):
+                sw = _words(summary)
+                copied = [i for i in range(len(sw) - n + 1) if tuple(sw[i : i + n]) in runs]
+                assert not copied, (r.id, " ".join(sw[copied[0] : copied[0] + n]))
+                sentences = [x for x in re.split(r"(?<=[.!?])\s+", summary) if x]
+                assert 3 <= len(sentences) <= most, r.id  # an invented fact may add one
+
+
+def test_loader_rejects_unknown_split() -> None:
+    with pytest.raises(ValueError):
+        datasets.load_pii("train")  # type: ignore[arg-type]
