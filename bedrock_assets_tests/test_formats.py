@@ -178,6 +178,8 @@ def test_common_export_keys_need_no_configuration(record: bytes) -> None:
         ("Operator", "agent"),
         ("Advisor", "agent"),
         ("Customer Service", "agent"),
+        ("Member Services", "agent"),
+        ("Guest Relations", "agent"),
         ("Rep 2", "agent"),
         ("Caller", "customer"),
         ("Member", "customer"),

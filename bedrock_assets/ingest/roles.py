@@ -58,10 +58,16 @@ SYSTEM_TITLES = frozenset("system ivr bot chatbot virtual automated recording".s
 _WORD = re.compile(r"[a-z]+")
 
 
+# "<customer word> services" names the company's team: "Member Services", "Guest Relations".
+_TEAM_WORDS = frozenset("service services support care success relations experience".split())
+
+
 def role_of(label: str) -> Role | None:
     """The role a speaker label names, or None when it names none (``Speaker 0``, ``Ana``)."""
     lowered = label.lower()
     if any(phrase in lowered for phrase in AGENT_PHRASES):
+        return "agent"
+    if _TEAM_WORDS & set(_WORD.findall(lowered)):
         return "agent"
     words = _WORD.findall(lowered)
     if not words:
