@@ -4,8 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export BEDROCK_ASSETS_DATA_ROOT ?= $(CURDIR)/.bedrock_assets_data
-# The fast lane: pure domain and engine tests, no whole days, crashes or emulated AWS.
-FAST := not e2e and not crash and not aws and not postgres
+# The fast lane: pure domain and engine tests, no whole days, crashes, emulated AWS or
+# tests that start processes for seconds each.
+FAST := not e2e and not crash and not aws and not postgres and not slow
 
 .PHONY: install demo dev test test-fast lint bench pictures clean
 

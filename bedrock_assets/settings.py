@@ -197,6 +197,12 @@ class Settings(BaseSettings):
     max_transcript_chars: int = Field(default=200_000, ge=1000, le=10_000_000)
     # Landing files read whole (not JSONL, which streams) above this size are quarantined.
     max_landing_file_bytes: int = Field(default=256 * 1024**2, ge=1024, le=10 * GIB)
+    # A team's own record keys for JSON/JSONL/CSV exports: "transcript_id=ticket_ref,text=body"
+    # (fields: bedrock_assets/ingest/fields.py); the built-in synonyms still apply.
+    record_fields: str = ""
+    # Stereo recordings: the channel that carries the agent ("ch_0" or "ch_1"); empty decides
+    # by the agent's greeting, else the channels keep neutral labels.
+    agent_channel: Literal["", "ch_0", "ch_1"] = ""
 
     # The job ledger: a SQLAlchemy URL (default: a SQLite file under the data root).
     ledger_url: str | None = None
@@ -217,6 +223,14 @@ class Settings(BaseSettings):
         from bedrock_assets.prompting.prompt import select_guidelines
 
         select_guidelines(value)
+        return value
+
+    @field_validator("record_fields")
+    @classmethod
+    def _record_fields(cls, value: str) -> str:
+        from bedrock_assets.ingest.fields import parse_field_map
+
+        parse_field_map(value)
         return value
 
     @field_validator("crashpoint")

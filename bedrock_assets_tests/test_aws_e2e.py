@@ -187,8 +187,8 @@ def test_small_day_on_aws_goes_on_demand_through_bedrock_runtime(
 
 
 def test_reruns_on_aws_send_no_call_twice(emulators: Emulators, tmp_path: Path) -> None:
-    """Late files, a plain re-run and a prompt change in aws mode, against bedrock-local
-    serve reached through boto3: every call summarized once, none sent twice."""
+    """Late files, a plain re-run, a quota change and a prompt change in aws mode, against
+    bedrock-local serve reached through boto3: every call summarized once, none sent twice."""
     from bedrock_assets.prompting.prompt import guideline_catalogue
     from bedrock_assets.reporting.day_report import report_json
 
@@ -198,6 +198,8 @@ def test_reruns_on_aws_send_no_call_twice(emulators: Emulators, tmp_path: Path) 
     run(root, day, 30, land={**land, "seed": 3}, **AWS)
     run(root, day, 12, land={**land, "seed": 4, "name_prefix": "late"}, **AWS)
     run(root, day, 0, land=land, **AWS)  # a plain re-run
+    # A quota change and a re-materialization: the shards already sent stay as they are.
+    run(root, day, 0, land=land, **{**AWS, "max_records_per_job": 10})
     ids = [g["id"] for g in guideline_catalogue()["guidelines"]]
     last = run(root, day, 0, land=land, guidelines=",".join(ids[:-1]), **AWS)
     report = report_json(last.report(day))

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from dagster import DagsterInstance
 
+from bedrock_assets.ingest.landing import call_id_from_name
 from bedrock_assets_tests.harness import Pipeline, long_transcript, settings_for
 from bedrock_assets_tests.test_aws_e2e import AWS, Emulators, emulators  # noqa: F401
 
@@ -31,10 +32,11 @@ def test_a_day_with_a_150k_character_call_completes_on_aws(
         report = pipeline.report(DAY)
         rows = pipeline.table("guarded_summaries", DAY).to_pylist()
     assert report["summarized"] == 25 and report["conservation_ok"]
-    (long_row,) = [r for r in rows if r["transcript_id"] == "marathon-call"]
+    marathon = call_id_from_name("marathon-call.txt")
+    (long_row,) = [r for r in rows if r["transcript_id"] == marathon]
     assert long_row["grounding_source_strategy"] == "relevant_windows"
     assert 0 < long_row["grounding_source_chars"] <= 100_000
     assert long_row["grounding_source_windows"] >= 1
     assert long_row["contextual_grounding_policy_units"] <= 100 + 1 + 2
-    others = [r for r in rows if r["transcript_id"] != "marathon-call"]
+    others = [r for r in rows if r["transcript_id"] != marathon]
     assert len(others) == 24 and {r["grounding_source_strategy"] for r in others} == {"full"}

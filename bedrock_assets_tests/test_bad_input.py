@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from bedrock_assets.ingest.checks import check_length
-from bedrock_assets.ingest.landing import file_identity
+from bedrock_assets.ingest.landing import call_id_from_name, file_identity
 from bedrock_assets.ingest.records import Transcript
 from bedrock_assets_tests.harness import DAY, Pipeline
 
@@ -31,7 +31,9 @@ def test_each_bad_input_kind_is_quarantined_with_its_reason(
         "silence.txt": b"*silence*\n",
         "huge.txt": ("Agent: " + "very long call " * 500 + "\n").encode(),
         "dup-a.txt": GOOD.format(n=1).encode(),
-        "dup-b.jsonl": json.dumps({"transcript_id": "dup-a", "text": GOOD.format(n=2)}).encode(),
+        "dup-b.jsonl": json.dumps(  # a record reusing the id of a call named by its file
+            {"transcript_id": call_id_from_name("dup-a.txt"), "text": GOOD.format(n=2)}
+        ).encode(),
     }
     for name, data in files.items():
         store.put_bytes(f"{day}/{name}", data)

@@ -135,6 +135,9 @@ def test_progress_of_a_running_job_is_observed(make_pipeline: Callable[..., Pipe
     assert running, [o["records_processed"] for o in seen]
     assert 0 < running[0]["percent_processed"] < 100
     assert seen[-1]["jobs_done"] == "1 of 1" and seen[-1]["percent_processed"] == 100.0
+    # Bedrock's live success and error counts are shown, not only stored.
+    assert running[-1]["records_succeeded"] + running[-1]["records_in_error"] > 0
+    assert "| succeeded | errors |" in running[-1]["jobs"]
     pipeline.drain()
 
 

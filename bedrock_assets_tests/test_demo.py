@@ -71,6 +71,7 @@ def test_the_demos_own_daemon_leaves_no_heartbeat_behind(home: Path) -> None:
         assert running_daemon(instance) is None
 
 
+@pytest.mark.slow
 def test_reusing_the_running_daemon_starts_none_and_shows_progress(
     home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

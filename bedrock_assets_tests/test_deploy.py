@@ -272,6 +272,7 @@ def _template() -> dict[str, Any]:
     return load(str(TEMPLATE))
 
 
+@pytest.mark.slow
 def test_cfn_lint_is_clean() -> None:
     from cfnlint.api import lint
 
@@ -279,6 +280,7 @@ def test_cfn_lint_is_clean() -> None:
     assert [str(m) for m in matches] == []
 
 
+@pytest.mark.slow
 def test_cfn_lint_would_catch_a_broken_template() -> None:
     from cfnlint.api import lint
 

@@ -48,6 +48,7 @@ def test_every_resource_carries_typed_configuration(tmp_path: Path) -> None:
         assert not untyped, (name, untyped)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("module", ["bedrock_assets.definitions", "bedrock_assets.defs"])
 def test_importing_reads_no_settings(module: str) -> None:
     """An invalid setting fails when the definitions are built, not when code is imported."""

@@ -5,6 +5,7 @@ import multiprocessing
 import sqlite3
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from bedrock_assets.state.ledger import Ledger, ShardRow, sqlite_url
@@ -76,6 +77,7 @@ def _claim(args: tuple[str, str, int]) -> bool:
     ).mark_active(shard_id, f"arn:aws:bedrock:us-east-1:1:model-invocation-job/{attempt}", "S")
 
 
+@pytest.mark.slow
 def test_racing_processes_claim_each_shard_once(tmp_path: Path) -> None:
     """Several sensor processes at once: every shard becomes active with exactly one job."""
     url = sqlite_url(tmp_path / "ledger.sqlite")

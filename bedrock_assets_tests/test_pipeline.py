@@ -68,6 +68,23 @@ def test_day_end_to_end(pipeline: Pipeline) -> None:
     )
     # The run key dedupes: once the run exists, later ticks request nothing more.
     assert pipeline.tick() is None or not pipeline.tick().run_requests
+    # Every asset that writes a table says how many rows, which columns and where.
+    for asset, rows in (
+        ("raw_transcripts", 40),
+        ("batch_input_shards", 40),
+        ("batch_job_outputs", 40),
+        ("guarded_summaries", 40),
+        ("summary_review_queue", None),
+        ("token_usage_metrics", None),
+    ):
+        table = pipeline.metadata(asset)
+        assert rows is None or table["dagster/row_count"] == rows, asset
+        assert table["dagster/column_schema"].columns, asset
+        assert table["dagster/uri"], asset
+    columns = {
+        c.name for c in pipeline.metadata("token_usage_metrics")["dagster/column_schema"].columns
+    }
+    assert {"cost_usd", "guardrail_cost_usd", "inference_mode"} <= columns
 
 
 def test_no_raw_pii_in_summaries_or_metadata(pipeline: Pipeline) -> None:

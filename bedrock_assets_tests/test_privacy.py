@@ -19,6 +19,12 @@ def test_no_raw_pii_leaves_the_guardrail(make_pipeline: Callable[..., Pipeline])
     pipeline = make_pipeline(local_faults="record_error=0.3", max_record_attempts=1)
     settings, instance = pipeline.settings, pipeline.instance
     pipeline.land(DAY, 40, seed=9)
+    # A file named after the caller's phone number: the name never leaves the landing area.
+    landing = pipeline.layout.landing(DAY).rstrip("/")
+    pipeline.store.put_bytes(
+        f"{landing}/call_415-555-0166.txt",
+        b"Agent: Thanks for calling, how can I help?\nCustomer: My order arrived broken.\n",
+    )
     pipeline.prepare(DAY)
     pipeline.drain()
 
@@ -27,6 +33,7 @@ def test_no_raw_pii_leaves_the_guardrail(make_pipeline: Callable[..., Pipeline])
     for t in transcripts:
         secrets |= set(EMAIL.findall(t["transcript"])) | set(PHONE.findall(t["transcript"]))
     assert len(secrets) > 20
+    secrets.add("555-0166")  # the file name's phone number
 
     logs = []
     for run in instance.get_runs():
@@ -42,7 +49,7 @@ def test_no_raw_pii_leaves_the_guardrail(make_pipeline: Callable[..., Pipeline])
     with sqlite3.connect(settings.ledger_path) as conn:
         ledger_text = "\n".join(
             str(v)
-            for table in ("shards", "events", "shard_dates")
+            for table in ("shards", "events", "shard_dates", "calls")
             for row in conn.execute(f"SELECT * FROM {table}")
             for v in row
         )
@@ -50,6 +57,12 @@ def test_no_raw_pii_leaves_the_guardrail(make_pipeline: Callable[..., Pipeline])
 
     guarded = pipeline.table("guarded_summaries").to_pylist()
     assert not [s for s in secrets if any(s in g["guarded_summary"] for g in guarded)]
+    for name in ("transcripts", "batch_outputs", "guarded_summaries"):
+        ids = " ".join(str(r["transcript_id"]) for r in pipeline.table(name).to_pylist())
+        assert "555-0166" not in ids, f"a file name's PII is an id in {name}"
+    stored = [p for p in settings.data_root.rglob("*") if p.is_file()]
+    assert not [p for p in stored if "555-0166" in str(p) and "landing" not in str(p)]
+    assert not [p for p in stored if "landing" not in str(p) and b"555-0166" in p.read_bytes()]
 
     for path in [settings.data_root, *settings.data_root.rglob("*")]:
         if path.is_dir() or not path.name.endswith(("-wal", "-shm")):

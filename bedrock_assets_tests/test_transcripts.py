@@ -7,6 +7,7 @@ import pytest
 
 from bedrock_assets.ingest import records as t
 from bedrock_assets.ingest.checks import Deduplicator
+from bedrock_assets.ingest.landing import call_id_from_name
 from bedrock_assets.ingest.parse import parse_file
 from bedrock_assets.ingest.records import Quarantined, Transcript
 from bedrock_assets.ingest.samples import transcribe_standard
@@ -27,7 +28,8 @@ def test_plain_text_turns_and_continuations() -> None:
         b"Customer: My order is late.\n",
     )
     assert isinstance(item, Transcript)
-    assert item.transcript_id == "830"
+    assert item.transcript_id == call_id_from_name("830.txt")
+    assert item.transcript_id.startswith("file-") and "830" not in item.transcript_id
     assert item.turns == (
         ("Customer", "*dials*"),
         ("Agent", "Hello, how can I help? I am here."),
@@ -108,7 +110,7 @@ def test_transcribe_standard_with_speaker_labels() -> None:
         ("bad.json", b"{not json", t.MALFORMED_JSON),
         ("nospeaker.txt", b"*hold music*\njust words", t.NO_TURNS),
         ("bad.csv", b"foo,bar\n1,2\n", t.MALFORMED_CSV),
-        ("noid.json", b'{"text": "Agent: hi"}', t.MISSING_ID),
+        ("noid.json", b'[{"text": "Agent: hi"}]', t.MISSING_ID),
         (
             "baddate.json",
             b'{"id": "x", "call_date": "yesterday", "text": "Agent: hi"}',

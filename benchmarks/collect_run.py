@@ -10,7 +10,9 @@ and keeps a copy of that state. From that state each time it runs ``collect_batc
 - ``run, a process per step`` (the baseline, Dagster's default ``multiprocess`` executor):
   the same, each step starting its own process.
 
-The ratio ``wall / work`` is the overhead the run adds to its work.
+The ratio ``wall / work`` is the overhead the run adds to its work. The last row times a fresh
+interpreter importing the code location alone (Dagster, SQLAlchemy, pandas, boto3): the fixed
+part of any run worker, which weighs most on a small day.
 
     python benchmarks/collect_run.py [--counts 400 5000]
 """
@@ -125,6 +127,14 @@ def run_in_fresh_process(target: list[str]) -> float:
     return time.perf_counter() - start
 
 
+def imports_only() -> float:
+    """A fresh interpreter importing the code location and nothing else: the part of a run
+    worker's cost that does not depend on the day."""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import bedrock_assets.definitions"], check=True)
+    return time.perf_counter() - start
+
+
 def restore(saved: Path, live: Path) -> None:
     shutil.rmtree(live, ignore_errors=True)
     shutil.copytree(saved, live)
@@ -154,6 +164,7 @@ def measure(count: int) -> dict[str, float]:
         for name, run in variants.items():
             restore(saved, data)
             seconds[name] = run()
+        seconds["of which: a fresh process importing the code"] = imports_only()
         return seconds
 
 

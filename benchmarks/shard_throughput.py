@@ -15,7 +15,10 @@ peak RSS (and tracemalloc peak of the prep loop) between 10,000 and 1,000,000 ca
 streaming claim.
 
     python benchmarks/shard_throughput.py                 # 10,000 and 1,000,000 calls
-    python benchmarks/shard_throughput.py --sizes 20000
+    python benchmarks/shard_throughput.py --sizes 20000 --repeat 1
+
+Each side runs ``--repeat`` times (3), alternating, in fresh processes; the fastest of each
+is compared, so a busy moment of the machine does not decide the ratio.
 """
 
 from __future__ import annotations
@@ -165,6 +168,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 1_000_000])
     parser.add_argument("--trace-up-to", type=int, default=200_000, help="tracemalloc sizes")
+    parser.add_argument("--repeat", type=int, default=3, help="fresh processes per side")
     parser.add_argument("--child", choices=["generate", "prep", "trace", "floor"])
     parser.add_argument("--root")
     parser.add_argument("--n", type=int)
@@ -187,8 +191,11 @@ def main() -> None:
     for n in args.sizes:
         with tempfile.TemporaryDirectory() as root:
             child("generate", root, "--n", str(n))
-            base = child("floor", root)
-            real = child("prep", root)
+            # Best of --repeat fresh processes each, alternating sides: a busy machine slows
+            # one run, not the comparison.
+            runs = [(child("floor", root), child("prep", root)) for _ in range(args.repeat)]
+            base = min((b for b, _ in runs), key=lambda r: r["seconds"])
+            real = min((p for _, p in runs), key=lambda r: r["seconds"])
             traced = child("trace", root)["tracemalloc_mb"] if n <= args.trace_up_to else None
             floor_rate = base["records"] / base["seconds"]
             prep_rate = real["records"] / real["seconds"]

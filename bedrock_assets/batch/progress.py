@@ -46,7 +46,16 @@ class JobProgress:
     def row(self) -> tuple[object, ...]:
         s = self.shard
         status = s.job_status or s.state
-        return (s.shard_id, s.job_id or "-", status, s.record_count, self.processed, self.percent)
+        return (
+            s.shard_id,
+            s.job_id or "-",
+            status,
+            s.record_count,
+            self.processed,
+            _count(s.records_succeeded),
+            _count(s.records_failed),
+            self.percent,
+        )
 
 
 @dataclass
@@ -114,6 +123,8 @@ class DayProgress:
             "shards_held": self.held,
             "records_total": self.records,
             "records_processed": self.processed,
+            "records_succeeded": sum(j.shard.records_succeeded or 0 for j in self.jobs),
+            "records_in_error": sum(j.shard.records_failed or 0 for j in self.jobs),
             "percent_processed": round(100.0 * self.processed / self.records, 1)
             if self.records
             else 100.0,
@@ -122,9 +133,14 @@ class DayProgress:
 
     def table(self) -> Markdown:
         return md_table(
-            ["shard", "job", "status", "records", "processed", "%"],
+            ["shard", "job", "status", "records", "processed", "succeeded", "errors", "%"],
             [j.row() for j in self.jobs[:50]],
         )
+
+
+def _count(value: int | None) -> object:
+    """A live count Bedrock has reported, or "-" before it has."""
+    return "-" if value is None else value
 
 
 def day_progress(ledger: Ledger, call_date: str) -> DayProgress:

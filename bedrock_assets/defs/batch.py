@@ -28,7 +28,12 @@ from bedrock_assets.batch.collect import (
 from bedrock_assets.batch.prepare import prepare_day
 from bedrock_assets.batch.progress import DayProgress, collect_key, day_progress
 from bedrock_assets.batch.waiting import wait_for_day
-from bedrock_assets.defs.conventions import BATCH, Conventions, table_metadata
+from bedrock_assets.defs.conventions import (
+    BATCH,
+    BATCH_INPUT_LINE,
+    Conventions,
+    table_metadata,
+)
 from bedrock_assets.defs.metadata import check_results, log_all, to_metadata
 from bedrock_assets.defs.resources import (
     BatchInferenceResource,
@@ -160,7 +165,11 @@ def build_batch_assets(conv: Conventions) -> list[AssetsDefinition]:
         return MaterializeResult(
             data_version=DataVersion(day.data_version),
             metadata=to_metadata(
-                {**day.summary(), **table_metadata(where, day.records), **_request(batch)}
+                {
+                    **day.summary(),
+                    **table_metadata(where, day.records, BATCH_INPUT_LINE),
+                    **_request(batch),
+                }
             ),
         )
 

@@ -75,13 +75,24 @@ def column_schema(schema: pa.Schema) -> TableSchema:
     return TableSchema(columns=[TableColumn(f.name, str(f.type)) for f in schema])
 
 
+# The batch input files are JSONL, one Bedrock batch record a line (DESIGN.md section 3).
+BATCH_INPUT_LINE = TableSchema(
+    columns=[
+        TableColumn("recordId", "string", description="11 alphanumerics, unique in a job"),
+        TableColumn("modelInput", "json", description="the model's InvokeModel/Converse body"),
+    ]
+)
+
+
 def table_metadata(
-    location: dict[str, Any], rows: int, schema: pa.Schema | None = None
+    location: dict[str, Any], rows: int, schema: pa.Schema | TableSchema | None = None
 ) -> dict[str, Any]:
     """Dagster's standard table metadata: row count, column schema, where it is."""
     out: dict[str, Any] = {"dagster/row_count": int(rows), **location}
-    if schema is not None:
+    if isinstance(schema, pa.Schema):
         out["dagster/column_schema"] = column_schema(schema)
+    elif schema is not None:
+        out["dagster/column_schema"] = schema
     return out
 
 

@@ -20,7 +20,10 @@ def build_ingest_assets(conv: Conventions) -> list[AssetsDefinition]:
         kinds={"s3", "parquet"},
         description=(
             "The day's call transcripts from the landing area (plain text, JSONL, CSV, Amazon "
-            "Transcribe JSON, each optionally gzip-compressed), normalised to one row per call. "
+            "Transcribe standard/stereo/Call Analytics, Contact Lens voice and chat, Post Call "
+            "Analytics and Bedrock Data Automation audio JSON, each optionally gzip-compressed), "
+            "normalised to one row per call with Agent/Customer roles where they can be known; "
+            "the reader of each call is its source_format. "
             "Every landed file is accounted for: empty, non-UTF-8, malformed, unrecognised, "
             "turn-less, too long, duplicate and unreadable inputs, temporary files and stray "
             "symlinks go to the quarantine table with a reason, files named by a digest."
@@ -35,6 +38,7 @@ def build_ingest_assets(conv: Conventions) -> list[AssetsDefinition]:
             context.partition_key,
             ingest.max_transcript_chars,
             ingest.max_landing_file_bytes,
+            ingest.read_options(),
         )
         log_all(context.log, warnings=day.warnings)
         context.log.info(

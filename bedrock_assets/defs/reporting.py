@@ -22,6 +22,7 @@ from bedrock_assets.markdown import Markdown, md_counts
 from bedrock_assets.reporting.metrics import day_metrics
 from bedrock_assets.reporting.review import REVIEW_SCHEMA, build_review_queue
 from bedrock_assets.reporting.system_card import SystemDescription, day_figures, render_system_card
+from bedrock_assets.state.schemas import METRICS
 
 
 def build_reporting_assets(conv: Conventions) -> list[AssetsDefinition]:
@@ -66,7 +67,7 @@ def build_reporting_assets(conv: Conventions) -> list[AssetsDefinition]:
             metadata=to_metadata(
                 {
                     **day.summary(),
-                    **table_metadata(object_store.locate(day.table), len(day.rows)),
+                    **table_metadata(object_store.locate(day.table), len(day.rows), METRICS),
                 }
             ),
         )

@@ -38,6 +38,8 @@ from bedrock_assets.guardrail.policy import (
     load_policy,
     policy_digest,
 )
+from bedrock_assets.ingest.fields import parse_field_map
+from bedrock_assets.ingest.options import ReadOptions
 from bedrock_assets.prompting.model_families import RequestSpec
 from bedrock_assets.prompting.prompt import load_prompt
 from bedrock_assets.reporting.budget import CostModel
@@ -226,20 +228,12 @@ def _local_client(service: str, config: Any) -> Any:
 
 @functools.lru_cache(maxsize=2)
 def _local_evaluation(policy_path: str) -> dict[str, Any]:
-    from bedrock_assets.ingest.samples import evaluation_transcripts
-    from bedrock_assets.prompting.local_model import summarize_transcript
     from bedrock_local.evaluation import grounding, pii
     from bedrock_local.guardrail.grounding import grounding_score
 
     threshold = grounding_threshold(load_policy(policy_path)) or 0.0
-    cases = grounding.build_cases(
-        evaluation_transcripts(100), lambda t: summarize_transcript(t, max_chars=2000)
-    )
     return {
-        "grounding": {
-            "threshold": threshold,
-            **grounding.evaluate(grounding_score, threshold, cases),
-        },
+        "grounding": grounding.published(grounding_score, threshold),
         "pii": pii.evaluate_published(),
     }
 
@@ -476,10 +470,18 @@ _GUARDRAIL_QUOTAS: dict[tuple, guardrail_quotas.GuardrailQuotas] = {}
 
 # -- ingest and the ledger ----------------------------------------------------------------------
 class IngestResource(ConfigurableResource):
-    """What the landing area may hold."""
+    """What the landing area may hold, and how a team's files are read."""
 
     max_transcript_chars: int = 200_000
     max_landing_file_bytes: int = 256 * 1024**2
+    # A team's own record keys ("transcript_id=ticket_ref,text=body"), beside the synonyms.
+    record_fields: str = ""
+    # The channel that carries the agent in stereo recordings ("ch_0"/"ch_1"); "" decides by
+    # the agent's greeting (bedrock_assets/ingest/roles.py).
+    agent_channel: str = ""
+
+    def read_options(self) -> ReadOptions:
+        return ReadOptions(parse_field_map(self.record_fields), self.agent_channel or None)
 
 
 class LedgerResource(ConfigurableResource):
@@ -595,6 +597,8 @@ def build_resources(settings: Settings) -> dict[str, Any]:
         "ingest": IngestResource(
             max_transcript_chars=settings.max_transcript_chars,
             max_landing_file_bytes=settings.max_landing_file_bytes,
+            record_fields=settings.record_fields,
+            agent_channel=settings.agent_channel,
         ),
         "ledger": LedgerResource(
             url=EnvVar("BEDROCK_ASSETS_LEDGER_URL")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from bedrock_assets.ingest.checks import Deduplicator, check_length
 from bedrock_assets.ingest.landing import LandingEntry, file_suffix, list_landing
+from bedrock_assets.ingest.options import DEFAULT_OPTIONS, ReadOptions
 from bedrock_assets.ingest.parse import WHOLE_FILE_SUFFIXES, parse_file
 from bedrock_assets.ingest.records import (
     FILE_TOO_LARGE,
@@ -39,6 +40,7 @@ class IngestResult:
     characters: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
     formats: Counter[str] = field(default_factory=Counter)
+    role_sources: Counter[str] = field(default_factory=Counter)
     transcripts_table: str = ""
     quarantine_table: str = ""
     warnings: list[str] = field(default_factory=list)
@@ -56,6 +58,7 @@ class IngestResult:
             "characters": self.characters,
             "quarantine_reasons": md_counts(["reason", "count"], self.reasons),
             "formats": dict(self.formats),
+            "role_sources": dict(self.role_sources),
             "transcripts_table": self.transcripts_table,
             "quarantine_table": self.quarantine_table,
         }
@@ -67,6 +70,7 @@ def ingest_day(
     call_date: str,
     max_chars: int,
     max_file_bytes: int = 256 * 1024**2,
+    options: ReadOptions = DEFAULT_OPTIONS,
 ) -> IngestResult:
     """Read every file of the day's landing area into the two tables (streaming, row groups)."""
     landing = layout.landing(call_date)
@@ -88,7 +92,8 @@ def ingest_day(
         TableWriter(store, result.quarantine_table, QUARANTINE) as bad,
     ):
         for entry in entries:
-            for item in read_entry(store, entry, call_date, max_chars, max_file_bytes):
+            items = read_entry(store, entry, call_date, max_chars, max_file_bytes, options)
+            for item in items:
                 if not isinstance(item, Quarantined):
                     item = (
                         check_unicode(item)
@@ -116,12 +121,14 @@ def ingest_day(
                 text = item.text
                 result.characters += len(text)
                 result.formats[item.source_format] += 1
+                result.role_sources[item.role_source] += 1
                 good.write(
                     {
                         "transcript_id": item.transcript_id,
                         "call_date": call_date,
                         "source_file": entry.identity,
                         "source_format": item.source_format,
+                        "role_source": item.role_source,
                         "transcript": text,
                         "turn_count": len(item.turns),
                         "char_count": len(text),
@@ -133,7 +140,12 @@ def ingest_day(
 
 
 def read_entry(
-    store: ObjectStore, entry: LandingEntry, call_date: str, max_chars: int, max_file_bytes: int
+    store: ObjectStore,
+    entry: LandingEntry,
+    call_date: str,
+    max_chars: int,
+    max_file_bytes: int,
+    options: ReadOptions = DEFAULT_OPTIONS,
 ) -> Iterator[Transcript | Quarantined]:
     """One landed object, in isolation: whatever goes wrong reading it becomes a quarantine
     record for that file and the day goes on. A file always yields at least one record."""
@@ -154,7 +166,8 @@ def read_entry(
         # Escaped JSON may spend up to 6 bytes per character (\uXXXX).
         max_record_bytes = 6 * max_chars + 65_536
         with closing(store.open_binary(entry.uri)) as raw:
-            for item in parse_file(name, raw, call_date, max_file_bytes, max_record_bytes):
+            items = parse_file(name, raw, call_date, max_file_bytes, max_record_bytes, options)
+            for item in items:
                 yielded += 1
                 yield item
     except Exception as exc:  # noqa: BLE001 - one file must never fail the day

@@ -49,10 +49,12 @@ def file_suffix(name: str) -> str:
 
 
 def call_id_from_name(source_file: str) -> str:
-    """``a/call-17.txt.gz`` -> ``call-17``: the id of a call whose file names none."""
-    name = PurePosixPath(source_file).name
-    suffix = file_suffix(name)
-    return name[: -len(suffix)] if suffix and name.lower().endswith(suffix) else name
+    """The id of a call whose file names none: the file's identity without its suffix
+    (``file-3f1c9a0b2d4e6f81``), never the name itself, which may carry PII
+    (``call_415-555-0166.txt``) and would travel into every table and the ledger."""
+    identity = file_identity(source_file)
+    suffix = file_suffix(identity)
+    return identity[: -len(suffix)] if suffix else identity
 
 
 def file_identity(name: str) -> str:

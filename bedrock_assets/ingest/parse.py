@@ -1,11 +1,13 @@
 """One landed file -> its calls, each a normalised :class:`Transcript` or a quarantine record.
 
 Accepted: plain-text ``Speaker: utterance`` transcripts, JSONL / CSV records (a transcript
-id, an optional call date, and the text or a list of turns), and Amazon Transcribe output
-JSON (Call Analytics ``Transcript[]`` and standard ``results`` with speaker labels), each
-also gzip-compressed (``.txt.gz`` ...). Nothing is dropped: what cannot be read becomes a
-:class:`Quarantined` with a reason code. Memory stays bounded: JSONL streams line by line
-(each line at most ``max_record_bytes``), other files are read up to ``max_file_bytes``.
+id, an optional call date, and the text or a list of turns; keys found as :mod:`fields`
+says), and the JSON documents of contact-center services (:mod:`detect` names them: Amazon
+Transcribe standard and Call Analytics, Contact Lens voice and chat, Post Call Analytics,
+Bedrock Data Automation audio), each also gzip-compressed (``.txt.gz`` ...). Nothing is
+dropped: what cannot be read becomes a :class:`Quarantined` with a reason code. Memory stays
+bounded: JSONL streams line by line (each line at most ``max_record_bytes``), other files are
+read up to ``max_file_bytes``.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ import zlib
 from collections.abc import Iterator
 from typing import BinaryIO
 
+from bedrock_assets.ingest.detect import read_json_document, read_object
 from bedrock_assets.ingest.landing import call_id_from_name, file_suffix
+from bedrock_assets.ingest.options import DEFAULT_OPTIONS, ReadOptions
 from bedrock_assets.ingest.plain_text import parse_plain_text
 from bedrock_assets.ingest.records import (
     CORRUPT_GZIP,
@@ -29,13 +33,8 @@ from bedrock_assets.ingest.records import (
     Quarantined,
     Transcript,
 )
-from bedrock_assets.ingest.structured import (
-    load_json,
-    parse_csv,
-    parse_jsonl,
-    record_to_transcript,
-)
-from bedrock_assets.ingest.transcribe import parse_transcribe
+from bedrock_assets.ingest.roles import label_roles
+from bedrock_assets.ingest.structured import load_json, parse_csv, parse_jsonl
 
 WHOLE_FILE_SUFFIXES = (".txt", ".json", ".csv")
 _GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
@@ -91,6 +90,7 @@ def parse_file(
     call_date: str,
     max_file_bytes: int = 256 * 1024**2,
     max_record_bytes: int = 6 * 200_000 + 65_536,
+    options: ReadOptions = DEFAULT_OPTIONS,
 ) -> Iterator[Transcript | Quarantined]:
     """Everything one landed file holds, read from ``raw`` in bounded pieces."""
     suffix = file_suffix(source_file)
@@ -99,7 +99,9 @@ def parse_file(
         stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
         suffix = suffix.removesuffix(".gz")
     try:
-        yield from _parse(source_file, suffix, stream, call_date, max_file_bytes, max_record_bytes)
+        yield from _parse(
+            source_file, suffix, stream, call_date, max_file_bytes, max_record_bytes, options
+        )
     except _GZIP_ERRORS as exc:
         yield Quarantined(
             source_file, CORRUPT_GZIP, f"gzip stream unreadable ({type(exc).__name__})"
@@ -113,9 +115,15 @@ def _parse(
     call_date: str,
     max_file_bytes: int,
     max_record_bytes: int,
+    options: ReadOptions,
 ) -> Iterator[Transcript | Quarantined]:
     if suffix == ".jsonl":
-        yield from parse_jsonl(source_file, _bounded_lines(stream, max_record_bytes), call_date)
+        lines = _bounded_lines(stream, max_record_bytes)
+
+        def read(rec: object, line: int) -> Transcript | Quarantined:
+            return read_object(rec, source_file, call_date, options, "jsonl", line)
+
+        yield from parse_jsonl(source_file, lines, call_date, options.fields, read)
         return
     if suffix not in WHOLE_FILE_SUFFIXES:
         yield Quarantined(
@@ -145,19 +153,14 @@ def _parse(
         if not turns:
             yield Quarantined(source_file, NO_TURNS, "no 'Speaker: utterance' turns found", tid)
         else:
-            yield Transcript(tid, call_date, source_file, "text", tuple(turns))
+            labelled, role_source = label_roles(turns, options.agent_channel)
+            yield Transcript(tid, call_date, source_file, "text", tuple(labelled), role_source)
     elif suffix == ".csv":
-        yield from parse_csv(source_file, text, call_date, max_record_bytes)
+        yield from parse_csv(source_file, text, call_date, max_record_bytes, options.fields)
     else:
         try:
             doc = load_json(text)
         except ValueError as exc:
             yield Quarantined(source_file, MALFORMED_JSON, str(exc))
             return
-        if isinstance(doc, dict) and ("Transcript" in doc or "results" in doc):
-            yield parse_transcribe(doc, source_file, call_date)
-        elif isinstance(doc, list):
-            for i, rec in enumerate(doc, start=1):
-                yield record_to_transcript(rec, source_file, "json", call_date, i)
-        else:
-            yield record_to_transcript(doc, source_file, "json", call_date)
+        yield from read_json_document(doc, source_file, call_date, options)

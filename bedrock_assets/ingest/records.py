@@ -37,6 +37,8 @@ class Transcript:
     source_file: str
     source_format: str
     turns: tuple[tuple[str, str], ...]
+    # How the speakers' roles are known (``roles.RoleSource``): stored per call.
+    role_source: str = "unknown"
 
     @property
     def text(self) -> str:
@@ -57,9 +59,10 @@ class Quarantined:
 
 
 def speaker_name(raw: str) -> str:
-    """A speaker label as people write it: ``AGENT`` -> ``Agent``; others kept as given."""
+    """A speaker label as people write it: ``AGENT`` -> ``Agent``; acronyms (``CSR``, ``IVR``)
+    and other labels kept as given."""
     raw = raw.strip()
-    return raw.capitalize() if raw.isupper() else raw
+    return raw.capitalize() if raw.isupper() and len(raw) > 3 else raw
 
 
 def merge_consecutive(turns: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -309,12 +309,6 @@ def render_text(turns: list[tuple[str, str]]) -> str:
     return "\n\n".join(f"{s}: {u}" for s, u in turns) + "\n"
 
 
-def evaluation_transcripts(count: int, seed: int = 17) -> list[str]:
-    """``count`` rendered synthetic calls (the grounding evaluation's source calls)."""
-    rng = random.Random(seed)
-    return [render_text(synthetic_transcript(rng)[1]) for _ in range(count)]
-
-
 def land_sample_day(
     store: ObjectStore,
     landing_uri: str,

@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 
+from bedrock_assets.ingest.fields import SETTING, FieldMap
 from bedrock_assets.ingest.plain_text import parse_plain_text
 from bedrock_assets.ingest.records import (
     CALL_DATE_MISMATCH,
@@ -21,10 +22,14 @@ from bedrock_assets.ingest.records import (
     NO_TURNS,
     NOT_UTF8,
     TOO_LONG,
+    UNRECOGNIZED_FORMAT,
     Quarantined,
     Transcript,
     speaker_name,
 )
+from bedrock_assets.ingest.roles import label_roles
+
+DEFAULT_FIELDS = FieldMap()
 
 
 def load_json(text: str) -> object:
@@ -40,31 +45,40 @@ def load_json(text: str) -> object:
         raise ValueError(str(exc).split(":")[0]) from None
 
 
-def _turns_from_value(value: object) -> list[tuple[str, str]] | None:
-    """Turns from a record's ``text``/``transcript`` string or ``turns`` list."""
+def _turns_from_value(value: object, fields: FieldMap) -> list[tuple[str, str]] | None:
+    """Turns from a record's text (``Speaker: text`` lines) or turns list: objects with a
+    speaker and an utterance, ``[speaker, text]`` pairs, or ``"Speaker: text"`` strings."""
     if isinstance(value, str):
         return parse_plain_text(value)
-    if isinstance(value, list):
-        turns = []
-        for item in value:
-            if isinstance(item, dict):
-                speaker = item.get("speaker") or item.get("role") or item.get("ParticipantRole")
-                utterance = item.get("text") or item.get("utterance") or item.get("content")
-            elif isinstance(item, list | tuple) and len(item) == 2:
-                speaker, utterance = item
-            else:
+    if not isinstance(value, list):
+        return None
+    turns = []
+    for item in value:
+        if isinstance(item, dict):
+            found_speaker = fields.find(item, "speaker")
+            found_text = fields.find(item, "utterance")
+            speaker = found_speaker[1] if found_speaker else None
+            utterance = found_text[1] if found_text else None
+        elif isinstance(item, list | tuple) and len(item) == 2:
+            speaker, utterance = item
+        elif isinstance(item, str):
+            parsed = parse_plain_text(item)
+            if len(parsed) != 1:
                 return None
-            if not isinstance(speaker, str) or not isinstance(utterance, str):
-                return None
-            if utterance.strip():
-                turns.append((speaker_name(speaker), " ".join(utterance.split())))
-        return turns
-    return None
+            speaker, utterance = parsed[0]
+        else:
+            return None
+        if not isinstance(speaker, str) or not isinstance(utterance, str):
+            return None
+        if utterance.strip():
+            turns.append((speaker_name(speaker), " ".join(utterance.split())))
+    return turns
 
 
-def _call_date_of(record: dict, default: str) -> tuple[str | None, str | None]:
+def _call_date_of(record: dict, default: str, fields: FieldMap) -> tuple[str | None, str | None]:
     """The record's call date (validated) or the partition's; returns (date, error_reason)."""
-    value = record.get("call_date", record.get("callDate"))
+    found = fields.find(record, "call_date")
+    value = found[1] if found else None
     if value in (None, ""):
         return default, None
     if not isinstance(value, str):
@@ -77,18 +91,45 @@ def _call_date_of(record: dict, default: str) -> tuple[str | None, str | None]:
 
 
 def record_to_transcript(
-    record: object, source_file: str, source_format: str, call_date: str, line: int | None = None
+    record: object,
+    source_file: str,
+    source_format: str,
+    call_date: str,
+    line: int | None = None,
+    fields: FieldMap = DEFAULT_FIELDS,
+    default_id: str | None = None,
 ) -> Transcript | Quarantined:
-    """Validate one JSONL/CSV/JSON record into a :class:`Transcript`."""
+    """Validate one JSONL/CSV/JSON record into a :class:`Transcript`.
+
+    Keys are found case-insensitively among the synonyms of :mod:`fields` (and a team's own
+    mapping). A record with neither an id nor a text is of no known shape; the message names
+    the accepted keys. ``default_id`` names a lone record by its file.
+    """
     if not isinstance(record, dict):
         return Quarantined(source_file, MALFORMED_RECORD, "record is not an object", line=line)
-    tid = record.get("transcript_id", record.get("id", record.get("call_id")))
+    found_id = fields.find(record, "transcript_id")
+    found_text = fields.find(record, "text")
+    if found_id is None and found_text is None:
+        return Quarantined(
+            source_file,
+            UNRECOGNIZED_FORMAT,
+            "JSON of no known shape: no transcript id or text; "
+            f"ids: {fields.accepted('transcript_id')}; text or turns: {fields.accepted('text')}"
+            f" (any case; map others with {SETTING})",
+            line=line,
+        )
+    tid = found_id[1] if found_id else default_id
     if isinstance(tid, int) and not isinstance(tid, bool):
         tid = str(tid)
     if not isinstance(tid, str) or not tid.strip() or len(tid) > MAX_ID_LENGTH:
-        return Quarantined(source_file, MISSING_ID, "record has no usable transcript id", line=line)
+        return Quarantined(
+            source_file,
+            MISSING_ID,
+            f"record has no usable transcript id; {fields.hint('transcript_id')}",
+            line=line,
+        )
     tid = tid.strip()
-    found_date, problem = _call_date_of(record, call_date)
+    found_date, problem = _call_date_of(record, call_date, fields)
     if problem:
         return Quarantined(source_file, problem, "call_date is not an ISO date", tid, line)
     if found_date != call_date:
@@ -99,25 +140,40 @@ def record_to_transcript(
             tid,
             line,
         )
-    value = next((record[k] for k in ("turns", "text", "transcript") if k in record), None)
-    if value is None:
+    if found_text is None:
         return Quarantined(
-            source_file, MALFORMED_RECORD, "record has no text, transcript or turns", tid, line
+            source_file,
+            MALFORMED_RECORD,
+            f"record has no text, transcript or turns; {fields.hint('text')}",
+            tid,
+            line,
         )
-    turns = _turns_from_value(value)
+    turns = _turns_from_value(found_text[1], fields)
     if turns is None:
         return Quarantined(
-            source_file, MALFORMED_RECORD, "turns must be [{speaker, text}] pairs", tid, line
+            source_file,
+            MALFORMED_RECORD,
+            "turns must be [{speaker, text}] objects, [speaker, text] pairs or "
+            f"'Speaker: text' strings; speaker keys: {fields.accepted('speaker')}; "
+            f"text keys: {fields.accepted('utterance')}",
+            tid,
+            line,
         )
     if not turns:
         return Quarantined(source_file, NO_TURNS, "no 'Speaker: utterance' turns found", tid, line)
-    return Transcript(tid, call_date, source_file, source_format, tuple(turns))
+    turns, role_source = label_roles(turns)
+    return Transcript(tid, call_date, source_file, source_format, tuple(turns), role_source)
 
 
 def parse_jsonl(
-    source_file: str, lines: Iterable[bytes | None], call_date: str
+    source_file: str,
+    lines: Iterable[bytes | None],
+    call_date: str,
+    fields: FieldMap = DEFAULT_FIELDS,
+    read: Callable[[object, int], Transcript | Quarantined] | None = None,
 ) -> Iterator[Transcript | Quarantined]:
-    """Records one per line; ``None`` stands for a line too long to read."""
+    """Records one per line; ``None`` stands for a line too long to read. ``read`` reads one
+    parsed line (``detect`` passes its reader, so a line may hold any known document)."""
     seen_any = False
     for lineno, raw in enumerate(lines, start=1):
         if raw is None:
@@ -139,14 +195,23 @@ def parse_jsonl(
         except ValueError as exc:
             yield Quarantined(source_file, MALFORMED_JSON, str(exc), line=lineno)
             continue
-        yield record_to_transcript(rec, source_file, "jsonl", call_date, lineno)
+        if read is not None:
+            yield read(rec, lineno)
+        else:
+            yield record_to_transcript(rec, source_file, "jsonl", call_date, lineno, fields)
     if not seen_any:
         yield Quarantined(source_file, EMPTY_FILE, "file is empty")
 
 
 def parse_csv(
-    source_file: str, text: str, call_date: str, max_field_chars: int = 131_072
+    source_file: str,
+    text: str,
+    call_date: str,
+    max_field_chars: int = 131_072,
+    fields: FieldMap = DEFAULT_FIELDS,
 ) -> Iterator[Transcript | Quarantined]:
+    """A call per row (id + text), or a turn per row (id + speaker + utterance) grouped by id;
+    columns found like record keys (any case, synonyms, a team's mapping)."""
     # The csv module refuses fields over 131,072 characters by default; a call may be longer
     # (up to MAX_TRANSCRIPT_CHARS, then quarantined as too_long on its own, not the file).
     if csv.field_size_limit() < max_field_chars:
@@ -158,45 +223,45 @@ def parse_csv(
     except csv.Error as exc:
         yield Quarantined(source_file, MALFORMED_CSV, f"CSV parse error: {exc}")
         return
-    cols = {c.strip().lower() for c in header if c}
-    id_col = next((c for c in ("transcript_id", "id", "call_id") if c in cols), None)
-    if id_col is None or not cols & {"text", "transcript", "speaker"}:
+    columns = {c: c for c in header if c}
+
+    def column(name: str) -> str | None:
+        found = fields.find(columns, name)
+        return found[0] if found else None
+
+    id_col, date_col, speaker_col = column("transcript_id"), column("call_date"), column("speaker")
+    text_col = column("utterance") if speaker_col else column("text")
+    if id_col is None or text_col is None:
         yield Quarantined(
             source_file,
             MALFORMED_CSV,
-            "CSV needs a transcript_id column and a text/transcript or speaker+text column",
+            "CSV needs an id column and a text column (or speaker + utterance columns); "
+            f"ids: {fields.accepted('transcript_id')}; text: {fields.accepted('text')}; "
+            f"speaker: {fields.accepted('speaker')} (any case; map others with {SETTING})",
         )
         return
-    norm: list[dict[str, str]] = []
+    good: list[tuple[int, dict[str, str]]] = []
     for lineno, row in rows:
         if None in row or any(v is None for v in row.values()):
             yield Quarantined(
                 source_file, MALFORMED_CSV, "row has the wrong number of fields", line=lineno
             )
-            norm.append({})
         else:
-            norm.append({(k or "").strip().lower(): v for k, v in row.items()})
-    if "speaker" in cols:
+            good.append((lineno, row))
+    if speaker_col:
         grouped: dict[str, dict] = {}
-        for (lineno, _), row in zip(rows, norm, strict=True):
-            if not row:
-                continue
-            tid = (row.get(id_col) or "").strip()
+        for lineno, row in good:
+            tid = (row[id_col] or "").strip()
             entry = grouped.setdefault(tid, {"transcript_id": tid, "turns": [], "line": lineno})
-            if row.get("call_date"):
-                entry["call_date"] = row["call_date"]
-            entry["turns"].append(
-                {"speaker": row.get("speaker") or "", "text": row.get("text") or ""}
-            )
+            if date_col and row[date_col]:
+                entry["call_date"] = row[date_col]
+            entry["turns"].append({"speaker": row[speaker_col], "text": row[text_col]})
         for entry in grouped.values():
             line = entry.pop("line")
             yield record_to_transcript(entry, source_file, "csv", call_date, line)
     else:
-        for (lineno, _), row in zip(rows, norm, strict=True):
-            if not row:
-                continue
-            rec: dict[str, str | None] = {
-                k: v for k, v in row.items() if v not in (None, "") or k == "text"
-            }
-            rec.setdefault("transcript_id", rec.pop(id_col, None))
+        for lineno, row in good:
+            rec = {"transcript_id": row[id_col] or None, "text": row[text_col] or ""}
+            if date_col and row[date_col]:
+                rec["call_date"] = row[date_col]
             yield record_to_transcript(rec, source_file, "csv", call_date, lineno)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from bedrock_assets.ingest.plain_text import SPEAKER_LINE
+from bedrock_assets.ingest.roles import role_of
 from bedrock_assets.prompting.prompt import extract_transcript
 
 MODEL_NAME = "local-extractive-summarizer-v1"
@@ -131,20 +132,29 @@ def _score(sentence: str, words: set[str]) -> int:
     return len(tokens & words)
 
 
-def summarize_transcript(transcript: str, max_chars: int) -> str:
-    """Reason for the call (customer) + what the agent did + how it ended."""
-    customer: list[str] = []
-    agent: list[str] = []
+def _sides(transcript: str) -> tuple[list[tuple[str, list[str]]], dict[str, str | None]]:
+    """The transcript's turns (speaker, sentences) and each speaker's side: agent, customer,
+    or None where nothing says (a name, ``Speaker 0``). System lines (IVR, bots) are left out.
+    An unlabelled speaker facing a known agent, with no customer named, is the customer."""
+    turns: list[tuple[str, list[str]]] = []
     for line in transcript.splitlines():
         match = SPEAKER_LINE.match(line)
-        if not match or not match.group(2).strip():
-            continue
-        speaker = match.group(1).lower()
-        target = agent if "agent" in speaker or speaker.startswith("rep") else customer
-        target.extend(_sentences(match.group(2)))
+        if match and match.group(2).strip():
+            turns.append((match.group(1).strip(), _sentences(match.group(2))))
+    sides: dict[str, str | None] = {s: role_of(s) for s, _ in turns}
+    if "agent" in sides.values() and "customer" not in sides.values():
+        sides = {s: "customer" if r is None else r for s, r in sides.items()}
+    return [(s, sent) for s, sent in turns if sides[s] != "system"], sides
+
+
+def summarize_transcript(transcript: str, max_chars: int) -> str:
+    """Reason for the call (customer) + what the agent did + how it ended; where no speaker's
+    role is known, what each speaker said, saying that the roles are unknown."""
+    turns, sides = _sides(transcript)
+    customer = [x for s, sent in turns if sides[s] == "customer" for x in sent]
+    agent = [x for s, sent in turns if sides[s] == "agent" for x in sent]
     if not customer and not agent:
-        sentences = _sentences(transcript)
-        return " ".join(sentences[:3])[:max_chars] or "The transcript contains no usable content."
+        return _neutral_summary(turns, transcript)[:max_chars]
     parts = []
     early = customer[:8]
     if early:
@@ -158,6 +168,24 @@ def summarize_transcript(transcript: str, max_chars: int) -> str:
         if closing != action:
             parts.append(f"The call ended with the agent saying: {closing}")
     return " ".join(parts)[:max_chars]
+
+
+def _neutral_summary(turns: list[tuple[str, list[str]]], transcript: str) -> str:
+    """No roles known: attribute to the speakers by their labels, never to agent or customer."""
+    said = [(s, x) for s, sent in turns for x in sent]
+    if not said:
+        sentences = _sentences(transcript)
+        return " ".join(sentences[:3]) or "The transcript contains no usable content."
+    speakers = list(dict.fromkeys(s for s, _ in said))
+    parts = [f"The speakers' roles are not identified in the transcript ({', '.join(speakers)})."]
+    early = said[:8]
+    first = max(early, key=lambda p: (_score(p[1], _REASON_WORDS), -early.index(p)))
+    parts.append(f"{first[0]} raised: {first[1]}")
+    late = said[len(said) // 3 :] or said
+    outcome = max(late, key=lambda p: (_score(p[1], _RESOLUTION_WORDS), late.index(p)))
+    if outcome != first:
+        parts.append(f"{outcome[0]} said: {outcome[1]}")
+    return " ".join(parts)
 
 
 def summarize(*, system: str, prompt: str, max_tokens: int) -> str:

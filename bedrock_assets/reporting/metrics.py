@@ -16,22 +16,10 @@ from bedrock_assets.reporting.pricing import GUARDRAIL_PRICES_PER_1K_UNITS, toke
 from bedrock_assets.state.layout import StoreLayout
 from bedrock_assets.state.ledger import Ledger
 from bedrock_assets.state.objects import ObjectStore
-from bedrock_assets.state.schemas import POLICY_UNIT_COLUMNS
+from bedrock_assets.state.schemas import METRICS, POLICY_UNIT_COLUMNS
 from bedrock_assets.state.tables import read_table, write_arrow
 
-METRIC_COLUMNS = [
-    "call_date",
-    "model_id",
-    "inference_mode",
-    "records",
-    "successes",
-    "dead_lettered",
-    "retrying",
-    "input_tokens",
-    "output_tokens",
-    "cost_usd",
-    "on_demand_cost_usd",
-]
+METRIC_COLUMNS = METRICS.names[: METRICS.names.index("guardrail_text_units")]
 
 
 @dataclass
@@ -151,7 +139,8 @@ def day_metrics(
         )
     frame["guardrail_text_units"] = result.guardrail_text_units if len(frame) else None
     frame["guardrail_cost_usd"] = result.guardrail_cost_usd if len(frame) else None
-    write_arrow(store, result.table, pa.Table.from_pandas(frame, preserve_index=False))
+    table = pa.Table.from_pandas(frame, schema=METRICS, preserve_index=False)
+    write_arrow(store, result.table, table)
     result.input_tokens = int(frame["input_tokens"].sum())
     result.output_tokens = int(frame["output_tokens"].sum())
     result.cost_usd = round(float(frame["cost_usd"].fillna(0).sum()), 6)

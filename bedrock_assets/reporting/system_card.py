@@ -64,9 +64,13 @@ def _evaluation_sections(evaluation: dict[str, Any] | None) -> list[str]:
         ]
     return [
         "## Evaluation of the local grounding check",
-        "Generated, labelled set: faithful summaries of synthetic calls and tampered copies "
-        "that each invent one amount, date, order number, product or name.",
-        md_table(["measure", "value"], sorted(evaluation["grounding"].items())),
+        "Independent hand-written set (`bedrock_local/evaluation/data`): faithful abstractive "
+        "summaries of real corpus calls, and copies of each with one fact changed (an amount, "
+        "date, product, outcome, promise, person, a contradiction built from the call's own "
+        "words, or an invented detail). A summary is flagged when its score is below the "
+        "threshold; AUC is threshold-free. About 40 pairs per split, so each rate is uncertain "
+        "by roughly ten points.",
+        md_table(["measure", "value"], list(evaluation["grounding"].items())),
         "",
         "## Evaluation of local PII masking",
         f"Hand-written labelled set ({evaluation['pii'].get('split', 'dev')} split): natural "
@@ -172,9 +176,11 @@ def render_system_card(
         "hundred hand-written English sentences; names spaCy does not know and no cue "
         "introduces, credentials without a cue word, and formats outside the set can pass. "
         "Transcripts in other languages are not evaluated.",
-        "- Grounding is scored on word overlap with the transcript, sentence by sentence; the "
-        "evaluation's faithful summaries are extractive, so paraphrases are not measured and "
-        "can score low, and an invention that reuses the transcript's own words can pass.",
+        "- The local grounding check is lexical (stems, synonyms, spelled numbers, fact and "
+        "negation checks), not a language model: it catches changed amounts, dates, products, "
+        "people and added or dropped refusals, but can pass a contradiction made of the call's "
+        "own words (which of two offered options was chosen, which of two discounts applied) "
+        "and flag a faithful sentence worded far from the call.",
         "- Summaries of transcripts in languages other than English are not evaluated.",
         "- Flags depend on the model following the format; a missing line is queued for review.",
         "",

@@ -24,6 +24,7 @@ TRANSCRIPTS = pa.schema(
         ("call_date", pa.string()),
         ("source_file", pa.string()),
         ("source_format", pa.string()),
+        ("role_source", pa.string()),
         ("transcript", pa.string()),
         ("turn_count", pa.int32()),
         ("char_count", pa.int64()),
@@ -108,5 +109,24 @@ GUARDED = pa.schema(
         ("guardrail_id", pa.string()),
         ("guardrail_version", pa.string()),
         ("prompt_version", pa.string()),
+    ]
+)
+
+# token_usage_metrics: one row per day, model and inference mode.
+METRICS = pa.schema(
+    [
+        ("call_date", pa.string()),
+        ("model_id", pa.string()),
+        ("inference_mode", pa.string()),
+        ("records", pa.int64()),
+        ("successes", pa.int64()),
+        ("dead_lettered", pa.int64()),
+        ("retrying", pa.int64()),
+        ("input_tokens", pa.int64()),
+        ("output_tokens", pa.int64()),
+        ("cost_usd", pa.float64()),
+        ("on_demand_cost_usd", pa.float64()),
+        ("guardrail_text_units", pa.int64()),
+        ("guardrail_cost_usd", pa.float64()),
     ]
 )

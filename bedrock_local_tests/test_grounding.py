@@ -1,0 +1,152 @@
+"""The local grounding check reads paraphrase and still catches one changed fact: each named
+behaviour of issue 13 on a short call, and the scorer on a few hand-written pairs of real
+corpus calls (bedrock_local_tests/data/grounding_pairs.jsonl)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bedrock_local.evaluation.datasets import default_corpus_zip
+from bedrock_local.evaluation.grounding import evaluate, load_pairs
+from bedrock_local.guardrail.grounding import explain_grounding, grounding_score, relevance_score
+from bedrock_local.guardrail.grounding_text import tokens
+
+THRESHOLD = 0.7  # bedrock_assets/guardrail/policy.json's GROUNDING threshold
+CORPUS = default_corpus_zip()
+
+CALL = "\n".join(
+    [
+        "Customer: Hi, I ordered a blender on May 28th and it still hasn't arrived.",
+        "Agent: I'm sorry about that. Let me check the order. I see it was shipped on June 1st "
+        "but the carrier lost it.",
+        "Agent: I can send a replacement blender at no charge. It should arrive by June 5th.",
+        "Customer: Okay. Also, I was charged forty dollars for shipping, which seems wrong.",
+        "Agent: You're right, that fee should not have been charged. Your refund request for "
+        "the shipping fee has been approved.",
+        "Agent: There is also a promotion this month: 25% off kitchen appliances with code "
+        "SUMMER25.",
+        "Agent: And as an apology I'll add a 10% discount to your next purchase.",
+        "Customer: Great, thank you so much.",
+        "Agent: Thank you for calling, have a great day.",
+    ]
+)
+
+
+def passes(summary: str, source: str = CALL) -> bool:
+    return grounding_score(summary, source) >= THRESHOLD
+
+
+def test_a_faithful_paraphrase_passes() -> None:
+    summary = (
+        "The customer's blender, ordered on May 28, never showed up because the shipping "
+        "company lost it. The agent is sending a new one free of charge, due by June 5. The "
+        "$40 shipping charge was a mistake and will be reimbursed. The customer also gets 10 "
+        "percent off their next order."
+    )
+    assert passes(summary), explain_grounding(summary, CALL)
+
+
+@pytest.mark.parametrize(
+    ("said", "written"),
+    [("June 5th", "June 5"), ("June 5th", "the fifth of June"), ("forty dollars", "$40")],
+)
+def test_numbers_and_dates_compare_normalised(said: str, written: str) -> None:
+    source = f"Agent: The refund of the shipping fee will reach you on {said}."
+    summary = f"The shipping fee will be refunded on {written}."
+    assert passes(summary, source), explain_grounding(summary, source)
+    assert {t.stem for t in tokens(said)} <= {t.stem for t in tokens(written)}
+
+
+@pytest.mark.parametrize(
+    "summary",
+    [
+        "The agent said the replacement should arrive by June 9.",  # date
+        "The customer was charged $45 for shipping and will be refunded.",  # amount
+        "The agent added a 15% discount to the customer's next purchase.",  # amount
+        "The agent is sending a replacement toaster at no charge.",  # product
+        "A supervisor approved the refund of the shipping fee.",  # person / role
+        "The agent promised a $20 gift card as an apology.",  # promise
+    ],
+)
+def test_a_changed_fact_is_flagged(summary: str) -> None:
+    assert not passes(summary), explain_grounding(summary, CALL)
+
+
+def test_an_amount_from_elsewhere_in_the_call_is_flagged() -> None:
+    """25 is in the call, but as the promotion's discount, not the apology's."""
+    faithful = "As an apology, the agent added a 10% discount to the next purchase."
+    tampered = "As an apology, the agent added a 25% discount to the next purchase."
+    assert passes(faithful) and not passes(tampered), explain_grounding(tampered, CALL)
+
+
+def test_approved_and_denied_do_not_read_alike() -> None:
+    assert passes("The refund of the shipping fee was approved.")
+    assert not passes("The refund of the shipping fee was denied.")
+    denied = CALL.replace("has been approved", "has been denied")
+    assert passes("The refund of the shipping fee was denied.", denied)
+    assert not passes("The refund of the shipping fee was approved.", denied)
+
+
+def test_negation_is_read() -> None:
+    assert passes("The blender has not arrived.")
+    assert not passes("The customer said the blender had arrived.")
+    assert not passes("The refund of the shipping fee was not approved.")
+
+
+def test_a_procedural_sentence_does_not_sink_a_summary() -> None:
+    summary = "The agent is sending a replacement blender at no charge."
+    closing = " The agent thanked the customer and ended the call politely."
+    assert [s.score for s in explain_grounding(closing.strip(), CALL)] == [None]
+    assert grounding_score(summary + closing, CALL) == grounding_score(summary, CALL)
+    assert passes(summary + closing)
+
+
+def test_scores_are_in_the_unit_interval_and_relevance_reads_paraphrase() -> None:
+    for summary in ("", "Completely unrelated words about astronomy.", "The blender was lost."):
+        assert 0.0 <= grounding_score(summary, CALL) <= 1.0
+    paraphrase = "The lost blender will be replaced free of charge and the fee reimbursed."
+    assert relevance_score(paraphrase, "Summarize the call.", CALL) >= 0.8
+    assert relevance_score("Stock tips: buy shares now.", "Summarize the call.", CALL) < 0.5
+
+
+@pytest.mark.skipif(not CORPUS.exists(), reason="the shared corpus is not beside the repository")
+def test_hand_written_pairs_of_corpus_calls() -> None:
+    pairs = load_pairs(Path(__file__).with_name("data") / "grounding_pairs.jsonl", CORPUS)
+    result = evaluate(grounding_score, THRESHOLD, pairs)
+    assert result.auc >= 0.9
+    assert result.faithful_pass_rate >= 0.9 and result.tampered_flag_rate >= 0.8
+
+
+def test_scoring_from_threads() -> None:
+    """ApplyGuardrail calls arrive on threads; the stemmer they share keeps state."""
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bedrock_local.guardrail.grounding_text import stem
+
+    roots = ("refund", "deliver", "cancel", "replace", "charg", "process", "connect", "adjust")
+    suffixes = ("ed", "ing", "s", "ation", "able", "ment", "er", "ers", "ingly", "fulness")
+    words = [r + s for r in roots for s in suffixes]
+    expected = [stem(w) for w in words]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        for _ in range(5):
+            stem.cache_clear()
+            with ThreadPoolExecutor(8) as pool:
+                results = list(pool.map(lambda w: stem(w), words * 8))
+            assert results == expected * 8
+    finally:
+        sys.setswitchinterval(interval)
+
+
+def test_the_published_figures_say_when_the_corpus_is_missing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from bedrock_local.evaluation.grounding import published
+
+    monkeypatch.setenv("BEDROCK_ASSETS_CORPUS_ZIP", str(tmp_path / "absent.zip"))
+    figures = published(grounding_score, THRESHOLD)
+    assert figures["measured"].startswith("no") and "AUC" not in figures
