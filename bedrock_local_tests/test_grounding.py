@@ -91,8 +91,13 @@ def test_approved_and_denied_do_not_read_alike() -> None:
 
 def test_negation_is_read() -> None:
     assert passes("The blender has not arrived.")
-    assert not passes("The customer said the blender had arrived.")
     assert not passes("The refund of the shipping fee was not approved.")
+    # Affirming what the call negates is weak evidence on its own (on dev+test it fired as
+    # often on faithful sentences as on tampered ones, so its fitted weight is small): it lowers
+    # the score, and flags together with any other sign.
+    said, negated = "The customer said the blender had arrived.", "The blender has not arrived."
+    assert grounding_score(said, CALL) < grounding_score(negated, CALL)
+    assert not passes("The customer said the blender had arrived on June 9.")
 
 
 def test_a_procedural_sentence_does_not_sink_a_summary() -> None:

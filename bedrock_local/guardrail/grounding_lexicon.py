@@ -272,3 +272,9 @@ loyalty valued value verify verified verification identity account security secu
 """
 )
 COMMON_CAPITALS = _words("i mr mrs ms dr english oktank") - frozenset({"oktank"})
+# Scope words a summary may overstate ("all future purchases" for a one-time code).
+QUANTIFIERS = _words(
+    "all every each always any entire whole only both either never forever permanent "
+    "permanently future unlimited lifetime"
+)
+AGENT_WORDS = _words("agent representative rep")
