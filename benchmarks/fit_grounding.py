@@ -38,12 +38,14 @@ SPLITS = ("dev", "test")
 PRIOR = dict.fromkeys(
     (
         "missing_value",
-        "missing_key",
+        "missing_time",
+        "missing_item",
+        "missing_outcome",
         "misplaced",
         "negated_affirmed",
         "affirmed_negated",
         "actor",
-        "positive_refused",
+        "outcome_reversed",
     ),
     -3.0,
 )

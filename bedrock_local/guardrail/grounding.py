@@ -73,12 +73,13 @@ FEATURES = (
     "missing_value",  # numbers, dates, codes the call never states
     "missing_time",  # month, weekday, time unit the call never states
     "missing_name",  # capitalised names the call never states
-    "missing_key",  # product, role, outcome words the call never uses
+    "missing_item",  # product and role words the call never uses
+    "missing_outcome",  # outcome words (refund, cancel, expedite, ...) the call never uses
     "misplaced",  # values the call gives for something else ("25%" of another offer)
     "negated_affirmed",  # the sentence negates what the call affirms
     "affirmed_negated",  # the sentence affirms what the call negates
     "actor",  # the agent does what the call has the customer say they do, or the reverse
-    "positive_refused",  # a positive decision next to a refusal in the call
+    "outcome_reversed",  # a positive decision next to a refusal in the call, or the reverse
     "quantifier",  # all / every / only / one-time words the call does not use nearby
     "pairs_apart",  # share of nearby word pairs the call never states close together
 )
@@ -306,6 +307,8 @@ def sentence_features(sentence: str, source: str) -> tuple[dict[str, float], flo
             group = {NUMBER: "value", CODE: "value", DATE: "value", TIME: "time"}.get(
                 t.kind, t.kind
             )
+            if t.kind == KEY:
+                group = "item" if t.stem in lex.ITEM_STEMS else "outcome"
             f[f"missing_{group}"] += 1
             reasons.append(f"{t.kind} not in the call: {t.stem}")
         elif t.kind in PLACED_KINDS:
@@ -357,14 +360,25 @@ def sentence_features(sentence: str, source: str) -> tuple[dict[str, float], flo
         if doers and who not in doers and ({"agent", "customer"} & doers):
             f["actor"] += 1
             reasons.append(f"{who} does it; in the call the other side says it: {verb or '-'}")
-    # Decisions: a positive one where the call refuses near the best window, graded by how
-    # closely the refusing sentence matches; "granted" words the call never uses.
+
+    # Decisions turned round: a positive one where the call refuses near the best window, or
+    # a refusal ("denied") where the call grants and refuses nothing; graded by how closely
+    # the call's sentence matches this one.
+    def closeness(found: list[int]) -> float:
+        return max(min(3, len(sentence_stems & src.units[u])) for u in found) / 3
+
+    plain = not any(t.negated for t in toks)
+    if plain and any(t.stem in lex.NEGATIVE_OUTCOME and t.stem not in src.stems for t in toks):
+        granting = [u for u in units if src.units[u] & (lex.POSITIVE_OUTCOME | lex.GRANTED)]
+        if granting and not any(src.refuses[u] for u in units):
+            f["outcome_reversed"] = closeness(granting)
+            reasons.append("refusal where the call grants")
     positive = [
         t
         for t in toks
         if (t.stem in lex.POSITIVE_OUTCOME or t.stem in lex.GRANTED) and not t.negated
     ]
-    if positive and not any(t.negated for t in toks):
+    if positive and plain:
         refusing = [
             u
             for u in units
@@ -373,7 +387,7 @@ def sentence_features(sentence: str, source: str) -> tuple[dict[str, float], flo
         ]
         if refusing:
             u = max(refusing, key=lambda u: len(sentence_stems & src.units[u]))
-            f["positive_refused"] = min(3, len(sentence_stems & src.units[u])) / 3
+            f["outcome_reversed"] = max(f["outcome_reversed"], closeness([u]))
             reasons.append("positive outcome near a refusal in the call")
     # Quantifiers ("all future purchases" for "a one-time code") the nearby call lacks.
     quants = sorted({t.stem for t in toks if t.stem in QUANTIFIER_STEMS} - near)
