@@ -150,8 +150,11 @@ def test_scoring_from_threads() -> None:
 def test_the_published_figures_say_when_the_corpus_is_missing(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from bedrock_local.evaluation.grounding import published
+    from bedrock_local.evaluation.grounding import published, published_splits
 
     monkeypatch.setenv("BEDROCK_ASSETS_CORPUS_ZIP", str(tmp_path / "absent.zip"))
     figures = published(grounding_score, THRESHOLD)
     assert figures["measured"].startswith("no") and "AUC" not in figures
+    splits = published_splits(grounding_score, THRESHOLD)
+    assert list(splits) == ["holdout (held out)", "dev (fitted on)", "test (fitted on)"]
+    assert all(v["measured"].startswith("no") for v in splits.values())

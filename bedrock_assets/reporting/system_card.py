@@ -171,11 +171,12 @@ def render_system_card(
         "call-center phrasing the detectors expect; they show the floors hold, not how the "
         'detectors do on unseen phrasing. Names are found by context ("my name is", titles) '
         "and a given-name list.",
-        "- The local grounding check is lexical (stems, synonyms, spelled numbers, fact and "
-        "negation checks), not a language model: it catches changed amounts, dates, products, "
-        "people and added or dropped refusals, but can pass a contradiction made of the call's "
-        "own words (which of two offered options was chosen, which of two discounts applied) "
-        "and flag a faithful sentence worded far from the call.",
+        "- The local grounding check is lexical (stems, synonyms, spelled numbers, graded fact, "
+        "negation, refusal and actor features weighed by a logistic model fitted on dev and "
+        "test), not a language model. On the held-out split it flags most tampered summaries "
+        "but passes few faithful ones at the policy threshold: a faithful sentence worded in "
+        "words the call never uses loses points, and a contradiction made of the call's own "
+        "words (which offered option was chosen, whether an exception was made) can pass.",
         "- Summaries of transcripts in languages other than English are not evaluated.",
         "- Flags depend on the model following the format; a missing line is queued for review.",
         "",
