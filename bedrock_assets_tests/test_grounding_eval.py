@@ -1,7 +1,8 @@
 """The local grounding check under the project's policy, on the independent hand-written set
 (bedrock_local/evaluation/data: faithful abstractive summaries of real corpus calls and
 one-fact-tampered copies). The floors sit a little below what the engine reaches, so a
-regression fails; the threshold was calibrated on dev, and test was measured once."""
+regression fails; the weights and the threshold were fitted on dev and test, and holdout was
+measured once, after the engine was frozen."""
 
 from __future__ import annotations
 
@@ -17,12 +18,17 @@ pytestmark = pytest.mark.skipif(
 )
 
 # split -> (AUC, faithful passed, tampered flagged) floors at the policy threshold. Measured:
-# dev (tuned on) 0.932 / 100% / 90%; test (measured once) 0.783 / 77.5% / 77.5%: below the
-# issue's targets (0.95 / 90% / 90%); the README and the system card say so.
-FLOORS = {"dev": (0.90, 0.95, 0.85), "test": (0.75, 0.75, 0.75)}
+# dev 0.940 / 92.5% / 87.5% and test 0.864 / 82.5% / 77.5% (both fitted on); holdout (held
+# out, measured once) 0.694 / 22.9% / 89.6%: below the issue's targets (0.95 / 90% / 90%);
+# the README and the system card say so.
+FLOORS = {
+    "dev": (0.92, 0.90, 0.85),
+    "test": (0.84, 0.80, 0.75),
+    "holdout": (0.67, 0.20, 0.85),
+}
 
 
-@pytest.mark.parametrize("split", ["dev", "test"])
+@pytest.mark.parametrize("split", sorted(FLOORS))
 def test_floors_at_the_policy_threshold(split: str) -> None:
     pairs = load_grounding(split)  # type: ignore[arg-type]
     assert {p.tamper_kind for p in pairs} == set(TAMPER_KINDS)
@@ -33,8 +39,9 @@ def test_floors_at_the_policy_threshold(split: str) -> None:
     assert result.tampered_flag_rate >= flagged
 
 
-def test_the_policy_threshold_is_the_one_calibrated_on_dev() -> None:
-    scored = score_pairs(grounding_score, load_grounding("dev"))
+def test_the_policy_threshold_is_the_one_calibrated_on_dev_and_test() -> None:
+    pairs = [*load_grounding("dev"), *load_grounding("test")]
+    scored = score_pairs(grounding_score, pairs)
     threshold = grounding_threshold() or 0.0
     assert min(rates(scored, threshold)) == min(rates(scored, calibrate(scored)))
 

@@ -13,13 +13,15 @@ from stdnum import luhn
 from stdnum.us import rtn
 
 from bedrock_local.evaluation import datasets
-from bedrock_local.evaluation.datasets import PII_TYPES, SPLITS, TAMPER_KINDS
+from bedrock_local.evaluation.datasets import GROUNDING_SPLITS, PII_TYPES, SPLITS, TAMPER_KINDS
 
 MIN_SPANS = {t: 60 if t in ("NAME", "ADDRESS") else 25 for t in PII_TYPES}
 MIN_NEGATIVES_PER_SPLIT = 100
 MIN_SPANS_TOTAL = 700
 MIN_NEGATIVES_TOTAL = 200
 MIN_GROUNDING_PER_SPLIT = 40
+# The holdout split is balanced: this many pairs of every tamper kind.
+HOLDOUT_PER_KIND = 6
 # Abstractive means paraphrased: no run of this many words copied from the transcript.
 MAX_COPIED_WORDS = 12
 # Sentence punctuation that must not open or close a labelled value; a phone may open with
@@ -40,7 +42,8 @@ def pii(request: pytest.FixtureRequest) -> list[datasets.PiiExample]:
 def test_every_split_file_is_present() -> None:
     for split in SPLITS:
         assert data_file(f"pii_{split}.jsonl"), split
-        assert data_file(f"grounding_{split}.jsonl"), split
+    for gsplit in GROUNDING_SPLITS:
+        assert data_file(f"grounding_{gsplit}.jsonl"), gsplit
 
 
 def test_spans_sit_exactly_on_values(pii: list[datasets.PiiExample]) -> None:
@@ -113,7 +116,7 @@ def test_grounding_pairs_reference_real_calls() -> None:
         members = set(zf.namelist())
     seen_ids: set[str] = set()
     calls_by_split: dict[str, set[str]] = {}
-    for split in SPLITS:
+    for split in GROUNDING_SPLITS:
         rows = datasets.load_grounding(split, corpus)
         assert len(rows) >= MIN_GROUNDING_PER_SPLIT, split
         calls_by_split[split] = {r.call for r in rows}
@@ -127,12 +130,21 @@ def test_grounding_pairs_reference_real_calls() -> None:
             assert r.faithful != r.tampered, r.id
             assert r.tamper_kind in TAMPER_KINDS, r.id
             assert r.changed.strip(), r.id
-    assert not calls_by_split["dev"] & calls_by_split["test"]
+    for i, a in enumerate(GROUNDING_SPLITS):
+        for b in GROUNDING_SPLITS[i + 1 :]:
+            assert not calls_by_split[a] & calls_by_split[b], (a, b)
     assert set(TAMPER_KINDS) <= {
         r.tamper_kind
-        for s in SPLITS
+        for s in GROUNDING_SPLITS
         for r in datasets.load_grounding(s, corpus, with_transcripts=False)
     }
+
+
+def test_holdout_has_every_tamper_kind_equally() -> None:
+    rows = datasets.load_grounding("holdout", with_transcripts=False)
+    counts = Counter(r.tamper_kind for r in rows)
+    assert counts == dict.fromkeys(TAMPER_KINDS, HOLDOUT_PER_KIND)
+    assert all(r.id.startswith("ghold-") for r in rows)
 
 
 def _words(text: str) -> list[str]:
@@ -144,7 +156,7 @@ def test_grounding_summaries_paraphrase_their_transcript() -> None:
     if not corpus.is_file():
         pytest.skip(f"corpus zip not at {corpus}")
     n = MAX_COPIED_WORDS
-    for split in SPLITS:
+    for split in GROUNDING_SPLITS:
         for r in datasets.load_grounding(split, corpus):
             tw = _words(r.transcript or "")
             runs = {tuple(tw[i : i + n]) for i in range(len(tw) - n + 1)}
@@ -159,3 +171,7 @@ def test_grounding_summaries_paraphrase_their_transcript() -> None:
 def test_loader_rejects_unknown_split() -> None:
     with pytest.raises(ValueError):
         datasets.load_pii("train")  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        datasets.load_pii("holdout")  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        datasets.load_grounding("train", with_transcripts=False)  # type: ignore[arg-type]

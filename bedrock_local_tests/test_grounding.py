@@ -91,8 +91,13 @@ def test_approved_and_denied_do_not_read_alike() -> None:
 
 def test_negation_is_read() -> None:
     assert passes("The blender has not arrived.")
-    assert not passes("The customer said the blender had arrived.")
     assert not passes("The refund of the shipping fee was not approved.")
+    # Affirming what the call negates is weak evidence on its own (on dev+test it fired as
+    # often on faithful sentences as on tampered ones, so its fitted weight is small): it lowers
+    # the score, and flags together with any other sign.
+    said, negated = "The customer said the blender had arrived.", "The blender has not arrived."
+    assert grounding_score(said, CALL) < grounding_score(negated, CALL)
+    assert not passes("The customer said the blender had arrived on June 9.")
 
 
 def test_a_procedural_sentence_does_not_sink_a_summary() -> None:
@@ -145,8 +150,11 @@ def test_scoring_from_threads() -> None:
 def test_the_published_figures_say_when_the_corpus_is_missing(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from bedrock_local.evaluation.grounding import published
+    from bedrock_local.evaluation.grounding import published, published_splits
 
     monkeypatch.setenv("BEDROCK_ASSETS_CORPUS_ZIP", str(tmp_path / "absent.zip"))
     figures = published(grounding_score, THRESHOLD)
     assert figures["measured"].startswith("no") and "AUC" not in figures
+    splits = published_splits(grounding_score, THRESHOLD)
+    assert list(splits) == ["holdout (held out)", "dev (fitted on)", "test (fitted on)"]
+    assert all(v["measured"].startswith("no") for v in splits.values())

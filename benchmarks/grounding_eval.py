@@ -7,7 +7,12 @@ rate per tamper kind, the threshold curve (threshold -> faithful passed, tampere
 for both scorers, the threshold that calibrates best on this split, and throughput
 (summaries scored per second).
 
-python benchmarks/grounding_eval.py [--split dev|test|both] [--pairs FILE.jsonl] [--curve OUT.md]
+Splits: dev and test (the scorer's weights and the policy threshold were fitted on both,
+benchmarks/fit_grounding.py) and holdout, the held-out figure: scored once, after the scorer
+was frozen.
+
+python benchmarks/grounding_eval.py [--split dev|test|holdout|all] [--pairs FILE.jsonl]
+    [--curve OUT.md]
 """
 
 from __future__ import annotations
@@ -35,9 +40,14 @@ from grounding_baseline import grounding_score as baseline_score  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "data" / "synthetic_call_transcript_data.zip"
 BASELINE_THRESHOLD = 0.7  # the policy's threshold for the word-overlap scorer
+LABELS = {
+    "dev": "dev: weights and threshold fitted on it (with test)",
+    "test": "test: weights and threshold fitted on it (with dev)",
+    "holdout": "holdout: HELD OUT, scored once after the scorer was frozen",
+}
 
 
-def load(split: str, pairs_file: Path | None, corpus: Path) -> list[Pair]:
+def load(split: str, pairs_file: Path | None, corpus: Path) -> Sequence[Pair]:
     if pairs_file is not None:
         return load_pairs(pairs_file, corpus)
     from bedrock_local.evaluation.datasets import load_grounding
@@ -97,7 +107,7 @@ def report(label: str, pairs: Sequence[Pair], rounds: int, curve: Path | None) -
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--split", default="both", choices=["dev", "test", "both"])
+    parser.add_argument("--split", default="all", choices=[*LABELS, "all"])
     parser.add_argument("--pairs", type=Path, help="a JSONL file of pairs instead of the split")
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--curve", type=Path, help="also write the (last) curve to this file")
@@ -106,9 +116,8 @@ def main() -> None:
     if args.pairs:
         report(str(args.pairs), load("", args.pairs, args.corpus), args.rounds, args.curve)
         return
-    for split in ("dev", "test") if args.split == "both" else (args.split,):
-        label = "dev: the threshold was calibrated on it" if split == "dev" else "test: held out"
-        report(label, load(split, None, args.corpus), args.rounds, args.curve)
+    for split in LABELS if args.split == "all" else (args.split,):
+        report(LABELS[split], load(split, None, args.corpus), args.rounds, args.curve)
 
 
 if __name__ == "__main__":

@@ -233,7 +233,7 @@ def _local_evaluation(policy_path: str) -> dict[str, Any]:
 
     threshold = grounding_threshold(load_policy(policy_path)) or 0.0
     return {
-        "grounding": grounding.published(grounding_score, threshold),
+        "grounding": grounding.published_splits(grounding_score, threshold),
         "pii": pii.evaluate_published(),
     }
 

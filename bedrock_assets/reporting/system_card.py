@@ -55,6 +55,16 @@ def day_figures(store: ObjectStore, layout: StoreLayout, call_date: str) -> dict
     }
 
 
+def _grounding_table(grounding: dict[str, Any]) -> list[str]:
+    """One column per split when several were measured, else the one split's measures."""
+    splits = {k: v for k, v in grounding.items() if isinstance(v, dict)}
+    if not splits:
+        return [md_table(["measure", "value"], list(grounding.items()))]
+    measures = list(dict.fromkeys(m for v in splits.values() for m in v if m != "split"))
+    rows = [(m, *(v.get(m, "") for v in splits.values())) for m in measures]
+    return [md_table(["measure", *splits], rows)]
+
+
 def _evaluation_sections(evaluation: dict[str, Any] | None) -> list[str]:
     if evaluation is None:
         return [
@@ -68,9 +78,11 @@ def _evaluation_sections(evaluation: dict[str, Any] | None) -> list[str]:
         "summaries of real corpus calls, and copies of each with one fact changed (an amount, "
         "date, product, outcome, promise, person, a contradiction built from the call's own "
         "words, or an invented detail). A summary is flagged when its score is below the "
-        "threshold; AUC is threshold-free. About 40 pairs per split, so each rate is uncertain "
-        "by roughly ten points.",
-        md_table(["measure", "value"], list(evaluation["grounding"].items())),
+        "threshold; AUC is threshold-free. The scorer's weights and the threshold were fitted "
+        "on dev and test (40 pairs each); holdout (48 pairs, written later by another author "
+        "in other phrasing) was scored once after the scorer was frozen and is the held-out "
+        "figure. With 40-48 pairs each rate is uncertain by roughly ten points.",
+        *_grounding_table(evaluation["grounding"]),
         "",
         "## Evaluation of local PII masking",
         f"Hand-written labelled set ({evaluation['pii'].get('split', 'dev')} split): natural "
@@ -176,11 +188,12 @@ def render_system_card(
         "hundred hand-written English sentences; names spaCy does not know and no cue "
         "introduces, credentials without a cue word, and formats outside the set can pass. "
         "Transcripts in other languages are not evaluated.",
-        "- The local grounding check is lexical (stems, synonyms, spelled numbers, fact and "
-        "negation checks), not a language model: it catches changed amounts, dates, products, "
-        "people and added or dropped refusals, but can pass a contradiction made of the call's "
-        "own words (which of two offered options was chosen, which of two discounts applied) "
-        "and flag a faithful sentence worded far from the call.",
+        "- The local grounding check is lexical (stems, synonyms, spelled numbers, graded fact, "
+        "negation, refusal and actor features weighed by a logistic model fitted on dev and "
+        "test), not a language model. On the held-out split it flags most tampered summaries "
+        "but passes few faithful ones at the policy threshold: a faithful sentence worded in "
+        "words the call never uses loses points, and a contradiction made of the call's own "
+        "words (which offered option was chosen, whether an exception was made) can pass.",
         "- Summaries of transcripts in languages other than English are not evaluated.",
         "- Flags depend on the model following the format; a missing line is queued for review.",
         "",

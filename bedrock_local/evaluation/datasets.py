@@ -1,7 +1,8 @@
 """Loader for the hand-written evaluation sets in ``evaluation/data`` (see its README.md).
 
 The sets were written without reading the detectors, so they measure the engines on phrasing
-nobody tuned them for. Builders tune on ``dev``; figures are published on ``test``.
+nobody tuned them for. Builders tune on ``dev``; figures are published on ``test``. Grounding
+also has ``holdout``, kept for one final measurement of the next engine (see the data README).
 Grounding rows reference corpus calls by their file name inside the corpus zip; the
 transcripts are read from the zip at load time and never copied into the repository.
 """
@@ -18,6 +19,9 @@ from typing import Any, Literal
 
 Split = Literal["dev", "test"]
 SPLITS: tuple[Split, ...] = ("dev", "test")
+GroundingSplit = Literal["dev", "test", "holdout"]
+#: Grounding has a third split: ``test`` was measured once by an engine that then changed.
+GROUNDING_SPLITS: tuple[GroundingSplit, ...] = ("dev", "test", "holdout")
 
 #: Bedrock Guardrails' names for the PII entity types the sets label.
 PII_TYPES: tuple[str, ...] = (
@@ -100,9 +104,9 @@ def _rows(name: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in _data_text(name).splitlines() if line.strip()]
 
 
-def _check_split(split: str) -> None:
-    if split not in SPLITS:
-        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+def _check_split(split: str, allowed: tuple[str, ...] = SPLITS) -> None:
+    if split not in allowed:
+        raise ValueError(f"split must be one of {allowed}, got {split!r}")
 
 
 def load_pii(split: Split) -> list[PiiExample]:
@@ -137,11 +141,11 @@ def read_transcripts(calls: list[str], corpus_zip: Path | str | None = None) -> 
 
 
 def load_grounding(
-    split: Split, corpus_zip: Path | str | None = None, *, with_transcripts: bool = True
+    split: GroundingSplit, corpus_zip: Path | str | None = None, *, with_transcripts: bool = True
 ) -> list[GroundingExample]:
     """The grounding pairs of one split; transcripts are read from ``corpus_zip``
     (default :func:`default_corpus_zip`) unless ``with_transcripts`` is false."""
-    _check_split(split)
+    _check_split(split, GROUNDING_SPLITS)
     rows = _rows(f"grounding_{split}.jsonl")
     texts = read_transcripts([r["call"] for r in rows], corpus_zip) if with_transcripts else {}
     return [

@@ -176,7 +176,11 @@ def calibrate(scored: Sequence[Scored], candidates: Iterable[float] | None = Non
     return best[len(best) // 2]
 
 
-def published(score: Scorer, threshold: float, split: str = "test") -> dict[str, Any]:
+HELD_OUT = "holdout"  # scored once, after the engine was frozen: the published held-out figure
+FITTED = ("dev", "test")  # the engine's weights and the policy threshold were fitted on these
+
+
+def published(score: Scorer, threshold: float, split: str = HELD_OUT) -> dict[str, Any]:
     """The figures the system card shows: the split's pairs scored at ``threshold``, or why
     they could not be measured (the corpus zip is read at run time and may be absent)."""
     from bedrock_local.evaluation.datasets import load_grounding
@@ -186,3 +190,10 @@ def published(score: Scorer, threshold: float, split: str = "test") -> dict[str,
     except (OSError, KeyError) as exc:
         return {"split": split, "threshold": threshold, "measured": f"no ({type(exc).__name__})"}
     return {"split": split, **evaluate(score, threshold, pairs).summary()}
+
+
+def published_splits(score: Scorer, threshold: float) -> dict[str, dict[str, Any]]:
+    """The held-out split first, then the splits the engine was fitted on, each labelled so
+    (the system card shows them side by side: only the first is a held-out figure)."""
+    labels = {HELD_OUT: "holdout (held out)", **{s: f"{s} (fitted on)" for s in FITTED}}
+    return {label: published(score, threshold, split) for split, label in labels.items()}

@@ -20,10 +20,13 @@ a replica; ``explain_grounding`` shows the per-sentence reasons.
 from __future__ import annotations
 
 import functools
+import json
+import math
 import re
 from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from bedrock_local.guardrail import grounding_lexicon as lex
 from bedrock_local.guardrail.grounding_text import (
@@ -39,6 +42,7 @@ from bedrock_local.guardrail.grounding_text import (
     normalise,
     sentences,
     source_units,
+    stem,
     tokens,
 )
 
@@ -60,6 +64,40 @@ PLACED_KINDS = frozenset({NUMBER, NAME})  # must sit where the words around them
 VALUE_KINDS = frozenset({NUMBER, CODE, TIME, DATE, NAME})  # values, not context
 
 
+PREFIX = 5  # letters two stems share to count as related words
+PAIR_SENTENCES = 3  # two words of a sentence "go together" in the call within this many
+WEIGHTS = Path(__file__).with_name("grounding_weights.json")  # fitted: benchmarks/fit_grounding.py
+FEATURES = (
+    "uncovered",  # 1 - coverage of the best window
+    "unsupported_words",  # words of substance the call never uses
+    "missing_value",  # numbers, dates, codes the call never states
+    "missing_time",  # month, weekday, time unit the call never states
+    "missing_name",  # capitalised names the call never states
+    "missing_item",  # product and role words the call never uses
+    "missing_outcome",  # outcome words (refund, cancel, expedite, ...) the call never uses
+    "misplaced",  # values the call gives for something else ("25%" of another offer)
+    "negated_affirmed",  # the sentence negates what the call affirms
+    "affirmed_negated",  # the sentence affirms what the call negates
+    "actor",  # the agent does what the call has the customer say they do, or the reverse
+    "outcome_reversed",  # a positive decision next to a refusal in the call, or the reverse
+    "quantifier",  # all / every / only / one-time words the call does not use nearby
+    "pairs_apart",  # share of nearby word pairs the call never states close together
+)
+QUANTIFIER_STEMS = frozenset(stem(w) for w in lex.QUANTIFIERS)
+_ACTOR = re.compile(
+    r"\b(the agent|the representative|the rep|the customer|the caller|she|he)\s+"
+    r"(?:(?:would|will|could|should|must|had|has|have|needed|needs|need|to|then|also|"
+    r"personally|first|later|still|now|herself|himself)\s+)*([a-z]+)",
+    re.IGNORECASE,
+)
+
+
+@functools.lru_cache(maxsize=1)
+def _model() -> tuple[float, dict[str, float]]:
+    data = json.loads(WEIGHTS.read_text(encoding="utf-8"))
+    return float(data["bias"]), {k: float(v) for k, v in data["weights"].items()}
+
+
 _REFLEXIVE = re.compile(r"\b(?:him|her|them)sel(?:f|ves)\b|\bon (?:his|her|their) own\b", re.I)
 
 
@@ -74,6 +112,10 @@ class _Source:
     stems: frozenset[str]
     agent_says: tuple[bool, ...] = ()  # per sentence: the agent, in the first person
     refuses: tuple[bool, ...] = ()  # per sentence: "I can't", "unable to", "I'm afraid"
+    speakers: tuple[str, ...] = ()  # per sentence: "agent", "customer", ...
+    first_person: tuple[bool, ...] = ()  # per sentence: "I'll ...", "let me ..."
+    where: dict[str, tuple[int, ...]] = field(default_factory=dict)  # stem -> its sentences
+    prefixes: frozenset[str] = frozenset()  # the first PREFIX letters of the call's stems
 
 
 def _spans(parts: list[frozenset[str]], width: int) -> tuple[frozenset[str], ...]:
@@ -109,7 +151,19 @@ def _prepare(source: str) -> _Source:
         src,
         agent_says=tuple(u.speaker == "agent" and u.first_person for u in units),
         refuses=tuple(bool(lex.REFUSAL.search(u.text)) for u in units),
+        speakers=tuple(u.speaker for u in units),
+        first_person=tuple(u.first_person for u in units),
+        where=_where(src.units),
+        prefixes=frozenset(s[:PREFIX] for s in src.stems if len(s) >= PREFIX),
     )
+
+
+def _where(units: tuple[frozenset[str], ...]) -> dict[str, tuple[int, ...]]:
+    found: dict[str, list[int]] = {}
+    for i, unit in enumerate(units):
+        for s in unit:
+            found.setdefault(s, []).append(i)
+    return {s: tuple(v) for s, v in found.items()}
 
 
 def clear_cache() -> None:
@@ -184,17 +238,41 @@ def _misplaced(
     return ratio if others and ratio < MISPLACED_RATIO else None
 
 
-def score_sentence(sentence: str, source: str) -> SentenceScore:
-    """One summary sentence against the call: coverage of its best window, then its facts."""
+def _quantifier_stems() -> frozenset[str]:
+    return frozenset(stem(w) for w in lex.QUANTIFIERS)
+
+
+def _actors(sentence: str) -> list[tuple[str, str]]:
+    """(who, verb stem) for each "the agent will file ..." / "she would call ..." clause."""
+    out = []
+    for m in _ACTOR.finditer(sentence):
+        who = "agent" if m.group(1).lower().split()[-1] in lex.AGENT_WORDS else "customer"
+        verb = stem(m.group(2).lower())
+        if verb not in lex.PROCEDURAL_STEMS and verb not in lex.STOP:
+            out.append((who, verb))
+    return out
+
+
+def _cooccur(src: _Source, a: str, b: str) -> bool:
+    """Whether the call states ``a`` and ``b`` within PAIR_SENTENCES sentences of each other."""
+    at_b = src.where.get(b, ())
+    return any(abs(i - j) < PAIR_SENTENCES for i in src.where.get(a, ()) for j in at_b)
+
+
+def sentence_features(sentence: str, source: str) -> tuple[dict[str, float], float, list[str]]:
+    """The evidence for and against one summary sentence: (features, coverage, reasons).
+
+    Every feature is graded (a count or a share) and weighed by the fitted model in
+    ``grounding_weights.json``; none decides alone."""
     toks = tokens(sentence, mark_names=True)
-    if not toks or is_procedural(toks):
-        return SentenceScore(sentence, None, 1.0, ())
     src = _prepare(source)
     uniq: dict[str, Token] = {}
     for t in toks:
         uniq.setdefault(t.stem, t)
     total = sum(_weight(t) for t in uniq.values())
     present = [t for t in uniq.values() if t.stem in src.stems]
+    f = dict.fromkeys(FEATURES, 0.0)
+    reasons: list[str] = []
 
     best_i, best_cov = 0, -1.0
     for i, window in enumerate(src.windows):
@@ -202,10 +280,7 @@ def score_sentence(sentence: str, source: str) -> SentenceScore:
         if hits > best_cov:
             best_i, best_cov = i, hits
     coverage = (best_cov + COVERAGE_PRIOR) / (total + COVERAGE_PRIOR)
-    score = BASE + (1 - BASE) * coverage
-    reasons: list[str] = []
-    # Words of substance the call never uses (after stems and synonyms): a paraphrase has a
-    # few, an invented clause ("filed a formal complaint") several.
+    f["uncovered"] = 1 - coverage
     unsupported = sorted(
         t.stem
         for t in uniq.values()
@@ -214,17 +289,13 @@ def score_sentence(sentence: str, source: str) -> SentenceScore:
         and t.stem not in src.stems
         and t.stem not in lex.PROCEDURAL_STEMS
     )
+    # A word whose first letters a call word shares ("explanation" / "explain") is related,
+    # not invented: half weight.
+    related = [w for w in unsupported if len(w) >= PREFIX and w[:PREFIX] in src.prefixes]
+    f["unsupported_words"] = len(unsupported) - 0.5 * len(related)
     if unsupported:
-        score *= max(0.0, 1 - UNSUPPORTED_STEP * len(unsupported))
-        if len(unsupported) > 1:
-            reasons.append(f"words not in the call: {', '.join(unsupported)}")
+        reasons.append(f"words not in the call: {', '.join(unsupported)}")
 
-    def cap(limit: float, reason: str) -> None:
-        nonlocal score
-        score = min(score, limit)
-        reasons.append(reason)
-
-    content = {t.stem for t in toks if not t.light} - lex.PROCEDURAL_STEMS
     checked: set[str] = set()
     for at, t in enumerate(toks):
         if t.kind not in FACT_KINDS or t.stem in checked:
@@ -233,26 +304,27 @@ def score_sentence(sentence: str, source: str) -> SentenceScore:
         if t.stem not in src.stems:
             if t.stem in lex.NEGATIVE_OUTCOME and _refusal_near(src, best_i):
                 continue  # "declined" for the call's "I'm unable to offer that"
-            cap(MISSING_FACT_CAP, f"{t.kind} not in the call: {t.stem}")
+            group = {NUMBER: "value", CODE: "value", DATE: "value", TIME: "time"}.get(
+                t.kind, t.kind
+            )
+            if t.kind == KEY:
+                group = "item" if t.stem in lex.ITEM_STEMS else "outcome"
+            f[f"missing_{group}"] += 1
+            reasons.append(f"{t.kind} not in the call: {t.stem}")
         elif t.kind in PLACED_KINDS:
             ratio = _misplaced(t.stem, t.kind, _local_context(toks, at, src), set(uniq), src)
             if ratio is not None:
-                cap(
-                    MISSING_FACT_CAP + (1 - MISPLACED_RATIO) * ratio,
-                    f"{t.kind} where the call gives another value: {t.stem} ({ratio:.2f})",
-                )
+                f["misplaced"] += 1
+                reasons.append(f"{t.kind} where the call gives another value: {t.stem}")
 
     sentence_stems = {t.stem for t in toks if not t.light}
     units = range(best_i, min(len(src.units), best_i + WINDOW_SENTENCES))
+    near = frozenset().union(*(src.units[u] for u in _near(src, best_i)))
 
     def unit_for(stems: AbstractSet[str]) -> int | None:
-        """The call's sentence in the best window that states any of ``stems`` and shares
-        the most words with the summary sentence."""
         found = [u for u in units if stems & src.units[u]]
         return max(found, key=lambda u: (len(sentence_stems & src.units[u]), -u), default=None)
 
-    # Negation: a negated clause of the sentence whose words the call never negates, stated
-    # without any negation in the best window.
     negated_anywhere = frozenset().union(*src.negated)
     for scope in {t.scope for t in toks if t.negated}:
         words = {
@@ -260,9 +332,8 @@ def score_sentence(sentence: str, source: str) -> SentenceScore:
         }
         said = [u for u, unit in enumerate(src.units) if words & unit]
         if said and not words & negated_anywhere and not any(src.negated[u] for u in said):
-            cap(CONTRADICTION_CAP, f"negated, the call affirms: {', '.join(sorted(words))}")
-    # An affirmed claim the best-matching sentence stating it negates, with no later sentence
-    # of the window that states it affirmed as closely ("still hasn't arrived" ... "arrived").
+            f["negated_affirmed"] += 1
+            reasons.append(f"negated, the call affirms: {', '.join(sorted(words))}")
     for t in toks:
         if t.kind != KEY or any(x.negated for x in toks):
             continue
@@ -274,32 +345,77 @@ def score_sentence(sentence: str, source: str) -> SentenceScore:
         worst = max(neg, key=lambda u: (shared[u], u))
         later = [u for u in said if u > worst and t.stem in src.affirmed[u] and shared[u] >= 2]
         if shared[worst] >= 2 and not later:
-            cap(CONTRADICTION_CAP, f"affirmed, the call negates: {t.stem}")
-    # Who did it: "the customer called the bank herself" where the call's closest sentence is
-    # the agent saying "I'll call the bank".
+            f["affirmed_negated"] += 1
+            reasons.append(f"affirmed, the call negates: {t.stem}")
+    # Who did it: the summary's actor for an action the call has the other side say "I'll".
+    claims = _actors(sentence)
     if _REFLEXIVE.search(sentence):
-        u = unit_for(sentence_stems)
-        if u is not None and u < len(src.agent_says) and src.agent_says[u]:
-            cap(CONTRADICTION_CAP, "done by the customer, the call has the agent do it")
-    # Decisions: a positive word the call never uses, where the call negates something nearby
-    # ("granted his request" where the call said "I'm unable to offer a credit").
-    for t in toks:
-        if (
-            t.stem in lex.GRANTED
-            and not t.negated
-            and t.stem not in src.stems
-            and not src.windows[best_i] & lex.GRANTED
-            and _negative_near(src, best_i, content)
-        ):
-            cap(CONTRADICTION_CAP, f"positive outcome the call does not state: {t.stem}")
-    # Decisions: a positive one where the call reports a refusal and no positive word.
-    window = src.windows[best_i]
-    refusals = window & lex.NEGATIVE_OUTCOME
-    for t in toks:
-        if t.stem in lex.POSITIVE_OUTCOME and not t.negated and refusals:
-            u = unit_for(refusals)
-            if u is not None and not src.units[u] & lex.POSITIVE_OUTCOME:
-                cap(CONTRADICTION_CAP, f"positive outcome, the call reports a refusal: {t.stem}")
+        claims.append(("customer", ""))
+    for who, verb in claims:
+        said = [u for u in _near(src, best_i) if (not verb or verb in src.units[u])]
+        if not verb:
+            u = unit_for(sentence_stems)
+            said = [u] if u is not None else []
+        doers = {src.speakers[u] for u in said if src.first_person[u]}
+        if doers and who not in doers and ({"agent", "customer"} & doers):
+            f["actor"] += 1
+            reasons.append(f"{who} does it; in the call the other side says it: {verb or '-'}")
+
+    # Decisions turned round: a positive one where the call refuses near the best window, or
+    # a refusal ("denied") where the call grants and refuses nothing; graded by how closely
+    # the call's sentence matches this one.
+    def closeness(found: list[int]) -> float:
+        return max(min(3, len(sentence_stems & src.units[u])) for u in found) / 3
+
+    plain = not any(t.negated for t in toks)
+    if plain and any(t.stem in lex.NEGATIVE_OUTCOME and t.stem not in src.stems for t in toks):
+        granting = [u for u in units if src.units[u] & (lex.POSITIVE_OUTCOME | lex.GRANTED)]
+        if granting and not any(src.refuses[u] for u in units):
+            f["outcome_reversed"] = closeness(granting)
+            reasons.append("refusal where the call grants")
+    positive = [
+        t
+        for t in toks
+        if (t.stem in lex.POSITIVE_OUTCOME or t.stem in lex.GRANTED) and not t.negated
+    ]
+    if positive and plain:
+        refusing = [
+            u
+            for u in units
+            if src.refuses[u]
+            or (src.units[u] & lex.NEGATIVE_OUTCOME and not src.units[u] & lex.POSITIVE_OUTCOME)
+        ]
+        if refusing:
+            u = max(refusing, key=lambda u: len(sentence_stems & src.units[u]))
+            f["outcome_reversed"] = max(f["outcome_reversed"], closeness([u]))
+            reasons.append("positive outcome near a refusal in the call")
+    # Quantifiers ("all future purchases" for "a one-time code") the nearby call lacks.
+    quants = sorted({t.stem for t in toks if t.stem in QUANTIFIER_STEMS} - near)
+    f["quantifier"] = float(len(quants))
+    if quants:
+        reasons.append(f"quantifier not near in the call: {', '.join(quants)}")
+    # Nearby word pairs of the sentence that the call never states near each other.
+    content = [
+        t.stem
+        for t in toks
+        if not t.light and t.stem in src.stems and t.stem not in lex.PROCEDURAL_STEMS
+    ]
+    pairs = {(a, b) for i, a in enumerate(content) for b in content[i + 1 : i + 3] if a != b}
+    if pairs:
+        apart = sum(not _cooccur(src, a, b) for a, b in pairs)
+        f["pairs_apart"] = apart / len(pairs)
+    return f, coverage, reasons
+
+
+def score_sentence(sentence: str, source: str) -> SentenceScore:
+    """One summary sentence against the call: its evidence, weighed by the fitted model."""
+    toks = tokens(sentence, mark_names=True)
+    if not toks or is_procedural(toks):
+        return SentenceScore(sentence, None, 1.0, ())
+    feats, coverage, reasons = sentence_features(sentence, source)
+    bias, weights = _model()
+    z = bias + sum(weights.get(k, 0.0) * v for k, v in feats.items())
+    score = 1 / (1 + math.exp(-z))
     return SentenceScore(sentence, round(score, 4), round(coverage, 4), tuple(reasons))
 
 

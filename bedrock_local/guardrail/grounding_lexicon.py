@@ -140,6 +140,10 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"shipping company|delivery company|shipping carrier", "carrier"),
     (r"promo(?:tional)? code|coupon code|discount code", "promo code"),
     (r"business days?|working days?", "days"),
+    # When it happens, one token each: checked against the call near the sentence.
+    (r"next[- ]day|overnight|tomorrow|by the following day", "nextday"),
+    (r"same[- ]day|later today|by today|this afternoon|this evening", "sameday"),
+    (r"right away|straight away|immediately|instantly|at once|on the spot", "immediately"),
 )
 
 
@@ -228,6 +232,7 @@ compensation compensate promo
 promotion promotional label prepaid shipping overnight express priority arrive deliver receive
 """
 KEY_STEMS = _stems(_PRODUCTS + _ROLES + _OUTCOMES)
+ITEM_STEMS = _stems(_PRODUCTS + _ROLES)  # things and people; the rest are outcome words
 # A decision the call reports: a positive word is supported by any positive word of the call
 # ("approved" by "we can initiate a full refund"), but not where the call says it was denied.
 POSITIVE_OUTCOME = _stems("approve accept grant authorize agree honor allow")
@@ -272,3 +277,9 @@ loyalty valued value verify verified verification identity account security secu
 """
 )
 COMMON_CAPITALS = _words("i mr mrs ms dr english oktank") - frozenset({"oktank"})
+# Scope words a summary may overstate ("all future purchases" for a one-time code).
+QUANTIFIERS = _words(
+    "all every each always any entire whole only both either never forever permanent "
+    "permanently future unlimited lifetime nextday sameday immediately"
+)
+AGENT_WORDS = _words("agent representative rep")
