@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from bedrock_assets.ingest.landing import call_id_from_name
+from bedrock_assets.ingest.landing import call_id_from_name, opaque_id
 from bedrock_assets.ingest.records import (
     MALFORMED_RECORD,
     NO_TURNS,
@@ -18,7 +18,7 @@ from bedrock_assets.ingest.records import (
     Transcript,
     merge_consecutive,
 )
-from bedrock_assets.ingest.roles import label_for
+from bedrock_assets.ingest.roles import AGENT, CUSTOMER, assign_roles, label_for
 from bedrock_assets.ingest.values import objects, text_of
 
 CALL_ANALYTICS = "transcribe_call_analytics"
@@ -40,9 +40,11 @@ def analytics_format(doc: dict) -> str:
 
 
 def _call_id(doc: dict, stem: str) -> str:
+    """Connect's ContactId (a UUID), else the job name's digest, else the file's."""
     meta = doc.get("CustomerMetadata")
     contact = text_of(meta.get("ContactId")) if isinstance(meta, dict) else ""
-    return text_of(doc.get("JobName")) or contact or stem
+    job = text_of(doc.get("JobName"))
+    return contact or (opaque_id(job) if job else stem)
 
 
 def _participant_roles(doc: dict) -> dict[str, str]:
@@ -60,7 +62,7 @@ def parse_analytics(doc: dict, source_file: str, call_date: str) -> Transcript |
     tid = _call_id(doc, call_id_from_name(source_file))
     roles = _participant_roles(doc)
     turns: list[tuple[str, str]] = []
-    unknown = 0
+    unnamed: dict[str, str] = {}  # participant id -> "Participant N" where no role is given
     for seg in doc["Transcript"]:
         if not isinstance(seg, dict):
             return Quarantined(source_file, MALFORMED_RECORD, f"{fmt} turn is not an object", tid)
@@ -78,12 +80,15 @@ def parse_analytics(doc: dict, source_file: str, call_date: str) -> Transcript |
         role = text_of(seg.get("ParticipantRole")) or roles.get(pid, "")
         if not role and pid.upper() in ("AGENT", "CUSTOMER", "SYSTEM"):
             role = pid  # Contact Lens voice names the participant by its role
-        if not role:
-            unknown += 1
-            role = "Unknown speaker"
-        turns.append((label_for(role), " ".join(content.split())))
+        if role:
+            label = label_for(role)
+        else:  # each unnamed participant keeps a label of its own: never merged with another
+            label = unnamed.setdefault(pid, f"Participant {len(unnamed) + 1}")
+        turns.append((label, " ".join(content.split())))
     turns = merge_consecutive([(s, u) for s, u in turns if u])
     if not turns:
         return Quarantined(source_file, NO_TURNS, f"{fmt} output has no messages", tid)
-    role_source = "unknown" if unknown else "format"
+    role_source: str = "format"
+    if unnamed and not any(s in (AGENT, CUSTOMER) for s, _ in turns):
+        turns, role_source = assign_roles(turns)  # nobody named: the greeting rule, or none
     return Transcript(tid, call_date, source_file, fmt, tuple(turns), role_source)

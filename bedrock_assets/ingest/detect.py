@@ -8,7 +8,7 @@ Checked in order, each by the fields its format's documentation names:
 | ``contact_lens_voice``          | ``Transcript[]`` whose turns name a ``ParticipantId``     |
 | ``transcribe_call_analytics``   | ``Transcript[]`` whose turns name a ``ParticipantRole``   |
 | ``transcribe_channels``         | ``results`` with ``channel_labels`` / ``channel_label``   |
-| ``transcribe_standard``         | ``results`` (speaker labels or none)                      |
+| ``transcribe_standard``         | ``jobName`` or ``results.items`` (speaker labels or none) |
 | ``transcribe_pca``              | ``ConversationAnalytics`` + ``SpeechSegments[]``          |
 | ``bedrock_data_automation_audio`` | ``metadata.semantic_modality: AUDIO`` / ``audio`` segments |
 | ``json``                        | a record (or a list of records) with an id and a text     |
@@ -31,10 +31,12 @@ from bedrock_assets.ingest.records import UNRECOGNIZED_FORMAT, Quarantined, Tran
 from bedrock_assets.ingest.structured import record_to_transcript
 from bedrock_assets.ingest.transcribe import parse_transcribe
 
-_TURN_KEYS = ("Content", "ParticipantId", "ParticipantRole", "ContentType")
+_TURN_KEYS = ("ParticipantId", "ParticipantRole", "ContentType")
 
 
 def _is_analytics(doc: dict) -> bool:
+    """A ``Transcript`` list whose turns name participants (an export with a ``Transcript``
+    list of ``{Speaker, Content}`` turns is a record, read with the record keys)."""
     turns = doc.get("Transcript")
     if not isinstance(turns, list):
         return False
@@ -42,7 +44,13 @@ def _is_analytics(doc: dict) -> bool:
         "Participants" in doc
         or "JobName" in doc
         or any(isinstance(t, dict) and any(k in t for k in _TURN_KEYS) for t in turns)
-        or not turns
+    )
+
+
+def _is_transcribe(doc: dict) -> bool:
+    results = doc.get("results")
+    return "jobName" in doc or (
+        isinstance(results, dict) and ("items" in results or "transcripts" in results)
     )
 
 
@@ -53,8 +61,8 @@ def read_json_document(
     if isinstance(doc, dict):
         yield read_object(doc, source_file, call_date, options, "json")
     elif isinstance(doc, list):
-        for i, rec in enumerate(doc, start=1):
-            yield record_to_transcript(rec, source_file, "json", call_date, i, options.fields)
+        for i, item in enumerate(doc, start=1):
+            yield read_object(item, source_file, call_date, options, "json", i)
     else:
         yield Quarantined(
             source_file, UNRECOGNIZED_FORMAT, "JSON document is neither an object nor a list"
@@ -75,7 +83,7 @@ def read_object(
         return record_to_transcript(doc, source_file, record_format, call_date, line)
     if _is_analytics(doc):
         return _at_line(parse_analytics(doc, source_file, call_date), line)
-    if "results" in doc:
+    if _is_transcribe(doc):
         return _at_line(parse_transcribe(doc, source_file, call_date, options.agent_channel), line)
     if is_pca(doc):
         return _at_line(parse_pca(doc, source_file, call_date), line)
@@ -93,6 +101,12 @@ def read_object(
 
 
 def _at_line(item: Transcript | Quarantined, line: int | None) -> Transcript | Quarantined:
-    if isinstance(item, Quarantined) and line is not None:
+    """A document read from one line (or element) of a file: quarantines name the line, and
+    a call named by its file gets the line too, so two such calls never share an id."""
+    if line is None:
+        return item
+    if isinstance(item, Quarantined):
         return replace(item, line=line)
+    if item.transcript_id == call_id_from_name(item.source_file):
+        return replace(item, transcript_id=f"{item.transcript_id}-{line}")
     return item

@@ -29,7 +29,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "call_uuid",
         "record_id",
     ),
-    "call_date": ("call_date", "date", "call_datetime", "call_start", "start_time", "started_at"),
+    # Not start_time or timestamp: exports use them for offsets and epoch seconds.
+    "call_date": ("call_date", "date", "call_datetime", "call_start"),
     # A string of "Speaker: text" lines, or a list of turns.
     "text": (
         "turns",
@@ -61,6 +62,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "utterance": ("text", "utterance", "content", "message", "body", "transcript", "value"),
 }
 FIELD_NAMES = tuple(SYNONYMS)
+# A CSV column names the speaker of a turn per row only by these (a "from" column of a call
+# log holds a phone number, not a speaker); a team's own mapping is trusted as given.
+CSV_SPEAKER_COLUMNS = ("speaker", "role", "speaker_role", "participant_role", "speaker_label")
 SETTING = "BEDROCK_ASSETS_RECORD_FIELDS"
 
 
@@ -84,11 +88,16 @@ class FieldMap:
         for key in record:
             if isinstance(key, str):
                 by_norm.setdefault(normalise_key(key), key)
-        for candidate in self.candidates(name):
-            if candidate in by_norm:
-                key = by_norm[candidate]
-                return key, record[key]
-        return None
+        found = [by_norm[c] for c in self.candidates(name) if c in by_norm]
+        # A null under one synonym does not hide a value under another.
+        chosen = next((k for k in found if record[k] is not None), found[0] if found else None)
+        return None if chosen is None else (chosen, record[chosen])
+
+    def csv_speaker(self, columns: Mapping[str, object]) -> str | None:
+        """The column of a CSV that names each row's speaker, if any."""
+        strong = {normalise_key(c) for c in (*self.extra.get("speaker", ()), *CSV_SPEAKER_COLUMNS)}
+        found = self.find(columns, "speaker")
+        return found[0] if found and normalise_key(found[0]) in strong else None
 
     def accepted(self, name: str) -> str:
         """The accepted keys of a field, for a quarantine message."""

@@ -57,6 +57,13 @@ def call_id_from_name(source_file: str) -> str:
     return identity[: -len(suffix)] if suffix else identity
 
 
+def opaque_id(value: str, prefix: str = "job") -> str:
+    """A service's job name as a call id: its digest (``job-3f1c9a0b2d4e6f81``). Job names
+    are usually the recording's file name, which may carry PII."""
+    digest = hashlib.sha256(value.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return f"{prefix}-{digest}"
+
+
 def file_identity(name: str) -> str:
     """A file's name as it may leave the landing area: a digest of its path, its suffix kept.
 

@@ -8,7 +8,7 @@ their numbered label and go through the rules of :mod:`roles`.
 
 from __future__ import annotations
 
-from bedrock_assets.ingest.landing import call_id_from_name
+from bedrock_assets.ingest.landing import call_id_from_name, opaque_id
 from bedrock_assets.ingest.records import NO_TURNS, Quarantined, Transcript, merge_consecutive
 from bedrock_assets.ingest.roles import assign_roles, label_for, neutral_label, role_of
 from bedrock_assets.ingest.values import objects, text_of
@@ -23,11 +23,14 @@ def is_pca(doc: dict) -> bool:
 
 
 def _call_id(analytics: dict, stem: str) -> str:
+    """The conversation's GUID, else the Transcribe job name's digest, else the file's."""
+    if guid := text_of(analytics.get("GUID")):
+        return guid
     for source in objects(analytics.get("SourceInformation")):
         job = source.get("TranscribeJobInfo")
         if isinstance(job, dict) and (name := text_of(job.get("TranscriptionJobName"))):
-            return name
-    return text_of(analytics.get("GUID")) or stem
+            return opaque_id(name)
+    return stem
 
 
 def parse_pca(doc: dict, source_file: str, call_date: str) -> Transcript | Quarantined:

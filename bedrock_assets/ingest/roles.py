@@ -18,6 +18,8 @@ import re
 from collections.abc import Sequence
 from typing import Literal
 
+from bedrock_assets.ingest.records import merge_consecutive, speaker_name
+
 Role = Literal["agent", "customer", "system"]
 
 AGENT = "Agent"
@@ -27,10 +29,10 @@ SYSTEM = "System"
 # Titles people give the company's side in exports (lower case, matched word by word).
 AGENT_TITLES = frozenset(
     """
-    agent rep representative csr csa cse associate operator advisor adviser supervisor
-    specialist consultant technician tech engineer support helpdesk concierge attendant
-    banker teller coordinator counselor counsellor officer clerk staff employee manager
-    lead expert analyst dispatcher receptionist host moderator assistant
+    agent agents rep reps representative csr csa cse associate operator advisor adviser
+    supervisor specialist consultant technician tech engineer support helpdesk concierge
+    attendant banker teller coordinator counselor counsellor officer clerk staff employee
+    manager expert analyst dispatcher receptionist moderator assistant
     """.split()
 )
 # Multi-word titles whose words alone say nothing ("service", "care").
@@ -53,50 +55,49 @@ CUSTOMER_TITLES = frozenset(
     student parent resident borrower
     """.split()
 )
-SYSTEM_TITLES = frozenset("system ivr bot chatbot virtual automated recording".split())
+SYSTEM_TITLES = frozenset("system ivr bot chatbot automated recording".split())
+SYSTEM_PHRASES = ("virtual agent", "virtual assistant", "custom bot", "custom_bot")
+# "<customer word> services" names the company's team: "Member Services", "Guest Relations".
+_TEAM_WORDS = frozenset("service services support care success relations experience".split())
 
 _WORD = re.compile(r"[a-z]+")
 
 
-# "<customer word> services" names the company's team: "Member Services", "Guest Relations".
-_TEAM_WORDS = frozenset("service services support care success relations experience".split())
-
-
 def role_of(label: str) -> Role | None:
-    """The role a speaker label names, or None when it names none (``Speaker 0``, ``Ana``)."""
+    """The role a speaker label names, or None when it names none (``Speaker 0``, ``Ana``)
+    or names both sides at once ("Caller (Office Manager)")."""
     lowered = label.lower()
-    if any(phrase in lowered for phrase in AGENT_PHRASES):
-        return "agent"
-    if _TEAM_WORDS & set(_WORD.findall(lowered)):
-        return "agent"
     words = _WORD.findall(lowered)
     if not words:
         return None
-    if words[0] in SYSTEM_TITLES or lowered in ("virtual agent", "virtual assistant"):
+    if any(p in lowered for p in SYSTEM_PHRASES) or any(w in SYSTEM_TITLES for w in words):
         return "system"
-    if any(w in CUSTOMER_TITLES for w in words) and not any(w in AGENT_TITLES for w in words):
-        return "customer"
-    if any(w in AGENT_TITLES for w in words) or words[0].startswith("rep"):
+    if any(phrase in lowered for phrase in AGENT_PHRASES) or _TEAM_WORDS & set(words):
         return "agent"
-    return None
+    agent = any(w in AGENT_TITLES for w in words)
+    customer = any(w in CUSTOMER_TITLES for w in words)
+    if agent and customer:
+        return None
+    return "agent" if agent else "customer" if customer else None
 
 
 def label_for(role: str) -> str:
-    """A format's role word as people write it: ``AGENT`` -> ``Agent``."""
+    """A format's role word as people write it: ``AGENT`` -> ``Agent``, ``CUSTOM_BOT`` ->
+    ``System``; other labels as :func:`records.speaker_name` writes them."""
     lowered = role.strip().lower()
-    return {"agent": AGENT, "customer": CUSTOMER, "system": SYSTEM}.get(
-        lowered, role.strip().capitalize() if role.strip().isupper() else role.strip()
-    )
+    named = {"agent": AGENT, "customer": CUSTOMER, "system": SYSTEM}.get(lowered)
+    if named:
+        return named
+    return SYSTEM if role_of(role) == "system" else speaker_name(role)
 
 
+# Company greetings: phrases a customer does not open with. "X speaking", "welcome to" and
+# "I'm X with" are left out (customers say "who am I speaking with?", "I'm Jo with a question").
 _GREETING = re.compile(
-    r"\b(?:thanks?(?: you)? for (?:calling|contacting|choosing|holding|reaching out to)"
+    r"\b(?:thanks?(?: you)? for (?:calling|contacting|choosing|holding)"
     r"|you(?:'ve| have) reached"
-    r"|welcome to"
-    r"|(?:this is|my name is|i'm|i am) [a-z][\w'-]*,? (?:from|with|at|on behalf of)\b"
-    r"|(?:this is )?[a-z][\w'-]* speaking"
-    r"|how (?:can|may|might) i (?:help|assist|direct)"
-    r"|what can i (?:do|help) (?:for|with) you)",
+    r"|(?:this is|my name is) [a-z][\w'-]*,? (?:calling )?(?:from|at|on behalf of)\b"
+    r"|how (?:can|may|might) i (?:help|assist) you)",
     re.IGNORECASE,
 )
 
@@ -117,29 +118,30 @@ def assign_roles(
     """Name the agent and customer of numbered speakers or channels by the rules above.
 
     ``turns`` carry neutral labels (``Speaker 0``, ``Channel 1``). Returns the turns with
-    ``Agent``/``Customer`` where a rule decided, and which rule it was.
+    ``Agent``/``Customer`` where a rule decided, and which rule it was. The greeting rule
+    names only a two-party call: with a third voice (a transfer, a supervisor) nobody is
+    guessed.
     """
     speakers = list(dict.fromkeys(s for s, _ in turns))
     mapping: dict[str, str] = {}
     source: RoleSource = "unknown"
-    if agent_channel is not None and any(s.startswith("Channel ") for s in speakers):
+    channels = [s for s in speakers if s.startswith("Channel ")]
+    if agent_channel is not None and channels:
         agent_label = "Channel " + agent_channel.removeprefix("ch_")
-        mapping = {s: AGENT if s == agent_label else CUSTOMER for s in speakers}
+        mapping = {s: AGENT if s == agent_label else CUSTOMER for s in channels}
         source = "channel_setting"
-    else:
+    elif len(speakers) == 2:
         first_turns: dict[str, str] = {}
-        for speaker, utterance in turns[:4]:
+        for speaker, utterance in turns[:3]:
             first_turns.setdefault(speaker, utterance)
         greeters = [s for s, u in first_turns.items() if greets_like_agent(u)]
-        if len(greeters) == 1 and len(speakers) >= 2:
-            mapping[greeters[0]] = AGENT
-            if len(speakers) == 2:
-                other = next(s for s in speakers if s != greeters[0])
-                mapping[other] = CUSTOMER
+        if len(greeters) == 1:
+            other = next(s for s in speakers if s != greeters[0])
+            mapping = {greeters[0]: AGENT, other: CUSTOMER}
             source = "greeting"
     if not mapping:
         return list(turns), "unknown"
-    return [(mapping.get(s, s), u) for s, u in turns], source
+    return merge_consecutive([(mapping.get(s, s), u) for s, u in turns]), source
 
 
 def vocabulary_source(turns: Sequence[tuple[str, str]]) -> RoleSource:

@@ -90,6 +90,11 @@ def _call_date_of(record: dict, default: str, fields: FieldMap) -> tuple[str | N
     return parsed, None
 
 
+def _date_key(record: dict, fields: FieldMap) -> str:
+    found = fields.find(record, "call_date")
+    return found[0] if found else "call_date"
+
+
 def record_to_transcript(
     record: object,
     source_file: str,
@@ -131,7 +136,8 @@ def record_to_transcript(
     tid = tid.strip()
     found_date, problem = _call_date_of(record, call_date, fields)
     if problem:
-        return Quarantined(source_file, problem, "call_date is not an ISO date", tid, line)
+        key = _date_key(record, fields)  # a key name, never the value
+        return Quarantined(source_file, problem, f"{key} is not an ISO date", tid, line)
     if found_date != call_date:
         return Quarantined(
             source_file,
@@ -229,7 +235,8 @@ def parse_csv(
         found = fields.find(columns, name)
         return found[0] if found else None
 
-    id_col, date_col, speaker_col = column("transcript_id"), column("call_date"), column("speaker")
+    id_col, date_col = column("transcript_id"), column("call_date")
+    speaker_col = fields.csv_speaker(columns)
     text_col = column("utterance") if speaker_col else column("text")
     if id_col is None or text_col is None:
         yield Quarantined(

@@ -12,7 +12,7 @@ Numbered speakers and channels get roles by the rules of :mod:`roles`.
 
 from __future__ import annotations
 
-from bedrock_assets.ingest.landing import call_id_from_name
+from bedrock_assets.ingest.landing import call_id_from_name, opaque_id
 from bedrock_assets.ingest.records import (
     MALFORMED_RECORD,
     NO_TURNS,
@@ -32,7 +32,8 @@ def parse_transcribe(
 ) -> Transcript | Quarantined:
     """One call from standard Transcribe output."""
     results = doc.get("results")
-    tid = text_of(doc.get("jobName")) or call_id_from_name(source_file)
+    job = text_of(doc.get("jobName"))
+    tid = opaque_id(job) if job else call_id_from_name(source_file)
     if not isinstance(results, dict) or not isinstance(results.get("items"), list):
         return Quarantined(
             source_file, MALFORMED_RECORD, "Transcribe JSON without results.items", tid

@@ -135,15 +135,17 @@ def _score(sentence: str, words: set[str]) -> int:
 def _sides(transcript: str) -> tuple[list[tuple[str, list[str]]], dict[str, str | None]]:
     """The transcript's turns (speaker, sentences) and each speaker's side: agent, customer,
     or None where nothing says (a name, ``Speaker 0``). System lines (IVR, bots) are left out.
-    An unlabelled speaker facing a known agent, with no customer named, is the customer."""
+    The one unlabelled speaker facing a known agent, with no customer named, is the
+    customer; with more unlabelled voices (a transfer, a supervisor) none is guessed."""
     turns: list[tuple[str, list[str]]] = []
     for line in transcript.splitlines():
         match = SPEAKER_LINE.match(line)
         if match and match.group(2).strip():
             turns.append((match.group(1).strip(), _sentences(match.group(2))))
     sides: dict[str, str | None] = {s: role_of(s) for s, _ in turns}
-    if "agent" in sides.values() and "customer" not in sides.values():
-        sides = {s: "customer" if r is None else r for s, r in sides.items()}
+    unnamed = [s for s, r in sides.items() if r is None]
+    if "agent" in sides.values() and "customer" not in sides.values() and len(unnamed) == 1:
+        sides[unnamed[0]] = "customer"
     return [(s, sent) for s, sent in turns if sides[s] != "system"], sides
 
 
