@@ -96,7 +96,8 @@ def _nlp() -> Any:
     """spaCy's packaged English pipeline, tagger and NER only, loaded once per process."""
     import spacy
 
-    return spacy.load(SPACY_MODEL, exclude=["parser", "lemmatizer"])
+    # Only the entities are read: tagger, attribute ruler, parser and lemmatizer are skipped.
+    return spacy.load(SPACY_MODEL, exclude=["parser", "lemmatizer", "tagger", "attribute_ruler"])
 
 
 def _names(text: str) -> int:
