@@ -41,3 +41,9 @@ def test_quiet_on_guarded_corpus_summaries() -> None:
         summaries = [summarize_transcript(zf.read(n).decode("utf-8"), 2000) for n in names]
     flagged = [dict(scan(mask_pii(s))) for s in summaries]
     assert sum(map(bool, flagged)) <= 1, [f for f in flagged if f]
+
+
+def test_a_value_in_braces_is_no_placeholder_and_odd_text_does_not_crash() -> None:
+    assert scan("Customer said the password is {hunter2} today.")
+    assert scan("Call \ud800 me, Jane Doe, at jane.doe@example.com")["EMAIL"] == 1
+    assert scan("." * 5000 + " reach me at jane.doe@example.com")["EMAIL"] == 1

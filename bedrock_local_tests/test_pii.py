@@ -123,3 +123,30 @@ def test_engine_loads_once() -> None:
 def test_checksums() -> None:
     assert luhn_ok("4111111111111111") and not luhn_ok("4111111111111112")
     assert aba_ok("021000021") and not aba_ok("021000022")
+
+
+def test_a_value_holding_braces_is_masked_but_a_placeholder_is_left_alone() -> None:
+    masked = mask_pii("My password is p@ss{word}9 and the PIN is 4821.")
+    assert "p@ss{word}9" not in masked and "4821" not in masked
+    assert mask_pii("The customer, {NAME}, called.") == "The customer, {NAME}, called."
+
+
+def test_odd_text_never_crashes_and_keeps_offsets() -> None:
+    masked = mask_pii("Call \ud800 me at jane.doe@example.com")
+    assert "\ud800" in masked and "{EMAIL}" in masked  # offsets unchanged around a surrogate
+    noisy = "!" * 5000 + " write to jane.doe@example.com"
+    assert mask_pii(noisy).endswith("write to {EMAIL}")
+
+
+@pytest.mark.slow
+def test_threads_arriving_first_share_one_engine() -> None:
+    """ApplyGuardrail calls arrive on several threads: the engine is built once, not once
+    per thread (lru_cache alone does not lock while it builds)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bedrock_local.guardrail import pii
+
+    pii._build_analyzer.cache_clear()
+    with ThreadPoolExecutor(4) as pool:
+        engines = list(pool.map(lambda _: pii.analyzer(), range(4)))
+    assert len({id(e) for e in engines}) == 1

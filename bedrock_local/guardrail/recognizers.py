@@ -428,35 +428,6 @@ def _driver_ok(value: str) -> bool:
     return sum(c.isdigit() for c in compact) >= 4 and 5 <= len(compact) <= 20
 
 
-_PASSWORD_STOP = re.compile(
-    r"(?i)^(?:not|no|wrong|incorrect|invalid|expired|reset|changed|locked|working|correct|"
-    r"right|the|a|an|and|or|but|that|this|it|for|to|on|in|of|was|is|were|be|been|being|"
-    r"had|has|have|did|does|do|when|which|because|after|before|again|too|also|still|"
-    r"rejected|accepted|updated|required|needed|forgotten|forgot|lost|unknown|blank|"
-    r"empty|same|new|old|temporary|default|strong|weak|case|sensitive|please|so|"
-    r"then|now|just|never|always|sent|emailed|texted|set|stored|saved|he|she|they|"
-    r"we|you|i|her|his|their|my|your|our|its|with|without|by|from|via|using|under|"
-    r"over|into|onto|at|as|if|will|would|could|should|can|cannot|can't|won't|didn't|"
-    r"doesn't|isn't|wasn't|field|reset link|link|fails?|failed|hint|manager|policy|"
-    r"requirements?|characters?|letters?|digits?|numbers?|symbols?|length|there|here|"
-    r"what|who|how|why|where|one|some|any|all|each|every|someone|something|nothing|"
-    r"verified|confirmed|read|given|provided|shared|spelled|written|typed|entered|"
-    r"supplied|stated|said|told|repeated|offered|asked|requested)$"
-)
-
-
-def _token_ok(value: str) -> bool:
-    v = value.strip("\"'“”‘’")
-    return len(v) >= 3 and not _PASSWORD_STOP.match(v) and not v.startswith("{")
-
-
-def _username_ok(value: str) -> bool:
-    v = value.strip("\"'“”‘’@")
-    if not _token_ok(v) or v[:1].isupper() and v[1:].islower() and len(v) < 4:
-        return False
-    return bool(re.search(r"[\d._@-]", v)) or v.islower() or v != v.capitalize()
-
-
 _MONTHS = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
     r"Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
