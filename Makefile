@@ -30,7 +30,7 @@ dev: install
 	$(BIN)/dagster dev
 
 test: install
-	$(BIN)/pytest -q --durations=20
+	$(BIN)/pytest -q -n 2 --dist loadscope --durations=20
 
 test-fast: install
 	$(BIN)/pytest -q -m "$(FAST)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -48,7 +49,10 @@ def test_the_demo_refuses_to_start_a_second_daemon_on_its_instance(
         demo.main(["--count", "10"])
     message = str(exit_.value)
     assert "already running" in message and str(home) in message
-    assert "make-dev" in message and "last heartbeat 4s ago" in message
+    assert "make-dev" in message
+    # 4 s old when written; the refusal may come a few seconds later on a loaded machine
+    age = re.search(r"last heartbeat (\d+)s ago", message)
+    assert age is not None and 4 <= int(age.group(1)) <= 30
     assert "--reuse-daemon" in message and "DAGSTER_HOME=" in message
     assert not list((tmp_path / "data").rglob("landing"))  # refused before landing anything
 
