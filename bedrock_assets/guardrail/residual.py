@@ -30,6 +30,7 @@ _URL = re.compile(
 )
 _IPV4 = re.compile(r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?!\w|\.\d)")
 _IPV6 = re.compile(r"(?i)(?<![\w:])(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}(?![\w:])")
+_VERSION_CUE = re.compile(r"(?i)\b(?:version|firmware|build|release|update|v)\W*$")
 _DIGITS = re.compile(r"(?<![\w.-])\d(?:[ -]?\d){8,18}(?![\w-])")
 _SSN_CUE = re.compile(r"(?i)\b(?:ssn|social|security|tax\s?id|tin)\b")
 _AWS_ACCESS = re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b")
@@ -45,18 +46,38 @@ _STREET = re.compile(
     r"|\b\d{5,6}\s+[A-Z][a-z]+\b(?!\s+(?:dollars|points|miles))|\b(?:Flat|Apt|Unit|Suite|Plot)\s+\d+"
 )
 _CREDENTIAL = re.compile(
-    r"(?i)\b(?:password|passphrase|passcode|pwd|pin|otp|cvv|cvc|code|digits|username|user\s?id|"
-    r"login|handle|routing|aba|rtn|account|acct|licen[cs]e|dl|dmv|permit|key|secret|word)\b"
+    r"(?i)\b(?:password|passphrase|passcode|pwd|pin|otp|cvv2?|cvc|cid|code|digits|username|"
+    r"user\s?id|login|handle|routing|aba|rtn|account|acct|licen[cs]e|dl|dmv|permit|key|secret|"
+    r"word|(?:verification|security|identification)\s+number)\b"
     r"[^.\n]{0,30}?[\"'“‘]?((?=\S*\d)[^\s.,;\"'”’]{3,})"  # placeholders are gone by now
+)
+# A value said before its cue: "3868 is his PIN", "gave 256208876 as the routing number".
+_CREDENTIAL_BEFORE = re.compile(
+    r"(?i)(?<![\w.-])(\d{3,17})\s+(?:is|was|as)\s+(?:the|his|her|my|their|our)?\s*"
+    r"(?:\w+\s+){0,2}(?:pin|passcode|password|cvv2?|cvc|routing|aba|account|acct)\b"
+)
+# A log-in name after its cue: "logs in as priya.r", "username lucia-ferraro".
+_LOGIN = re.compile(
+    r"(?i)\b(?:user\s?name|login(?:\s+(?:name|id))?|logs?\s+in\s+(?:as|with)|signs?\s+in\s+with|"
+    r"handle|gamertag)\b(?:\s+(?:is|was|of))?\s*[:\"'“‘]?\s*([a-z][\w.-]*[a-z0-9])(?![\w@])"
+)
+# Words that follow a log-in cue without being a log-in name.
+_NOT_LOGIN = frozenset(
+    "is was not and or but the a an his her their my your our to for from field page link "
+    "reset screen box prompt issue problem error details change changed wrong correct incorrect "
+    "locked working expired again instead either too also still yet with as in on at "
+    "requirements rules policy format help name names".split()
 )
 _NOT_CREDENTIAL = re.compile(
     r"\d+-\d+|.*%|\$.*|\d+(?:st|nd|rd|th)|\d{1,2}(?::\d\d)?(?:am|pm)?", re.I
 )
 _HANDLE = re.compile(r"(?<![\w@./-])@?[A-Za-z][A-Za-z0-9]*(?:[._:][A-Za-z0-9]+)+(?![\w@/-]|\.\w)")
+_FILE = re.compile(r"(?i)\.(?:pdf|docx?|xlsx?|csv|txt|jpe?g|png|gif|zip|html?|mp[34]|mov|log)$")
 _LONG_NUMBER = re.compile(r"(?<![\w.$-])(?=[A-Z0-9-]*\d{3})[A-Z]{0,6}\d[\dA-Z-]{5,}(?![\w-])")
 _NUMBER_LABEL = re.compile(
-    r"(?i)\b(?:order|ticket|case|tracking|invoice|ref(?:erence)?|confirmation|sku|model|version|"
-    r"build|serial|part|item|claim|rma|error|job|batch|flight|booking)\b\W*(?:number|no|#|id)?\W*"
+    r"(?i)\b(?:order|ticket|case|incident|tracking|invoice|ref(?:erence)?|confirmation|sku|model|"
+    r"version|build|serial|part|item|claim|rma|authori[sz]ation|meter|reading|error|job|batch|"
+    r"flight|booking)\b\W*(?:number|no|#|id)?\W*"
     r"(?:is|was|of)?\W*$"
 )
 _DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}-\d{1,2}-\d{2,4}")
@@ -70,14 +91,17 @@ def _counted(digits: str, text: str) -> bool:
 
 
 _EXPIRY = re.compile(
-    r"(?i)\b(?:0?[1-9]|1[0-2])\s?/\s?(?:20)?\d{2}\b(?!/)|\b(?:exp\w*|valid|good)\b[^.{}]{0,20}?"
-    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+(?:20)?\d{2}\b"
+    r"(?i)(?<![/\d])\b(?:0?[1-9]|1[0-2])\s?/\s?(?:20)?\d{2}\b(?!/)|\b(?:exp\w*|valid|good)\b[^.{}]{0,30}?"
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+(?:of\s+)?(?:20)?\d{2}\b"
 )
 _NUMBER_WORDS = r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-\w+)?"
 _AGE = re.compile(
     rf"(?i)\b(?:\d{{1,3}}|{_NUMBER_WORDS})[- ]years?(?:[- ]old|\s+of\s+age)\b|"
     rf"\b(?:aged?|turned|turning)\s+(?:\d{{1,3}}|{_NUMBER_WORDS})\b|\bborn\s+(?:in\s+)?(?:19|20)\d\d\b|"
-    rf"\b(?:he|she|i)(?:'s|'m|\s+is|\s+was|\s+am)\s+(?:only\s+)?(?:\d{{1,2}}|{_NUMBER_WORDS})\b(?=\s*[,.;]|\s+and\b)"
+    rf"\b(?:he|she|i|who|son|daughter|husband|wife|mother|father|mum|mom|dad|grandfather|"
+    rf"grandmother|grandson|granddaughter)(?:'s|'m|\s+is|\s+was|\s+am)\s+(?:only\s+|just\s+|now\s+)?"
+    rf"(?:\d{{1,2}}|{_NUMBER_WORDS})\b(?=\s*[,.;]|\s+(?:and|but|asked|so)\b)|"
+    rf"\bat\s+(?:\d{{2}}|{_NUMBER_WORDS}),\s+(?:he|she|i|they)\b"
 )
 _NAME_CUE = re.compile(
     r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?\s+(?!The\b|And\b)[A-Z][\w'-]+|"
@@ -145,7 +169,10 @@ def scan(text: str) -> Counter[str]:
     found["URL"] += len(_URL.findall(text))
     found["AWS_ACCESS_KEY"] += len(_AWS_ACCESS.findall(text))
     found["AWS_SECRET_KEY"] += len(_AWS_SECRET.findall(text))
-    for ip in _IPV4.findall(text) + _IPV6.findall(text):
+    for m in [*_IPV4.finditer(text), *_IPV6.finditer(text)]:
+        ip = m.group(0)
+        if _VERSION_CUE.search(text[max(0, m.start() - 20) : m.start()]):
+            continue  # "firmware 3.2.1.48" is a version, not an address
         try:
             ipaddress.ip_address(ip)
         except ValueError:
@@ -187,12 +214,21 @@ def scan(text: str) -> Counter[str]:
         ):
             continue
         found["CREDENTIAL"] += 1
+    found["CREDENTIAL"] += sum(1 for _ in _CREDENTIAL_BEFORE.finditer(text))
+    found["USERNAME"] += sum(
+        1
+        for m in _LOGIN.finditer(text)
+        if m.group(1).lower() not in _NOT_LOGIN and len(m.group(1)) > 3
+    )
     found["CREDIT_DEBIT_CARD_EXPIRY"] += len(_EXPIRY.findall(text))
     found["AGE"] += len(_AGE.findall(text))
     found["USERNAME"] += sum(
         1
         for h in _HANDLE.findall(text)
-        if re.search(r"[\d_:]", h) and not re.match(r"(?i)v?\d", h) and not _URL.fullmatch(h)
+        if (h.startswith("@") or re.search(r"[\d_:]", h))
+        and not re.match(r"(?i)v?\d", h)
+        and not _URL.fullmatch(h)
+        and not _FILE.search(h)
     )
     claimed = "".join(re.sub(r"\D", "", p) + " " for p in phones)
     for m in _LONG_NUMBER.finditer(text):
