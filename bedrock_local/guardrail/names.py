@@ -83,8 +83,26 @@ _NOT_NAMES = frozenset(
     american canadian british indian mexican visa mastercard amex discover paypal apple google
     amazon microsoft samsung iphone android windows chrome usps ups fedex dhl zelle venmo
     covid ssn pin cvv id dob usa us uk eu un nyc la sf dc ny ca tx fl
+    email e-mail emails expiry expiration exp expires password passwords passcode passphrase
+    username usernames login logins address addresses phone mobile cell zip postcode dob
+    birthday license licence dl routing iban cvc code codes key keys secret token url
+    website ip otp number numbers
     """.split()
 )
+# A state before a document word is the issuing state ("Texas DL", "Ohio license").
+_DOCUMENT_AFTER = re.compile(r"(?i)\s+(?:dl|license|licence|id|plates?|permit|driver)\b")
+# A candidate glued to a symbol or digit, or a field label ("Expiry:").
+_GLUED_AFTER = re.compile(r"[\w#@$%&*+=/:_]")
+_GLUED_BEFORE = re.compile(r"[\w@#_./:-]")
+_PLACE_AFTER = re.compile(r"\s*,\s*[A-Z]")
+_COMMA_BEFORE = re.compile(r",\s*$")
+_PLACEHOLDER_NAME = re.compile(r"\{NAME\}")
+# A name part right after or before a found name or a {NAME} placeholder: "Adeyemi-Cole"
+# in "{NAME} Adeyemi-Cole" is the surname of the masked first name.
+_NEXT_PART = re.compile(rf"\s+(?:{_PARTICLE}\s+)?({_CAP_WORD})")
+_PREV_PART = re.compile(rf"({_CAP_WORD})\s+$")
+_PART = re.compile(r"[^\W\d_][\w'’-]+")
+_POSSESSIVE = re.compile(r"['’]s$")
 _STATES = frozenset(
     """
     alabama alaska arizona arkansas california colorado connecticut delaware florida georgia
@@ -99,9 +117,12 @@ _STATES = frozenset(
 )
 
 
+_NON_SPACE = re.compile(r"\S+")
+
+
 def _clean(text: str, start: int, end: int) -> tuple[int, int]:
     """Trim possessives, trailing punctuation and non-name words from a candidate span."""
-    words = list(re.finditer(r"\S+", text[start:end]))
+    words = list(_NON_SPACE.finditer(text, start, end))
 
     def norm(m: re.Match[str]) -> str:
         return m.group(0).lower().strip(".,;:!?'’\"")
@@ -112,8 +133,8 @@ def _clean(text: str, start: int, end: int) -> tuple[int, int]:
         words.pop(0)
     if not words:
         return start, start
-    s, e = start + words[0].start(), start + words[-1].end()
-    value = re.sub(r"(?:'s|’s)$", "", text[s:e]).rstrip(".,;:!?-'’\" ")
+    s, e = words[0].start(), words[-1].end()
+    value = _POSSESSIVE.sub("", text[s:e]).rstrip(".,;:!?-'’\" ")
     return s, s + len(value)
 
 
@@ -136,19 +157,17 @@ class NameRecognizer(EntityRecognizer):
         if _PRODUCT_WORDS.match(text[end : end + 25]):
             return False
         # Glued to digits or symbols ("Kilimanjaro#1", "live:amina") or a label ("Expiry:").
-        if re.match(r"[\w#@$%&*+=/:_]", text[end : end + 1]) or re.match(r":", text[end : end + 1]):
-            return False
-        if start and re.match(r"[\w@#_./:-]", text[start - 1]):
+        if _GLUED_AFTER.match(text, end) or (start and _GLUED_BEFORE.match(text, start - 1)):
             return False
         if label_of.get(lower) in ("GPE", "LOC", "ORG", "PRODUCT", "FAC", "NORP"):
             return False
         if lower in _STATES:
             before = text[max(0, start - 15) : start]
-            after = text[end : end + 20]
             if (
                 _PLACE_BEFORE.search(before)
-                or re.match(r"\s*,\s*[A-Z]", after)
-                or re.search(r",\s*$", before)
+                or _PLACE_AFTER.match(text, end)
+                or _COMMA_BEFORE.search(before)
+                or _DOCUMENT_AFTER.match(text, end)
             ):
                 return False
         return True
@@ -186,18 +205,60 @@ class NameRecognizer(EntityRecognizer):
                 if strict and not _looks_like_person(doc, start, end, weak=pattern is _WEAK):
                     continue
                 spans.append((start, end, score))
+        spans = [self._grow(text, doc, s, e, score) for s, e, score in spans]
+        for m in _PLACEHOLDER_NAME.finditer(text):
+            s, e, _ = self._grow(text, doc, m.start(), m.end(), 0.75)
+            if s < m.start():
+                spans.append((s, m.start() - 1, 0.75))
+            if e > m.end():
+                spans.append((m.end() + 1, e, 0.75))
         # Repeats: a found name's parts elsewhere in the text, capitalised as names are.
         parts = {
             w
             for s, e, _ in spans
-            for w in re.findall(r"[^\W\d_][\w'’-]+", text[s:e])
+            for w in _PART.findall(text, s, e)
             if len(w) > 2 and w[0].isupper() and w.lower() not in _NOT_NAMES
         }
         if parts:
-            alternation = "|".join(sorted((re.escape(p) for p in parts), key=len, reverse=True))
-            for m in re.finditer(rf"(?<![\w'’-])(?:{alternation})(?![\w-])", text):
-                spans.append((m.start(), m.end(), 0.7))
+            for m in _PART.finditer(text):
+                word = m.group(0)
+                if word not in parts:
+                    word = _POSSESSIVE.sub("", word)
+                if word in parts and not _GLUED_AFTER.match(text, m.start() + len(word)):
+                    spans.append((m.start(), m.start() + len(word), 0.7))
         return [RecognizerResult("NAME", s, e, score) for s, e, score in spans]
+
+    def _part_ok(self, text: str, doc: Any, start: int, end: int) -> bool:
+        """A capitalised word next to a name is another part of it when it is no known
+        non-name, place or label and spaCy reads it as a proper noun or a person."""
+        word = text[start:end].lower().strip("'’")
+        if word in _NOT_NAMES or word in _STATES or text_is_acronym(text[start:end]):
+            return False
+        if _PRODUCT_WORDS.match(text, end) or _GLUED_AFTER.match(text, end):
+            return False
+        if doc is None:
+            return True
+        span = doc.char_span(start, end, alignment_mode="expand")
+        return span is not None and (
+            span[0].pos_ == "PROPN" or any(t.ent_type_ == "PERSON" for t in span)
+        )
+
+    def _grow(
+        self, text: str, doc: Any, start: int, end: int, score: float
+    ) -> tuple[int, int, float]:
+        """The span widened over name parts on either side (at most two each way), so a
+        surname is not left beside a masked first name."""
+        for _ in range(2):
+            m = _NEXT_PART.match(text, end)
+            if not m or not self._part_ok(text, doc, *m.span(1)):
+                break
+            end = m.end(1)
+        for _ in range(2):
+            m = _PREV_PART.search(text, max(0, start - 40), start)
+            if not m or not self._part_ok(text, doc, *m.span(1)):
+                break
+            start = m.start(1)
+        return start, end, score
 
 
 def _looks_like_person(doc: Any, start: int, end: int, weak: bool = False) -> bool:

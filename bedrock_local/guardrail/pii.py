@@ -87,7 +87,14 @@ def _build_analyzer() -> Any:
 
 
 def _resolve(candidates: list[tuple[int, int, str, float]]) -> list[Span]:
-    """One span per stretch of text: same-type overlaps merge, then the best score wins."""
+    """One span per stretch of text: same-type overlaps merge, the best score names the
+    stretch, and what a losing candidate covered beyond the winner is masked with it.
+
+    Dropping a loser whole let part of a value through (a street masked as ADDRESS, its city
+    left because a NAME candidate over the city lost to it); so every character any
+    candidate covered stays covered, by the winner it overlaps (a loser spanning two winners
+    widens them until they meet).
+    """
     merged: list[tuple[int, int, str, float]] = []
     for start, end, etype, score in sorted(candidates):
         for i, (s, e, t, sc) in enumerate(merged):
@@ -96,11 +103,21 @@ def _resolve(candidates: list[tuple[int, int, str, float]]) -> list[Span]:
                 break
         else:
             merged.append((start, end, etype, score))
-    chosen: list[tuple[int, int, str, float]] = []
+    chosen: list[list[Any]] = []
+    losers: list[tuple[int, int]] = []
     for cand in sorted(merged, key=lambda c: (-c[3], -(c[1] - c[0]), c[0])):
-        if all(cand[1] <= s or e <= cand[0] for s, e, _, _ in chosen):
-            chosen.append(cand)
-    return [Span(s, e, t) for s, e, t, _ in sorted(chosen)]
+        if all(cand[1] <= s or e <= cand[0] for s, e, _ in chosen):
+            chosen.append([cand[0], cand[1], cand[2]])
+        else:
+            losers.append((cand[0], cand[1]))
+    chosen.sort()
+    for start, end in losers:
+        hit = [c for c in chosen if c[0] < end and start < c[1]]
+        hit[0][0] = min(hit[0][0], start)
+        hit[-1][1] = max(hit[-1][1], end)
+        for left, right in zip(hit, hit[1:], strict=False):
+            left[1] = right[0]
+    return [Span(s, e, t) for s, e, t in chosen]
 
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")

@@ -65,7 +65,9 @@ class CueRecognizer(EntityRecognizer):
 
     Score: ``base`` with no cue (0 when a cue is required), else from ``near`` (cue adjacent)
     down to ``far`` at the edge of the window; a negative cue right before the value (ticket,
-    order, version...) drops it unless the type's own cue is nearer.
+    order, version...) drops it unless the type's own cue is nearer. ``validate`` (a checksum)
+    is skipped when a cue scores at least ``trust_cue``: a caller who says "my social is ..."
+    gives an SSN whether or not its area number was ever issued.
     """
 
     def __init__(
@@ -83,9 +85,11 @@ class CueRecognizer(EntityRecognizer):
         flags: int = 0,
         group: int = 0,
         negatives: bool = True,
+        trust_cue: float | None = None,
     ) -> None:
         self.entity = entity
         self.value = re.compile(value, flags)
+        self.trust_cue = trust_cue
         # Weak cues (a bare "account") take a penalty so a specific cue further off wins.
         strong = [c for c in cues if isinstance(c, str)]
         weak = [c for c in cues if not isinstance(c, str)]
@@ -124,13 +128,15 @@ class CueRecognizer(EntityRecognizer):
         for m in self.value.finditer(text):
             start, end = m.span(self.group)
             value = m.group(self.group)
-            if self.validate is not None and not self.validate(value):
+            cue = self.cue_score(text, start, end)
+            trusted = self.trust_cue is not None and cue >= self.trust_cue
+            if self.validate is not None and not trusted and not self.validate(value):
                 continue
-            score = max(self.base, self.cue_score(text, start, end))
+            score = max(self.base, cue)
             if score <= 0:
                 continue
             if self.negatives and NEGATIVE_CUES.search(text[max(0, start - 30) : start]):
-                if self.cue_score(text, start, end) < self.near - 0.05:
+                if cue < self.near - 0.05:
                     continue
             out.append(RecognizerResult(self.entity, start, end, score))
         return out
@@ -264,7 +270,7 @@ class CredentialRecognizer(EntityRecognizer):
         pass
 
     def _take(self, cue: str, value: str, plain_ok: bool) -> bool:
-        v = value.rstrip(".!?:")
+        v = value.rstrip(".?:")
         if len(v) < 3 or v.lower() in _STOPWORDS or v[0] in "{.-/" or "@" in v and "." in v:
             return False
         if v.isupper() and "_" in v or re.search(r"(?i)key|secret|token|access", v):
@@ -291,7 +297,9 @@ class CredentialRecognizer(EntityRecognizer):
                     connector = True
                     continue
                 start = cue.end() + tok.start(1 if tok.group(1) else 2)
-                value = raw.rstrip(".!?:")
+                # A closing "!" is kept: it is more often the password's last symbol than
+                # the sentence's ("Olympia2012!, was read out").
+                value = raw.rstrip(".?:")
                 plain_ok = connector and _plain_word_ok(doc, start, start + len(value))
                 if tok.group(1) or self._take(cue.group(0), value, plain_ok):
                     if self.cues.fullmatch(value):
@@ -403,8 +411,20 @@ def domain_ok(value: str) -> bool:
     return bool(parts.domain) and (bool(parts.suffix) or host.rsplit(".", 1)[-1] in _TEST_TLDS)
 
 
+# File extensions that are also country-code or generic TLDs ("config.sh", "main.py").
+_FILE_TLDS = frozenset("sh py md rs pl cc so ps zip mov cs ts js sql yml db log".split())
+_SCHEME = re.compile(r"(?i)[a-z]+://")
+
+
 def _url_ok(value: str) -> bool:
-    return bool(re.match(r"(?i)[a-z]+://", value)) or domain_ok(value)
+    """A scheme, ``www.`` or a known domain; a bare ``name.ext`` whose extension is a file
+    type ("config.sh", "file.py") is a file name, not a URL, unless a path follows it."""
+    if _SCHEME.match(value):
+        return True
+    if "/" not in value and not value.lower().startswith("www."):
+        if value.rsplit(".", 1)[-1].lower() in _FILE_TLDS:
+            return False
+    return domain_ok(value)
 
 
 def _ip_ok(value: str) -> bool:
@@ -455,8 +475,13 @@ _THING_AGE = re.compile(
 )
 
 
+# Bedrock's AGE is a quantity with its unit: "72 years" in "72 years old" (not "72-year-old").
+_AGE_UNIT = re.compile(r"\s+(?:years?|yrs?)\b")
+
+
 class AgeRecognizer(EntityRecognizer):
-    """AGE: "72 years old", "aged seventy-two", "she's 15", "born in 1958" (the birth year)."""
+    """AGE: "72 years old", "aged seventy-two", "she's 15", "born in 1958" (the birth year).
+    A written unit joins the span ("72 years"), as Bedrock's quantity-and-unit reading has it."""
 
     PATTERNS = [
         (rf"(?i)\b{_AGE_VALUE}(?:\s*|-)(?:years?|yrs?|yo)(?:[\s-]+old)\b", 0.9),
@@ -502,6 +527,9 @@ class AgeRecognizer(EntityRecognizer):
                     continue
                 if _THING_AGE.search(text[max(0, start - 40) : start]):
                     continue
+                unit = _AGE_UNIT.match(text, end)
+                if unit:
+                    end = unit.end()
                 out.append(RecognizerResult("AGE", start, end, score))
         return out
 
@@ -570,7 +598,7 @@ def build_recognizers() -> list[EntityRecognizer]:
                 r"(?:three|four|3|4)[- ]digits?(?:\s+code)?(?:\s+on\s+the\s+(?:back|front))?",
                 r"(?:code|digits|number)\s+on\s+the\s+(?:back|front)(?:\s+of\s+the\s+card)?",
                 r"card\s+verification\s+code",
-                r"(?:verification|security)\s+number",
+                r"(?<!social\s)(?:verification|security)\s+number",
                 r"card'?s?\s+(?:security\s+)?code",
                 (r"code", 0.2),
             ],
@@ -580,6 +608,7 @@ def build_recognizers() -> list[EntityRecognizer]:
         CueRecognizer(
             "CREDIT_DEBIT_CARD_EXPIRY",
             r"(?i)(?<![\w/.-])(?:(?:0?[1-9]|1[0-2])\s?[/.-]\s?(?:20)?\d{2}|"
+            + r"(?:(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?\s+(?:of\s+)?)?"
             + _MONTHS
             + r",?\s+(?:of\s+)?(?:20\d{2}|'\d{2})|(?:20\d{2})[/-](?:0[1-9]|1[0-2]))(?![\w/])",
             [
@@ -615,6 +644,7 @@ def build_recognizers() -> list[EntityRecognizer]:
             far=0.75,
             before=50,
             after=35,
+            trust_cue=0.85,
         ),
         CueRecognizer(
             "US_SOCIAL_SECURITY_NUMBER",
