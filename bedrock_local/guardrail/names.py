@@ -47,6 +47,22 @@ _ROLE = re.compile(
     rf"account\s+holder(?:\s+is)?|card\s?holder(?:\s+is)?|(?:listed|confirmed|registered)\s+as|"
     rf"attention|attn|signed)\s*[,:]?\s+)({_CAP_NAME})"
 )
+# Phrases that only a person follows: the capitalised follower is a name unless spaCy or
+# the place list says otherwise (spaCy's small model often tags a lone given name NOUN).
+_PERSON_CUE = re.compile(
+    rf"(?i:\b(?:(?:helped|served|assisted|handled|supported|visited|approved|signed|referred)\s+by|"
+    rf"belongs?\s+to|belonging\s+to|owned\s+by|registered\s+to|addressed\s+to|"
+    rf"co-?signer|authori[sz]ed\s+user)\s*,?\s+)({_CAP_NAME})"
+)
+# A sentence opening on two capitalised words and a verb only people do ("Chiamaka Obi
+# asked ..."); places and companies spaCy tags as such are still dropped.
+_SUBJECT = re.compile(
+    rf"(?:^|(?<=[.!?;:]\s)|(?<=\band\s)|(?<=\bbut\s)|(?<=\bso\s)|(?<=\bthen\s))"
+    rf"({_CAP_WORD}\s+(?:{_PARTICLE}\s+)?{_CAP_WORD})\s+(?:also\s+|then\s+|later\s+)?"
+    r"(?:asked|called|phoned|rang|said|says|told|requested|complained|explained|mentioned|"
+    r"agreed|refused|declined|wanted|wants|needs|needed|emailed|wrote|spoke|paid|moved|"
+    r"reported|disputed|insisted|confirmed|would\s+like|thanked|apologi[sz]ed|hung\s+up)\b"
+)
 # Prepositions and conjunctions: the follower counts only if nothing says it is a place.
 _WEAK = re.compile(rf"(?i:\b(?:from|for|to|and|cc|contact|ask|of|or|per|via)\s+)({_CAP_NAME})")
 _SPEAKING = re.compile(rf"\b({_CAP_NAME})\s+(?:speaking|here)\b(?!\s+(?:is|are|was|were|to|at))")
@@ -63,8 +79,21 @@ _PRODUCT_WORDS = re.compile(
     r"console|plan|card|account|app|brand|series|model|edition|pro|max|plus|mini|ultra|"
     r"router|modem|speaker|headphones|earbuds|store|outlet|mall|airport|street|avenue|road|"
     r"county|city|state|beach|bay|river|lake|park|university|college|hospital|bank|"
-    r"insurance|energy|airlines?|motors|inc|llc|ltd|corp|co|support|service|services)\b"
+    r"insurance|energy|airlines?|motors|inc|llc|ltd|corp|co|support|service|services|"
+    r"pier|harbou?r|bridge|tower|museum|zoo|stadium|arena|hall|church|cathedral|station|"
+    r"memorial|monument|island|mountains?|falls|valley|canyon|forest|resort|hotel|inn|"
+    r"casino|theat(?:re|er)|almonds?|chocolates?|cookies|candy|sauce|coffee|wines?|beer|"
+    r"whiskey|power|gas|water|electric|telecom|wireless|mobile|cable|pharmacy|foods?|"
+    r"market|clinic|school|academy|hotels|group|holdings|partners|day|eve|weekend|gift)\b"
 )
+# Last words that make a capitalised phrase a thing or a landmark, never a surname.
+_THING_LAST = re.compile(
+    r"(?i)(?:sneakers?|shoes?|boots?|jeans|pier|museum|zoo|stadium|arena|cathedral|memorial|"
+    r"monument|canyon|resort|casino|almonds?|chocolates?|cookies|candy|sauce|whiskey|pharmacy|"
+    r"airlines?|motors|inc|llc|ltd|corp|insurance|energy|telecom|wireless)$"
+)
+# First words of place names ("Santa Monica", "Fort Worth", "Port Louis").
+_PLACE_FIRST = frozenset("santa san saint fort port mount lake new los las".split())
 _PLACE_BEFORE = re.compile(r"(?i)\b(?:in|from|to|at|near|into|across|around|visiting|outside)\s+$")
 _NOT_NAMES = frozenset(
     """
@@ -154,6 +183,10 @@ class NameRecognizer(EntityRecognizer):
             return False
         if lower in _NOT_NAMES or any(c.isdigit() for c in value):
             return False
+        if " " in lower and lower.split()[0] in _PLACE_FIRST:
+            return False
+        if " " in value and _THING_LAST.match(value.rsplit(" ", 1)[1]):
+            return False
         if _PRODUCT_WORDS.match(text[end : end + 25]):
             return False
         # Glued to digits or symbols ("Kilimanjaro#1", "live:amina") or a label ("Expiry:").
@@ -188,21 +221,30 @@ class NameRecognizer(EntityRecognizer):
                 start, end = _clean(text, ent.start_char, ent.end_char)
                 if end > start and self._person_ok(text, start, end, label_of):
                     spans.append((start, end, 0.8))
-        for pattern, score, strict in (
-            (_TITLE_NAME, 0.9, False),
-            (_INTRO, 0.85, False),
-            (_ROLE, 0.7, True),
-            (_SPEAKING, 0.8, False),
-            (_APPOSITIVE, 0.75, True),
-            (_WEAK, 0.6, True),
+        # check: "strict" = person-like and read as a proper noun; "labels" = person-like
+        # and no place or company by spaCy's entities; "cue" = person-like (spaCy's tags
+        # are not asked: it reads many unfamiliar names as GPE or ORG); "" = the cue decides.
+        for pattern, score, check in (
+            (_TITLE_NAME, 0.9, ""),
+            (_INTRO, 0.85, ""),
+            (_ROLE, 0.7, "strict"),
+            (_SPEAKING, 0.8, ""),
+            (_APPOSITIVE, 0.75, "strict"),
+            (_PERSON_CUE, 0.75, "cue"),
+            (_SUBJECT, 0.7, "labels"),
+            (_WEAK, 0.6, "strict"),
         ):
             for m in pattern.finditer(text):
                 start, end = _clean(text, *m.span(1))
                 if end <= start:
                     continue
-                if strict and not self._person_ok(text, start, end, {}):
+                if check and not self._person_ok(
+                    text, start, end, label_of if check == "labels" else {}
+                ):
                     continue
-                if strict and not _looks_like_person(doc, start, end, weak=pattern is _WEAK):
+                if check == "strict" and not _looks_like_person(
+                    doc, start, end, weak=pattern is _WEAK
+                ):
                     continue
                 spans.append((start, end, score))
         spans = [self._grow(text, doc, s, e, score) for s, e, score in spans]
@@ -233,6 +275,8 @@ class NameRecognizer(EntityRecognizer):
         non-name, place or label and spaCy reads it as a proper noun or a person."""
         word = text[start:end].lower().strip("'’")
         if word in _NOT_NAMES or word in _STATES or text_is_acronym(text[start:end]):
+            return False
+        if word in _PLACE_FIRST or _THING_LAST.match(word):
             return False
         if _PRODUCT_WORDS.match(text, end) or _GLUED_AFTER.match(text, end):
             return False

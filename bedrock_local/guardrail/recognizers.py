@@ -30,7 +30,8 @@ NEGATIVE_CUES = re.compile(
     r"serial|part|item|reference|ref|confirmation|conf|claim|rma|return|po|purchase order|"
     r"transaction|txn|receipt|batch|lot|firmware|release|patch|plan|policy|store|"
     r"extension|ext|room|flight|booking|reservation|loyalty|rewards|promo\s+code|coupon|"
-    r"page|chapter|step|error|kb|article|request|job|shipment|package|parcel|product)"
+    r"page|chapter|step|error|kb|article|request|job|shipment|package|parcel|product|"
+    r"meter|imei|asset|vin|voucher|gift\s+card|badge|employee|terminal|device|equipment)"
     r"(?:\s+(?:number|no\.?|num|id|#|code))?\s*(?:is|was|:|#|number|no\.?)?\s*#?\s*$"
 )
 
@@ -231,6 +232,16 @@ _CONNECTOR = re.compile(
 _TOKEN = re.compile(r"[\"“‘']([^\"”’']{3,64})[\"”’']|([^\s,;()\[\]]+)")
 
 
+_APPOSED = re.compile(r",\s+([^\s,;()\[\]\"“”]{3,40}),")
+# Names of things that are not accounts: a bare handle shape after these is no user name.
+_NOT_HANDLE_BEFORE = re.compile(
+    r"(?i)\b(?:network|ssid|wi-?fi|hotspot|file|folder|printer|device|host|hostname|server|"
+    r"variable|table|column|field|sku|model|promo|coupon|voucher|plan|package|bundle|tier|"
+    r"module|script|branch|repo|queue|macro|template|setting|option)\s*(?:name\s*)?"
+    r"(?:(?:is|was)\s+)?(?:called|named|:)?\s*$"
+)
+
+
 def _secretish(value: str) -> bool:
     """Shaped like a credential: letters with digits, or a symbol with letters or digits."""
     letters = any(c.isalpha() for c in value)
@@ -286,6 +297,14 @@ class CredentialRecognizer(EntityRecognizer):
     ) -> list[RecognizerResult]:
         out: list[RecognizerResult] = []
         for cue in self.cues.finditer(text):
+            # "her login ID, jmorales, is locked": a lone word set off by commas.
+            apposed = _APPOSED.match(text, cue.end())
+            if apposed and self._take(cue.group(0), apposed.group(1), True):
+                if not self.cues.fullmatch(apposed.group(1)) and _plain_word_ok(
+                    nlp_artifacts.tokens if nlp_artifacts is not None else None, *apposed.span(1)
+                ):
+                    out.append(RecognizerResult(self.entity, *apposed.span(1), 0.85))
+                    continue
             window = text[cue.end() : cue.end() + 70]
             stop = re.search(r"[.!?](?:\s|$)|;", window)
             window = window[: stop.start() if stop else len(window)]
@@ -323,6 +342,8 @@ class CredentialRecognizer(EntityRecognizer):
                 out.append(RecognizerResult(self.entity, start, start + len(back.group(1)), 0.85))
         if self.bare is not None:
             for m in self.bare.finditer(text):
+                if _NOT_HANDLE_BEFORE.search(text, max(0, m.start() - 40), m.start()):
+                    continue
                 if self.bare_ok is None or self.bare_ok(m.group(0)):
                     out.append(RecognizerResult(self.entity, m.start(), m.end(), 0.55))
         return out
@@ -505,6 +526,17 @@ class AgeRecognizer(EntityRecognizer):
         (rf"(?i)\b{_AGE_VALUE}\s+years?\s+of\s+age\b", 0.9),
         (rf"(?:^|[.!?]\s+)At\s+{_AGE_VALUE},", 0.7),
         (r"(?i)\bborn\s+(?:in\s+)?(?:\w+\s+(?:\d{1,2},?\s+)?)?((?:19|20)\d{2})\b", 0.8),
+        (
+            r"(?i)\bin\s+(?:his|her|their|my|your)\s+(?:early\s+|mid[- ]?|late\s+)?"
+            r"((?:[1-9]0s)|(?:twenties|thirties|forties|fifties|sixties|seventies|eighties|"
+            r"nineties))\b",
+            0.75,
+        ),
+        (
+            r"(?i)\bage\s+(?:on\s+(?:file|record|the\s+\w+)|listed|given|recorded|shown)"
+            r"\s*(?:is|was|as|:)?\s*(\d{1,3})\b",
+            0.8,
+        ),
         (r"(?i)\b(?:year\s+of\s+birth|birth\s+year)\s*(?:is|was|:)?\s*((?:19|20)\d{2})\b", 0.85),
     ]
 
@@ -541,12 +573,28 @@ def build_recognizers() -> list[EntityRecognizer]:
     account_cues: list[Cue] = [
         r"(?:bank|checking|chequing|savings|deposit|direct[- ]deposit)\s+(?:account|acct)",
         (r"account", 0.15),
+        (r"checking|chequing|savings", 0.1),
         r"acct",
         r"a/c",
         r"account\s+(?:number|no\.?|#)",
         r"IBAN",
     ]
     return [
+        CueRecognizer(
+            "US_BANK_ACCOUNT_NUMBER",
+            _DIGITS.format(r"\d{4,5}"),
+            [
+                r"(?:bank|checking|chequing|savings)\s+(?:account|acct)\s+(?:number\s+)?"
+                r"(?:ending|ends)\s+(?:in|with)",
+                r"last\s+(?:four|five|4|5)(?:\s+digits)?\s+of\s+(?:(?:his|her|my|their|the|your)\s+)?"
+                r"(?:bank|checking|chequing|savings)\s+(?:account|acct)(?:\s+(?:number|no\.?))?"
+                r"(?:\s+(?:is|are|was|were))?",
+            ],
+            before=60,
+            after=0,
+            near=0.9,
+            far=0.85,
+        ),
         RegexRecognizer(
             "EMAIL",
             [(r"(?<![\w.+-])[\w.+%'-]+@[\w-]+(?:\.[\w-]+)+(?<![.-])", 0.95)],
@@ -610,7 +658,8 @@ def build_recognizers() -> list[EntityRecognizer]:
             r"(?i)(?<![\w/.-])(?:(?:0?[1-9]|1[0-2])\s?[/.-]\s?(?:20)?\d{2}|"
             + r"(?:(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?\s+(?:of\s+)?)?"
             + _MONTHS
-            + r",?\s+(?:of\s+)?(?:20\d{2}|'\d{2})|(?:20\d{2})[/-](?:0[1-9]|1[0-2]))(?![\w/])",
+            + r",?\s+(?:of\s+)?(?:20\d{2}|'\d{2})|(?:20\d{2})[/-](?:0[1-9]|1[0-2])|"
+            + r"(?:0[1-9]|1[0-2])\s(?:20\d{2}))(?![\w/])",
             [
                 r"expir\w*",
                 r"exp\.?",
@@ -619,6 +668,8 @@ def build_recognizers() -> list[EntityRecognizer]:
                 r"good\s+(?:thru|through|until|till)",
                 r"expires?",
                 r"runs\s+out",
+                r"end\s+date",
+                r"expiry\s+month\s+and\s+year",
             ],
             before=40,
             after=25,
@@ -738,6 +789,7 @@ def build_recognizers() -> list[EntityRecognizer]:
                 r"screen\s?name",
                 r"gamertag",
                 r"(?:skype|profile|display|account|member)\s+name",
+                r"skype(?:\s+(?:id|handle))?",
                 r"member\s+id",
                 r"customer\s+id",
                 r"cid",
