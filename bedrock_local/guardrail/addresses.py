@@ -20,7 +20,8 @@ _SUFFIX = (
     r"Crescent|Cres|Close|Grove|Gardens|Gdns|Row|Mews|Hill|Loop|Run|Path|Pike|Alley|Aly|"
     r"Plaza|Plz|Expressway|Expy|Freeway|Fwy|Walk|View|Heights|Hts|Point|Pt|Ridge|Crossing|"
     r"Xing|Landing|Marg|Nagar|Cove|Bend|Commons|Glen|Hollow|Meadow|Meadows|Pass|Brook|"
-    r"Estates|Turnpike|Tpke|Causeway|Wharf|Quay|Rise|Esplanade|Broadway|Center|Centre)"
+    r"Estates|Turnpike|Tpke|Causeway|Wharf|Quay|Rise|Esplanade|Broadway|Center|Centre|"
+    r"Parade|Pde|Promenade|Embankment)"
 )
 _DIRECTION = (
     r"(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West|Northeast|Northwest|Southeast|Southwest)"
@@ -46,12 +47,13 @@ _STATE_NAMES = (
 _UK_POSTCODE = r"(?:GIR\s?0AA|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})"
 _CA_POSTCODE = r"(?:[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z]\s?\d[ABCEGHJ-NPRSTV-Z]\d)"
 _EIRCODE = r"(?:[AC-FHKNPRTV-Y]\d{2}|D6W)\s?[AC-FHKNPRTV-Y0-9]{4}"
-_POSTCODE = (
-    rf"(?:\d{{5}}(?:-\d{{4}})?|{_UK_POSTCODE}|{_CA_POSTCODE}|{_EIRCODE}|\d{{3}}\s?\d{{3}}|\d{{4}})"
-)
+_POSTCODE = rf"(?:\d{{5}}(?:-\d{{4}}|-\d{{3}})?|{_UK_POSTCODE}|{_CA_POSTCODE}|{_EIRCODE}|\d{{3}}\s?\d{{3}}|\d{{4}})"
 _COUNTRY = (
     r"(?:USA|U\.S\.A?\.?|United States|US|UK|United Kingdom|Canada|Germany|Deutschland|"
-    r"India|France|Ireland|Australia|Mexico|Spain|Italy|Netherlands)"
+    r"India|France|Ireland|Australia|Mexico|Spain|Italy|Netherlands|England|Scotland|Wales|"
+    r"Northern Ireland|New Zealand|South Africa|Nigeria|Kenya|Ghana|Uganda|Tanzania|Japan|"
+    r"Brazil|Brasil|Malaysia|Singapore|Philippines|Belgium|Switzerland|Austria|Portugal|"
+    r"Poland|Sweden|Norway|Denmark|Finland)"
 )
 _PLACE = r"[A-Z][\w'’.-]+(?:[ -](?:[A-Z][\w'’.-]+|upon|on|de|la|le|am|an|der))*"
 _NOT_PLACE = (
@@ -120,6 +122,7 @@ _LIST = re.compile(
     rf"(?:\d{{6}}|\d{{3}}\s\d{{3}}|\d{{3}}-\d{{4}}|\d{{5}}-\d{{3}}|\d{{5}}(?:-\d{{4}})?|"
     rf"{_UK_POSTCODE}|{_CA_POSTCODE}|{_EIRCODE})\b"
     rf"(?:(?<=\d){_NOT_PLACE}{_CODE_CITY}(?=\s*(?:[,.;!?)]|$)))?"
+    rf"(?:,\s+{_COUNTRY}\b)?"
 )
 _LOWER = re.compile(
     rf"(?i)\b\d{{1,6}}\s+(?:[a-z0-9]+\s+){{1,3}}?{_SUFFIX}\b\.?"
@@ -129,7 +132,7 @@ _LOWER = re.compile(
 # A postcode with its city, or a code under an address cue.
 _CITY_CODE = re.compile(
     rf"\b(?:{_PLACE}),?\s+(?:{_STATE_CODES}\s+\d{{5}}(?:-\d{{4}})?|{_UK_POSTCODE}|{_CA_POSTCODE}|"
-    rf"{_EIRCODE})\b"
+    rf"{_EIRCODE})\b(?:,\s+{_COUNTRY}\b)?"
     rf"|\b\d{{5}}\s+(?:{_PLACE})(?=\s*(?:[.,;!?)]|$))"
     rf"|\b[A-Z][a-z]+(?:\s[A-Z][a-z]+)?\s*[-–]\s*\d{{3}}\s?\d{{3}}\b"
 )

@@ -231,7 +231,7 @@ class NameRecognizer(EntityRecognizer):
             (_SPEAKING, 0.8, ""),
             (_APPOSITIVE, 0.75, "strict"),
             (_PERSON_CUE, 0.75, "cue"),
-            (_SUBJECT, 0.7, "labels"),
+            (_SUBJECT, 0.7, "cue"),
             (_WEAK, 0.6, "strict"),
         ):
             for m in pattern.finditer(text):

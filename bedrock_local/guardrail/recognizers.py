@@ -31,9 +31,12 @@ NEGATIVE_CUES = re.compile(
     r"transaction|txn|receipt|batch|lot|firmware|release|patch|plan|policy|store|"
     r"extension|ext|room|flight|booking|reservation|loyalty|rewards|promo\s+code|coupon|"
     r"page|chapter|step|error|kb|article|request|job|shipment|package|parcel|product|"
-    r"meter|imei|asset|vin|voucher|gift\s+card|badge|employee|terminal|device|equipment)"
-    r"(?:\s+(?:number|no\.?|num|id|#|code))?\s*(?:is|was|:|#|number|no\.?)?\s*#?\s*$"
+    r"meter|imei|asset|vin|voucher|gift\s+card|badge|employee|terminal|device|equipment|"
+    r"waybill|airway\s+bill|awb|consignment|manifest|container|pallet)"
+    r"(?:\s+(?:number|no\.?|num|id|#|code))?\s*(?:is|was|:|#|number|no\.?|to|at|of)?\s*#?\s*$"
 )
+# A version or build word right after a dotted number: "1.2.3.4 build" is no IP address.
+_NEGATIVE_AFTER = re.compile(r"(?i)\s*(?:build|release|firmware|version|update|patch)\b")
 
 
 def luhn_ok(digits: str) -> bool:
@@ -232,6 +235,8 @@ _CONNECTOR = re.compile(
 _TOKEN = re.compile(r"[\"“‘']([^\"”’']{3,64})[\"”’']|([^\s,;()\[\]]+)")
 
 
+_KEYISH = re.compile(r"(?i)key|secret|token|access")
+_CUE_CONNECTS = re.compile(r"(?i)\b(?:as|with)$")
 _APPOSED = re.compile(r",\s+([^\s,;()\[\]\"“”]{3,40}),")
 # Names of things that are not accounts: a bare handle shape after these is no user name.
 _NOT_HANDLE_BEFORE = re.compile(
@@ -284,8 +289,10 @@ class CredentialRecognizer(EntityRecognizer):
         v = value.rstrip(".?:")
         if len(v) < 3 or v.lower() in _STOPWORDS or v[0] in "{.-/" or "@" in v and "." in v:
             return False
-        if v.isupper() and "_" in v or re.search(r"(?i)key|secret|token|access", v):
+        if v.isupper() and "_" in v or _KEYISH.search(v):
             return False
+        if self.entity == "USERNAME" and "/" in v:
+            return False  # a link ("github.com/akosua-mensah"), not the name itself
         if v.isdigit():
             return bool(self.digits_ok and self.digits_ok.search(cue)) and 4 <= len(v) <= 10
         if self.shaped(v):
@@ -308,7 +315,7 @@ class CredentialRecognizer(EntityRecognizer):
             window = text[cue.end() : cue.end() + 70]
             stop = re.search(r"[.!?](?:\s|$)|;", window)
             window = window[: stop.start() if stop else len(window)]
-            connector, words = False, 0
+            connector, words = bool(_CUE_CONNECTS.search(cue.group(0))), 0
             doc = nlp_artifacts.tokens if nlp_artifacts is not None else None
             for tok in _TOKEN.finditer(window):
                 raw = tok.group(1) or tok.group(2)
@@ -407,7 +414,10 @@ class RegexRecognizer(EntityRecognizer):
                 start, end = m.span(group)
                 if self.validate is not None and not self.validate(m.group(group)):
                     continue
-                if self.negatives and NEGATIVE_CUES.search(text[max(0, start - 30) : start]):
+                if self.negatives and (
+                    NEGATIVE_CUES.search(text[max(0, start - 30) : start])
+                    or _NEGATIVE_AFTER.match(text, end)
+                ):
                     continue
                 out.append(RecognizerResult(self.entity, start, end, score))
         return out
@@ -517,14 +527,23 @@ class AgeRecognizer(EntityRecognizer):
         (
             rf"(?i)\b(?:i'?m|i\s+am|(?:he|she|i|they|who|husband|wife|son|daughter|mother|"
             rf"father|mom|dad|mum|child|kid|grandmother|grandfather|grandma|grandpa|customer|"
-            rf"caller|patient|member|applicant|holder|spouse|partner)(?:\s+(?:is|was|are|were|am)|'s|'re)|"
+            rf"caller|patient|member|applicant|holder|spouse|partner|insured|policyholder|"
+            rf"beneficiary|borrower|passenger|travell?er|student|tenant|resident|boy|girl|man|"
+            rf"woman|baby|niece|nephew|aunt|uncle|cousin|sister|brother|grandson|granddaughter|"
+            rf"grandchild)(?:\s+(?:is|was|are|were|am)|'s|'re)|"
             rf"says\s+(?:she|he)\s+is)\s+(?:only\s+|just\s+|nearly\s+|almost\s+|now\s+)?"
             rf"{_AGE_VALUE}\b{_NOT_AGE_UNITS}(?!\s*(?:of\b|on\b|in\s+line|out\b|for\b|to\b|"
             rf"payments|months|behind|late|short|from|away|seconds|plus|\.\d|:\d|/|-))",
             0.65,
         ),
         (rf"(?i)\b{_AGE_VALUE}\s+years?\s+of\s+age\b", 0.9),
-        (rf"(?:^|[.!?]\s+)At\s+{_AGE_VALUE},", 0.7),
+        (rf"(?:^|[.!?]\s+)At\s+{_AGE_VALUE}(?:,|\s+(?:he|she|they|I)\b)", 0.7),
+        (
+            r"(?i)\b(?:mother|father|mom|dad|mum|grandmother|grandfather|grandma|grandpa|son|"
+            r"daughter|husband|wife|child|kid|customer|caller|patient|uncle|aunt|niece|nephew|"
+            r"sister|brother|grandson|granddaughter),\s+(\d{1,3}),",
+            0.7,
+        ),
         (r"(?i)\bborn\s+(?:in\s+)?(?:\w+\s+(?:\d{1,2},?\s+)?)?((?:19|20)\d{2})\b", 0.8),
         (
             r"(?i)\bin\s+(?:his|her|their|my|your)\s+(?:early\s+|mid[- ]?|late\s+)?"
@@ -648,6 +667,7 @@ def build_recognizers() -> list[EntityRecognizer]:
                 r"card\s+verification\s+code",
                 r"(?<!social\s)(?:verification|security)\s+number",
                 r"card'?s?\s+(?:security\s+)?code",
+                r"signature\s+(?:strip|panel|box)",
                 (r"code", 0.2),
             ],
             before=45,
@@ -669,6 +689,7 @@ def build_recognizers() -> list[EntityRecognizer]:
                 r"expires?",
                 r"runs\s+out",
                 r"end\s+date",
+                r"date\s+on\s+the\s+(?:front\s+of\s+the\s+)?card",
                 r"expiry\s+month\s+and\s+year",
             ],
             before=40,
@@ -760,6 +781,8 @@ def build_recognizers() -> list[EntityRecognizer]:
                 r"passcode",
                 r"otp",
                 r"(?:verification|authentication|2fa|mfa|login|sign[- ]in|security)\s+code",
+                r"(?:text|sms|texted|emailed)\s+(?:message\s+)?code",
+                r"code\s+(?:in|from)\s+the\s+(?:text|sms|e-?mail)(?:\s+message)?",
                 r"secret\s+(?:word|phrase|answer)",
                 r"security\s+(?:word|phrase|answer)",
                 r"memorable\s+(?:word|phrase)",
@@ -769,7 +792,7 @@ def build_recognizers() -> list[EntityRecognizer]:
             ],
             shaped=_secretish,
             digits_ok=re.compile(
-                r"(?i)one[- ]time|otp|verification|authentication|2fa|mfa|login|sign"
+                r"(?i)one[- ]time|otp|verification|authentication|2fa|mfa|login|sign|text|sms|e-?mail"
             ),
             bare=re.compile(
                 r"(?<![\w@./:-])(?=[^\s]*[A-Za-z])(?=[^\s]*\d)[A-Za-z0-9]*[!#$%^&*][\w!#$%^&*]*(?<![.,!?])(?![\w@])"
@@ -790,6 +813,8 @@ def build_recognizers() -> list[EntityRecognizer]:
                 r"gamertag",
                 r"(?:skype|profile|display|account|member)\s+name",
                 r"skype(?:\s+(?:id|handle))?",
+                r"(?:discord|psn|xbox|steam|twitch|reddit|tiktok|instagram|twitter|snapchat|"
+                r"telegram|github|roblox|minecraft)(?:\s+(?:name|id|handle|tag|user\s?name))?",
                 r"member\s+id",
                 r"customer\s+id",
                 r"cid",
