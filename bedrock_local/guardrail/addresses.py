@@ -55,7 +55,10 @@ _COUNTRY = (
     r"Brazil|Brasil|Malaysia|Singapore|Philippines|Belgium|Switzerland|Austria|Portugal|"
     r"Poland|Sweden|Norway|Denmark|Finland)"
 )
-_PLACE = r"[A-Z][\w'’.-]+(?:[ -](?:[A-Z][\w'’.-]+|upon|on|de|la|le|am|an|der))*"
+_PLACE = (
+    r"[A-Z][\w'’.-]+(?:[ -](?:[A-Z][\w'’.-]+|upon|on|de|la|le|am|an|der|es|el|al|do|da|di|du)"
+    r"(?=[ -][A-Z]|[ -]?[A-Z]))*(?:[ -][A-Z][\w'’.-]+)*"
+)
 _NOT_PLACE = (
     r"(?!(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|"
     r"April|June|July|August|September|October|November|December|Today|Tomorrow|Please|"

@@ -29,7 +29,7 @@ _TITLE_NAME = re.compile(rf"\b{_TITLES}\.?\s+({_CAP_NAME})")
 _LETTERS = r"[^\W\d_]+(?:[-'’][^\W\d_]+)*"
 # Explicit introductions: the name may be lower-case ("my name is priya sharma").
 _INTRO = re.compile(
-    rf"(?i:\b(?:my\s+name\s+is|my\s+name's|(?:her|his|their|your)\s+name\s+is|name's|"
+    rf"(?i:\b(?:my\s+name\s+is|my\s+name's|(?:my|her|his|their|your)\s+name\s+(?:is|was)|name's|"
     rf"i\s+am\s+called|goes\s+by|name\s+on\s+the\s+(?:account|card|order|booking|policy|"
     rf"reservation|file)\s+is)\s*,?\s+)({_LETTERS}(?:\s+(?:{_PARTICLE}\s+)?{_LETTERS}){{0,2}})"
 )
@@ -52,8 +52,19 @@ _ROLE = re.compile(
 _PERSON_CUE = re.compile(
     rf"(?i:\b(?:(?:helped|served|assisted|handled|supported|visited|approved|signed|referred)\s+by|"
     rf"belongs?\s+to|belonging\s+to|owned\s+by|registered\s+to|addressed\s+to|"
-    rf"co-?signer|authori[sz]ed\s+user)\s*,?\s+)({_CAP_NAME})"
+    rf"co-?signer|authori[sz]ed\s+user|(?:you're|you\s+are|put)\s+through\s+to)\s*,?\s+)"
+    rf"({_CAP_NAME})"
 )
+# One capitalised word opening a sentence before a reporting verb ("Kofi said ..."); it
+# must read as a proper noun that spaCy does not tag as a company or place.
+_SUBJECT_ONE = re.compile(
+    rf"(?:^|(?<=[.!?;]\s))({_CAP_WORD})\s+(?:also\s+|then\s+|later\s+)?"
+    r"(?:asked|said|says|told|explained|mentioned|complained|insisted|wanted|wants|"
+    r"thanked|apologi[sz]ed|hung\s+up)\b"
+)
+# A capitalised phrase followed by a model number or a common noun it modifies at the
+# start of a sentence is a product or brand ("Pixel 8", "Marshall amplifiers").
+_MODEL_AFTER = re.compile(r"\s+\d")
 # A sentence opening on two capitalised words and a verb only people do ("Chiamaka Obi
 # asked ..."); places and companies spaCy tags as such are still dropped.
 _SUBJECT = re.compile(
@@ -183,6 +194,8 @@ class NameRecognizer(EntityRecognizer):
             return False
         if lower in _NOT_NAMES or any(c.isdigit() for c in value):
             return False
+        if _MODEL_AFTER.match(text, end):
+            return False
         if " " in lower and lower.split()[0] in _PLACE_FIRST:
             return False
         if " " in value and _THING_LAST.match(value.rsplit(" ", 1)[1]):
@@ -219,7 +232,11 @@ class NameRecognizer(EntityRecognizer):
                 if ent.label_ != "PERSON":
                     continue
                 start, end = _clean(text, ent.start_char, ent.end_char)
-                if end > start and self._person_ok(text, start, end, label_of):
+                if (
+                    end > start
+                    and self._person_ok(text, start, end, label_of)
+                    and not _modifies_noun(doc, start, end)
+                ):
                     spans.append((start, end, 0.8))
         # check: "strict" = person-like and read as a proper noun; "labels" = person-like
         # and no place or company by spaCy's entities; "cue" = person-like (spaCy's tags
@@ -232,6 +249,7 @@ class NameRecognizer(EntityRecognizer):
             (_APPOSITIVE, 0.75, "strict"),
             (_PERSON_CUE, 0.75, "cue"),
             (_SUBJECT, 0.7, "cue"),
+            (_SUBJECT_ONE, 0.65, "strict-weak"),
             (_WEAK, 0.6, "strict"),
         ):
             for m in pattern.finditer(text):
@@ -242,8 +260,10 @@ class NameRecognizer(EntityRecognizer):
                     text, start, end, label_of if check == "labels" else {}
                 ):
                     continue
-                if check == "strict" and not _looks_like_person(
-                    doc, start, end, weak=pattern is _WEAK
+                if check and _modifies_noun(doc, start, end):
+                    continue
+                if check.startswith("strict") and not _looks_like_person(
+                    doc, start, end, weak=pattern is _WEAK or check == "strict-weak"
                 ):
                     continue
                 spans.append((start, end, score))
@@ -321,6 +341,27 @@ def _looks_like_person(doc: Any, start: int, end: int, weak: bool = False) -> bo
     if weak and any(t.text.lower() in _STATES or text_is_acronym(t.text) for t in span):
         return False
     return any(t.ent_type_ == "PERSON" for t in span) or span[0].pos_ == "PROPN"
+
+
+_DETERMINERS = frozenset("the a an this that these those our your their its".split())
+
+
+def _modifies_noun(doc: Any, start: int, end: int) -> bool:
+    """A capitalised phrase opening a sentence (or after a determiner) and running straight
+    into a common noun names a brand or thing: "Marshall amplifiers are on sale", "the
+    Aurora Borealis tours"."""
+    if doc is None:
+        return False
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None or span.end >= len(doc):
+        return False
+    after = doc[span.end]
+    if after.pos_ != "NOUN" or after.idx != end + 1:
+        return False
+    if span.start == 0:
+        return True
+    before = doc[span.start - 1]
+    return before.text in (".", "!", "?", ";") or before.lower_ in _DETERMINERS
 
 
 def text_is_acronym(value: str) -> bool:

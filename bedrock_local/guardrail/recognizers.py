@@ -232,7 +232,8 @@ _CONNECTOR = re.compile(
     r"(?i)^(?:is|was|are|:|=|as|to|reads|read|being|became|now|of|-|–|—|is\s+now|was\s+set\s+to|"
     r"set\s+to|changed\s+to|used\s+to\s+be|will\s+be|should\s+be)$"
 )
-_TOKEN = re.compile(r"[\"“‘']([^\"”’']{3,64})[\"”’']|([^\s,;()\[\]]+)")
+# A quoted phrase, a code read in two groups of three ("449 210"), or one token.
+_TOKEN = re.compile(r"[\"“‘']([^\"”’']{3,64})[\"”’']|(\d{3}\s\d{3}(?![\w-])|[^\s,;()\[\]]+)")
 
 
 _KEYISH = re.compile(r"(?i)key|secret|token|access")
@@ -293,8 +294,9 @@ class CredentialRecognizer(EntityRecognizer):
             return False
         if self.entity == "USERNAME" and "/" in v:
             return False  # a link ("github.com/akosua-mensah"), not the name itself
-        if v.isdigit():
-            return bool(self.digits_ok and self.digits_ok.search(cue)) and 4 <= len(v) <= 10
+        if v.replace(" ", "").isdigit():
+            digits = len(v.replace(" ", ""))
+            return bool(self.digits_ok and self.digits_ok.search(cue)) and 4 <= digits <= 10
         if self.shaped(v):
             return True
         return plain_ok and v.isalpha()
@@ -537,6 +539,11 @@ class AgeRecognizer(EntityRecognizer):
             0.65,
         ),
         (rf"(?i)\b{_AGE_VALUE}\s+years?\s+of\s+age\b", 0.9),
+        (
+            rf"(?i)\b(?:he|she|i|they|who)(?:'ll|\s+will)\s+be\s+{_AGE_VALUE}\s+"
+            rf"(?:next|this|in|on|come)\b",
+            0.75,
+        ),
         (rf"(?:^|[.!?]\s+)At\s+{_AGE_VALUE}(?:,|\s+(?:he|she|they|I)\b)", 0.7),
         (
             r"(?i)\b(?:mother|father|mom|dad|mum|grandmother|grandfather|grandma|grandpa|son|"
@@ -688,6 +695,8 @@ def build_recognizers() -> list[EntityRecognizer]:
                 r"good\s+(?:thru|through|until|till)",
                 r"expires?",
                 r"runs\s+out",
+                r"runs\s+(?:until|till|through|thru|to)",
+                r"good\s+(?:to|until|till)",
                 r"end\s+date",
                 r"date\s+on\s+the\s+(?:front\s+of\s+the\s+)?card",
                 r"expiry\s+month\s+and\s+year",
@@ -722,7 +731,8 @@ def build_recognizers() -> list[EntityRecognizer]:
             "US_SOCIAL_SECURITY_NUMBER",
             _DIGITS.format(r"\d{4}"),
             [
-                r"(?:last|final)\s+(?:four|4)(?:\s+digits)?\s+of\s+(?:(?:his|her|my|their|the|your)\s+)?(?:ssn|social(?:\s+security)?(?:\s+number)?)"
+                r"(?:last|final)\s+(?:four|4)(?:\s+digits)?\s+of\s+(?:(?:his|her|my|their|the|your)\s+)?(?:ssn|social(?:\s+security)?(?:\s+number)?)",
+                r"(?:ssn|social(?:\s+security)?(?:\s+number)?)\s+(?:ends|ending)\s+(?:in|with)",
             ],
             before=40,
             after=0,
