@@ -154,6 +154,19 @@ _OTHER_NUMBER_CUE = re.compile(
 )
 
 
+_DIGIT_GROUP = re.compile(r"\d+")
+
+
+def _phone_grouped(raw: str) -> bool:
+    """Digits grouped as a phone number is read: international (+) and trunk-prefixed (0)
+    numbers any way, North American ones 3-3-4 (with an optional leading 1) or ungrouped.
+    "4410 2298 01" is an account number read in fours, not a phone."""
+    if raw.startswith("+") or raw.lstrip("(").startswith("0"):
+        return True
+    lengths = [len(g) for g in _DIGIT_GROUP.findall(raw)]
+    return len(lengths) == 1 or lengths[:3] == [3, 3, 4] or lengths[:4] == [1, 3, 3, 4]
+
+
 class PhoneRecognizer(EntityRecognizer):
     """Phone numbers found and validated by Google's libphonenumber, US and international.
 
@@ -197,6 +210,8 @@ class PhoneRecognizer(EntityRecognizer):
                     continue
                 formatted = bool(re.search(r"[ ().+-]", raw))
                 score = 0.75 if formatted else 0.45
+                if not _phone_grouped(raw):
+                    score -= 0.3
                 if re.search(
                     r"(?i)\b(?:phone|call|cell|mobile|text|number|reach|tel|landline|fax|whatsapp)",
                     text[max(0, start - 40) : end + 20],
@@ -236,6 +251,13 @@ _CONNECTOR = re.compile(
 _TOKEN = re.compile(r"[\"“‘']([^\"”’']{3,64})[\"”’']|(\d{3}\s\d{3}(?![\w-])|[^\s,;()\[\]]+)")
 
 
+_CUE_COMPOUNDS = frozenset(
+    """manager managers reset resets field fields policy policies hint hints requirement
+    requirements rules change changes strength box prompt screen page link links recovery
+    vault app form process expiry length format""".split()
+)
+# Lower-case words joined by hyphens are words ("auto-filled", "sign-up"), not secrets.
+_HYPHENATED_WORDS = re.compile(r"[a-z]+(?:-[a-z]+)+")
 _KEYISH = re.compile(r"(?i)key|secret|token|access")
 _CUE_CONNECTS = re.compile(r"(?i)\b(?:as|with)$")
 _APPOSED = re.compile(r",\s+([^\s,;()\[\]\"“”]{3,40}),")
@@ -319,8 +341,10 @@ class CredentialRecognizer(EntityRecognizer):
             window = window[: stop.start() if stop else len(window)]
             connector, words = bool(_CUE_CONNECTS.search(cue.group(0))), 0
             doc = nlp_artifacts.tokens if nlp_artifacts is not None else None
-            for tok in _TOKEN.finditer(window):
+            for i, tok in enumerate(_TOKEN.finditer(window)):
                 raw = tok.group(1) or tok.group(2)
+                if i == 0 and raw.lower() in _CUE_COMPOUNDS:
+                    break  # "password manager", "username field": the cue names a thing
                 if _CONNECTOR.match(raw) or raw.lower() in ("used", "be", "set", "changed"):
                     connector = True
                     continue
@@ -332,6 +356,10 @@ class CredentialRecognizer(EntityRecognizer):
                 if tok.group(1) or self._take(cue.group(0), value, plain_ok):
                     if self.cues.fullmatch(value):
                         break
+                    if _HYPHENATED_WORDS.fullmatch(value) and not _nounish(
+                        doc, start, start + len(value)
+                    ):
+                        break  # "was auto-filled": a verb, not "correct-horse-battery"
                     out.append(RecognizerResult(self.entity, start, start + len(value), 0.9))
                     break
                 # "Secret word for the account: Hummingbird" - a label's colon introduces.
@@ -369,6 +397,14 @@ def _bare_handle_ok(value: str) -> bool:
         and not (value.isupper() and "_" in value)
         and not re.search(r"(?i)key|secret|token|access", value)
     )
+
+
+def _nounish(doc: Any, start: int, end: int) -> bool:
+    """The last token of the span reads as a noun or name (or spaCy is not there to ask)."""
+    if doc is None:
+        return True
+    span = doc.char_span(start, end, alignment_mode="expand")
+    return span is not None and span[-1].pos_ in ("NOUN", "PROPN", "X", "NUM")
 
 
 def _plain_word_ok(doc: Any, start: int, end: int) -> bool:
@@ -544,7 +580,7 @@ class AgeRecognizer(EntityRecognizer):
             rf"(?:next|this|in|on|come)\b",
             0.75,
         ),
-        (rf"(?:^|[.!?]\s+)At\s+{_AGE_VALUE}(?:,|\s+(?:he|she|they|I)\b)", 0.7),
+        (rf"(?:^|[.!?]\s+)(?:At|Being|Aged)\s+{_AGE_VALUE}(?:,|\s+(?:he|she|they|I)\b)", 0.7),
         (
             r"(?i)\b(?:mother|father|mom|dad|mum|grandmother|grandfather|grandma|grandpa|son|"
             r"daughter|husband|wife|child|kid|customer|caller|patient|uncle|aunt|niece|nephew|"
@@ -675,6 +711,7 @@ def build_recognizers() -> list[EntityRecognizer]:
                 r"(?<!social\s)(?:verification|security)\s+number",
                 r"card'?s?\s+(?:security\s+)?code",
                 r"signature\s+(?:strip|panel|box)",
+                r"security\s+digits",
                 (r"code", 0.2),
             ],
             before=45,
@@ -794,6 +831,7 @@ def build_recognizers() -> list[EntityRecognizer]:
                 r"(?:text|sms|texted|emailed)\s+(?:message\s+)?code",
                 r"code\s+(?:in|from)\s+the\s+(?:text|sms|e-?mail)(?:\s+message)?",
                 r"secret\s+(?:word|phrase|answer)",
+                r"access\s+code",
                 r"security\s+(?:word|phrase|answer)",
                 r"memorable\s+(?:word|phrase)",
                 r"wi-?fi\s+(?:key|password|passphrase)",
@@ -823,6 +861,8 @@ def build_recognizers() -> list[EntityRecognizer]:
                 r"gamertag",
                 r"(?:skype|profile|display|account|member)\s+name",
                 r"skype(?:\s+(?:id|handle))?",
+                r"(?:online|internet|mobile|web|telephone)\s+banking\s+(?:id|user\s?id|login)",
+                r"(?:portal|app|web|online)\s+(?:id|login|user\s?id)",
                 r"(?:discord|psn|xbox|steam|twitch|reddit|tiktok|instagram|twitter|snapchat|"
                 r"telegram|github|roblox|minecraft)(?:\s+(?:name|id|handle|tag|user\s?name))?",
                 r"member\s+id",
