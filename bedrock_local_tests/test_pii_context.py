@@ -63,3 +63,31 @@ def test_the_neighbouring_words_decide_the_type(text: str, etype: str, value: st
 )
 def test_names_after_person_only_cues(text: str, value: str) -> None:
     assert ("NAME", value) in found(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "etype", "value"),
+    [
+        ("Open http://10.0.0.7:8443/setup to finish.", "URL", "http://10.0.0.7:8443/setup"),
+        ("Her profile: linkedin.com/in/oona-lehtonen", "URL", "linkedin.com/in/oona-lehtonen"),
+        (
+            "Odd logins came from 2a02:c7f:88aa:5600::1 overnight.",
+            "IP_ADDRESS",
+            "2a02:c7f:88aa:5600::1",
+        ),
+        ("Her ATM code is 6021.", "PIN", "6021"),
+    ],
+)
+def test_a_container_or_a_specific_cue_names_the_value(text: str, etype: str, value: str) -> None:
+    assert found(text) == [(etype, value)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The IMEI 490154203237518 is on the blocklist.",
+        "He drives a Lincoln Continental now.",
+    ],
+)
+def test_an_imei_and_a_thing_after_a_determiner_are_not_pii(text: str) -> None:
+    assert detect_pii(text) == []

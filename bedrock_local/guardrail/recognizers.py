@@ -254,7 +254,8 @@ _TOKEN = re.compile(r"[\"“‘']([^\"”’']{3,64})[\"”’']|(\d{3}\s\d{3}(?
 _CUE_COMPOUNDS = frozenset(
     """manager managers reset resets field fields policy policies hint hints requirement
     requirements rules change changes strength box prompt screen page link links recovery
-    vault app form process expiry length format""".split()
+    vault app form process expiry length format attempts attempt history issue issues
+    problem problems details credentials screen""".split()
 )
 # Lower-case words joined by hyphens are words ("auto-filled", "sign-up"), not secrets.
 _HYPHENATED_WORDS = re.compile(r"[a-z]+(?:-[a-z]+)+")
@@ -316,6 +317,8 @@ class CredentialRecognizer(EntityRecognizer):
             return False
         if self.entity == "USERNAME" and "/" in v:
             return False  # a link ("github.com/akosua-mensah"), not the name itself
+        if _ip_ok(v) or _SCHEME.match(v):
+            return False  # an IP address or a URL is its own type
         if v.replace(" ", "").isdigit():
             digits = len(v.replace(" ", ""))
             return bool(self.digits_ok and self.digits_ok.search(cue)) and 4 <= digits <= 10
@@ -584,7 +587,8 @@ class AgeRecognizer(EntityRecognizer):
         (
             r"(?i)\b(?:mother|father|mom|dad|mum|grandmother|grandfather|grandma|grandpa|son|"
             r"daughter|husband|wife|child|kid|customer|caller|patient|uncle|aunt|niece|nephew|"
-            r"sister|brother|grandson|granddaughter),\s+(\d{1,3}),",
+            r"sister|brother|grandson|granddaughter|driver|student|teen|teenager|applicant|"
+            r"member|passenger|tenant|policyholder|insured|beneficiary|borrower),\s+(\d{1,3}),",
             0.7,
         ),
         (r"(?i)\bborn\s+(?:in\s+)?(?:\w+\s+(?:\d{1,2},?\s+)?)?((?:19|20)\d{2})\b", 0.8),
@@ -694,6 +698,7 @@ def build_recognizers() -> list[EntityRecognizer]:
             "CREDIT_DEBIT_CARD_NUMBER",
             [(r"(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])", 0.9)],
             validate=luhn_ok,
+            negatives=True,  # an IMEI passes the Luhn check too
         ),
         CueRecognizer(
             "CREDIT_DEBIT_CARD_CVV",
@@ -808,6 +813,7 @@ def build_recognizers() -> list[EntityRecognizer]:
                 r"pin",
                 r"pin\s+(?:number|code)",
                 r"atm\s+pin",
+                r"(?:atm|debit\s+card|card)\s+(?:code|pin)",
                 r"pin\s?code",
                 r"(?<!one-time\s)(?<!one\stime\s)(?:telephone|phone|account|verbal|security)?\s*passcode",
                 r"personal\s+identification\s+number",
@@ -880,7 +886,7 @@ def build_recognizers() -> list[EntityRecognizer]:
         RegexRecognizer("USERNAME", [(r"(?<![\w@.])@[A-Za-z_][\w.]{2,30}(?<!\.)(?![\w@])", 0.6)]),
         CueRecognizer(
             "DRIVER_ID",
-            r"(?i)(?<![\w-])(?=[A-Z0-9 -]*\d)[A-Z]{0,6}\d[A-Z0-9]*(?:[ -][A-Z0-9]*\d[A-Z0-9]*){0,4}(?![\w-])",
+            r"(?i)(?<![\w-])(?=[A-Z0-9 -]*\d)(?:[A-Z]{1,2}-(?=\d))?[A-Z]{0,6}\d[A-Z0-9]*(?:[ -][A-Z0-9]*\d[A-Z0-9]*){0,4}(?![\w-])",
             [
                 r"driver'?s?\s+licen[cs]e(?:\s+(?:number|no\.?|#|id))?",
                 r"driving\s+licen[cs]e",
@@ -892,7 +898,7 @@ def build_recognizers() -> list[EntityRecognizer]:
                 r"driver\s+id",
                 r"state\s+id",
                 r"dmv\s+(?:id|number)",
-                r"(?:driver'?s?\s+|learner'?s?\s+)?permit(?:\s+(?:number|no\.?|#))?",
+                r"(?:driver'?s?\s+|learner'?s?\s+)?permit(?:\s+(?:number|no\.?|#|id))?",
             ],
             validate=_driver_ok,
             near=0.97,
