@@ -260,7 +260,8 @@ _CUE_COMPOUNDS = frozenset(
 # Lower-case words joined by hyphens are words ("auto-filled", "sign-up"), not secrets.
 _HYPHENATED_WORDS = re.compile(r"[a-z]+(?:-[a-z]+)+")
 _KEYISH = re.compile(r"(?i)key|secret|token|access")
-_CUE_CONNECTS = re.compile(r"(?i)\b(?:as|with)$")
+_CLAUSE_END = re.compile(r"[.?](?:\s|$)|!\s|;")
+_CUE_CONNECTS = re.compile(r"(?i)\b(?:as|with|under)$")
 _APPOSED = re.compile(r",\s+([^\s,;()\[\]\"“”]{3,40}),")
 # Names of things that are not accounts: a bare handle shape after these is no user name.
 _NOT_HANDLE_BEFORE = re.compile(
@@ -340,7 +341,8 @@ class CredentialRecognizer(EntityRecognizer):
                     out.append(RecognizerResult(self.entity, *apposed.span(1), 0.85))
                     continue
             window = text[cue.end() : cue.end() + 70]
-            stop = re.search(r"[.!?](?:\s|$)|;", window)
+            # A "!" closing the text may be the secret's own last symbol ("FamilyTime2!").
+            stop = _CLAUSE_END.search(window)
             window = window[: stop.start() if stop else len(window)]
             connector, words = bool(_CUE_CONNECTS.search(cue.group(0))), 0
             doc = nlp_artifacts.tokens if nlp_artifacts is not None else None
@@ -578,6 +580,7 @@ class AgeRecognizer(EntityRecognizer):
             0.65,
         ),
         (rf"(?i)\b{_AGE_VALUE}\s+years?\s+of\s+age\b", 0.9),
+        (r"(?i)\b(\d{1,2}\s+(?:months?|weeks?))[\s-]+old\b", 0.85),
         (
             rf"(?i)\b(?:he|she|i|they|who)(?:'ll|\s+will)\s+be\s+{_AGE_VALUE}\s+"
             rf"(?:next|this|in|on|come)\b",
@@ -652,6 +655,8 @@ def build_recognizers() -> list[EntityRecognizer]:
             [
                 r"(?:bank|checking|chequing|savings)\s+(?:account|acct)\s+(?:number\s+)?"
                 r"(?:ending|ends)\s+(?:in|with)",
+                r"(?:her|his|my|their|your|the)\s+(?:bank\s+)?account\s+(?:number\s+)?"
+                r"(?:ending|ends)(?:\s+(?:in|with))?",
                 r"last\s+(?:four|five|4|5)(?:\s+digits)?\s+of\s+(?:(?:his|her|my|their|the|your)\s+)?"
                 r"(?:bank|checking|chequing|savings)\s+(?:account|acct)(?:\s+(?:number|no\.?))?"
                 r"(?:\s+(?:is|are|was|were))?",
@@ -733,7 +738,7 @@ def build_recognizers() -> list[EntityRecognizer]:
                 r"expir\w*",
                 r"exp\.?",
                 r"exp(?:iry|iration)?\s+date",
-                r"valid\s+(?:thru|through|until|till)",
+                r"valid[\s-]+(?:thru|through|until|till)(?:\s+date)?",
                 r"good\s+(?:thru|through|until|till)",
                 r"expires?",
                 r"runs\s+out",
@@ -832,6 +837,7 @@ def build_recognizers() -> list[EntityRecognizer]:
                 r"pwd",
                 r"one[- ]time\s+(?:passcode|password|code|pin)",
                 r"passcode",
+                r"pass\s+code",
                 r"otp",
                 r"(?:verification|authentication|2fa|mfa|login|sign[- ]in|security)\s+code",
                 r"(?:text|sms|texted|emailed)\s+(?:message\s+)?code",
@@ -867,6 +873,8 @@ def build_recognizers() -> list[EntityRecognizer]:
                 r"gamertag",
                 r"(?:skype|profile|display|account|member)\s+name",
                 r"skype(?:\s+(?:id|handle))?",
+                r"sign[- ]?in\s+(?:name|id)",
+                r"registered\s+(?:as|under)",
                 r"(?:online|internet|mobile|web|telephone)\s+banking\s+(?:id|user\s?id|login)",
                 r"(?:portal|app|web|online)\s+(?:id|login|user\s?id)",
                 r"(?:discord|psn|xbox|steam|twitch|reddit|tiktok|instagram|twitter|snapchat|"
