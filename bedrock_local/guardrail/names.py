@@ -128,6 +128,8 @@ _NOT_NAMES = frozenset(
     username usernames login logins address addresses phone mobile cell zip postcode dob
     birthday license licence dl routing iban cvc code codes key keys secret token url
     website ip otp number numbers block phase sector plot flat unit suite apt apartment floor
+    terminal gate dock platform building level zone aisle pay wallet sales marketing finance
+    hr accounts operations engineering legal collections retentions procurement payroll
     """.split()
 )
 # A state before a document word is the issuing state ("Texas DL", "Ohio license").
@@ -193,7 +195,7 @@ class NameRecognizer(EntityRecognizer):
         lower = value.lower()
         if not any(c.isalpha() for c in value) or any(c in value for c in "{@/"):
             return False
-        if lower in _NOT_NAMES or any(c.isdigit() for c in value):
+        if lower in _NOT_NAMES or any(c.isdigit() for c in value) or len(value) < 2:
             return False
         if _MODEL_AFTER.match(text, end):
             return False
@@ -240,6 +242,7 @@ class NameRecognizer(EntityRecognizer):
                     end > start
                     and self._person_ok(text, start, end, label_of)
                     and not _modifies_noun(doc, start, end)
+                    and not _after_place(doc, start)
                 ):
                     spans.append((start, end, 0.8))
         # check: "strict" = person-like and read as a proper noun; "labels" = person-like
@@ -369,6 +372,18 @@ def _modifies_noun(doc: Any, start: int, end: int) -> bool:
         return True
     before = doc[span.start - 1]
     return before.text in (".", "!", "?", ";") or before.lower_ in _DETERMINERS
+
+
+def _after_place(doc: Any, start: int) -> bool:
+    """A PERSON reading glued to a place or company before it is a team or brand ("Denver
+    Broncos", "Samsung Pay"), not a person."""
+    if doc is None:
+        return False
+    span = doc.char_span(start, start + 1, alignment_mode="expand")
+    if span is None or span.start == 0:
+        return False
+    before = doc[span.start - 1]
+    return before.ent_type_ in ("GPE", "ORG") and before.idx + len(before) + 1 == start
 
 
 def text_is_acronym(value: str) -> bool:
