@@ -47,7 +47,7 @@ def found(text: str) -> list[tuple[str, str]]:
         ("checking account 4429871035 was debited", "US_BANK_ACCOUNT_NUMBER", "4429871035"),
         ("login ID jdoe_88 is locked", "USERNAME", "jdoe_88"),
         ("DL number D1234567 was scanned", "DRIVER_ID", "D1234567"),
-        ("She is 72 years old.", "AGE", "72"),
+        ("She is 72 years old.", "AGE", "72 years"),
         ("aged seventy-two, she asked", "AGE", "seventy-two"),
         (
             "visit https://oktank.example.com/account now",

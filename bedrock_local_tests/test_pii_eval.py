@@ -2,8 +2,9 @@
 detectors): floors a little below the figures measured by benchmarks/pii_eval.py, so a
 regression fails. The engine was tuned on dev only; test was measured once, at the end.
 
-Measured, dev: recall 0.993, precision 0.993, raw survives 0.7%, false positives on hard
-negatives 0.9%. Test: recall 0.959, precision 0.958, raw survives 3.2%, false positives 8.2%
+Measured, dev: recall 0.993, precision 0.998, fully masked 0.992 (1 label partly masked),
+raw survives 0.7%, false positives on hard negatives 0.9%. Test: recall 0.964, precision
+0.983, fully masked 0.956 (9 labels partly masked), raw survives 2.9%, false positives 3.3%
 (per type in the README).
 """
 
@@ -18,18 +19,18 @@ from bedrock_local.evaluation.pii import batched, evaluate
 # overall ceilings for raw survives and false positives on hard negatives.
 FLOORS: dict[str, dict[str, Any]] = {
     "test": {
-        "recall": 0.92,
-        "precision": 0.77,
-        "raw_survives": 0.045,
-        "false_positive_rate": 0.1,
+        "recall": 0.94,
+        "precision": 0.86,
+        "fully_masked": 0.94,
+        "partial": 12,
+        "raw_survives": 0.035,
+        "false_positive_rate": 0.045,
         "by_type": {
-            "USERNAME": 0.82,
+            "USERNAME": 0.85,
             "PASSWORD": 0.85,
             "CREDIT_DEBIT_CARD_EXPIRY": 0.85,
-            "AGE": 0.89,
             "CREDIT_DEBIT_CARD_CVV": 0.89,
             "US_BANK_ACCOUNT_NUMBER": 0.89,
-            "NAME": 0.92,
         },
     },
 }
@@ -59,6 +60,8 @@ def test_raw_values_do_not_survive_and_negatives_stay_clean(
     split, result = split_result
     overall = result["overall"]
     assert overall["raw_survives"] <= FLOORS[split]["raw_survives"], overall
+    assert overall["fully_masked"] >= FLOORS[split]["fully_masked"], overall
+    assert overall["partial"] <= FLOORS[split]["partial"], overall
     assert overall["false_positive_rate"] <= FLOORS[split]["false_positive_rate"], overall
     assert overall["negatives"] >= 100
 

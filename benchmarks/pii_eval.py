@@ -88,16 +88,31 @@ def main() -> None:
     for split in available:
         o, n = old["scores"][split], new["scores"][split]
         print(f"\n== PII, {split} split: old regex engine -> Presidio engine ==")
-        print(f"{'type':26} {'n':>4}  {'precision':>13}  {'recall':>13}  {'raw survives':>13}")
+        print(
+            f"{'type':26} {'n':>4}  {'precision':>13}  {'recall':>13}  {'fully masked':>13}"
+            f"  {'partial':>9}  {'raw survives':>13}"
+        )
         for etype, m in n["types"].items():
-            p = o["types"].get(etype, {"precision": 1.0, "recall": 0.0, "raw_survives": 1.0})
+            p = o["types"].get(
+                etype,
+                {
+                    "precision": 1.0,
+                    "recall": 0.0,
+                    "fully_masked": 0.0,
+                    "partial": 0,
+                    "raw_survives": 1.0,
+                },
+            )
             print(
                 f"{etype:26} {m['labelled']:>4}  {p['precision']:>5.3f} -> {m['precision']:.3f}"
                 f"  {p['recall']:>5.3f} -> {m['recall']:.3f}"
+                f"  {p['fully_masked']:>5.3f} -> {m['fully_masked']:.3f}"
+                f"  {p['partial']:>3} -> {m['partial']:<3}"
                 f"  {p['raw_survives']:>5.3f} -> {m['raw_survives']:.3f}"
             )
-        for key in ("recall", "precision", "raw_survives", "false_positive_rate"):
+        for key in ("recall", "precision", "fully_masked", "raw_survives", "false_positive_rate"):
             print(f"overall {key:20} {o['overall'][key]:.4f} -> {n['overall'][key]:.4f}")
+        print(f"overall {'partial':20} {o['overall']['partial']} -> {n['overall']['partial']}")
         print(
             f"hard negatives {n['overall']['negatives']}, "
             f"plain sentences flagged {o['overall']['plain_false_positive_rate']:.4f} -> "

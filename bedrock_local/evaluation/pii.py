@@ -1,10 +1,12 @@
 """Scores a PII detector on the hand-written labelled sets (``datasets.load_pii``).
 
 Per Bedrock type: precision and recall (a detection counts when it overlaps a labelled span
-of its type) and the raw-survives rate (the labelled raw value still present in the text
-after every detected span is masked, whatever type it got). Overall: recall, precision,
-raw-survives, and the false-positive rate on hard negatives (share of negative sentences
-with anything masked).
+of its type), the stricter fully-masked rate (every character of the labelled span lies
+inside some mask, whatever its type: recall alone counts "Flat 4B" masked with the city
+left behind as a hit), the partial rate (some but not all of the span masked) and the
+raw-survives rate (the labelled raw value still present in the text after every detected
+span is masked). Overall: the same, and the false-positive rate on hard negatives (share of
+negative sentences with anything masked).
 """
 
 from __future__ import annotations
@@ -34,6 +36,11 @@ def _masked(text: str, spans: Sequence[_Span]) -> str:
     return text
 
 
+def _covered(start: int, end: int, spans: Sequence[_Span]) -> int:
+    """How many characters of ``[start, end)`` lie inside at least one detected span."""
+    return sum(any(s.start <= i < s.end for s in spans) for i in range(start, end))
+
+
 def _ratio(num: int, den: int, empty: float = 1.0) -> float:
     return round(num / den, 4) if den else empty
 
@@ -43,6 +50,8 @@ def evaluate(detect: Detector, examples: Sequence[PiiExample]) -> dict[str, Any]
     labelled: Counter[str] = Counter()
     found: Counter[str] = Counter()
     survived: Counter[str] = Counter()
+    full: Counter[str] = Counter()
+    partial: Counter[str] = Counter()
     detections: Counter[str] = Counter()
     correct: Counter[str] = Counter()
     negatives = flagged_negatives = plain = flagged_plain = 0
@@ -57,6 +66,11 @@ def evaluate(detect: Detector, examples: Sequence[PiiExample]) -> dict[str, Any]
                 found[label.type] += 1
             if ex.text[label.start : label.end] in masked:
                 survived[label.type] += 1
+            covered = _covered(label.start, label.end, spans)
+            if covered == label.end - label.start:
+                full[label.type] += 1
+            elif covered:
+                partial[label.type] += 1
         for s in spans:
             detections[s.type] += 1
             if any(s.type == lb.type and s.start < lb.end and lb.start < s.end for lb in ex.spans):
@@ -74,6 +88,8 @@ def evaluate(detect: Detector, examples: Sequence[PiiExample]) -> dict[str, Any]
             "detections": detections[t],
             "precision": _ratio(correct[t], detections[t]),
             "recall": _ratio(found[t], labelled[t]),
+            "fully_masked": _ratio(full[t], labelled[t]),
+            "partial": partial[t],
             "raw_survives": _ratio(survived[t], labelled[t], 0.0),
         }
         for t in sorted(set(labelled) | set(detections))
@@ -85,6 +101,8 @@ def evaluate(detect: Detector, examples: Sequence[PiiExample]) -> dict[str, Any]
             "labelled": total,
             "recall": _ratio(sum(found.values()), total),
             "precision": _ratio(sum(correct.values()), sum(detections.values())),
+            "fully_masked": _ratio(sum(full.values()), total),
+            "partial": sum(partial.values()),
             "raw_survives": _ratio(sum(survived.values()), total, 0.0),
             "negatives": negatives,
             "false_positive_rate": _ratio(flagged_negatives, negatives, 0.0),

@@ -20,7 +20,8 @@ _SUFFIX = (
     r"Crescent|Cres|Close|Grove|Gardens|Gdns|Row|Mews|Hill|Loop|Run|Path|Pike|Alley|Aly|"
     r"Plaza|Plz|Expressway|Expy|Freeway|Fwy|Walk|View|Heights|Hts|Point|Pt|Ridge|Crossing|"
     r"Xing|Landing|Marg|Nagar|Cove|Bend|Commons|Glen|Hollow|Meadow|Meadows|Pass|Brook|"
-    r"Estates|Turnpike|Tpke|Causeway|Wharf|Quay|Rise|Esplanade|Broadway|Center|Centre)"
+    r"Estates|Turnpike|Tpke|Causeway|Wharf|Quay|Rise|Esplanade|Broadway|Center|Centre|"
+    r"Parade|Pde|Promenade|Embankment)"
 )
 _DIRECTION = (
     r"(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West|Northeast|Northwest|Southeast|Southwest)"
@@ -31,7 +32,7 @@ _UNIT_VALUE = r"\.?\s*(?:No\.?\s*)?#?\s*[A-Z0-9][\w-]{0,5}"
 _STATE_CODES = (
     r"(?:AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|"
     r"NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|PR|"
-    r"ON|QC|BC|AB|MB|SK|NS|NB|NL|PE)"
+    r"ON|QC|BC|AB|MB|SK|NS|NB|NL|PE|YT|NT|NU)"
 )
 _STATE_NAMES = (
     r"(?:Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|"
@@ -45,12 +46,26 @@ _STATE_NAMES = (
 )
 _UK_POSTCODE = r"(?:GIR\s?0AA|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})"
 _CA_POSTCODE = r"(?:[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z]\s?\d[ABCEGHJ-NPRSTV-Z]\d)"
-_POSTCODE = rf"(?:\d{{5}}(?:-\d{{4}})?|{_UK_POSTCODE}|{_CA_POSTCODE}|\d{{3}}\s?\d{{3}}|\d{{4}})"
+_EIRCODE = r"(?:[AC-FHKNPRTV-Y]\d{2}|D6W)\s?[AC-FHKNPRTV-Y0-9]{4}"
+_POSTCODE = rf"(?:\d{{5}}(?:-\d{{4}}|-\d{{3}})?|{_UK_POSTCODE}|{_CA_POSTCODE}|{_EIRCODE}|\d{{3}}\s?\d{{3}}|\d{{4}})"
 _COUNTRY = (
     r"(?:USA|U\.S\.A?\.?|United States|US|UK|United Kingdom|Canada|Germany|Deutschland|"
-    r"India|France|Ireland|Australia|Mexico|Spain|Italy|Netherlands)"
+    r"India|France|Ireland|Australia|Mexico|Spain|Italy|Netherlands|England|Scotland|Wales|"
+    r"Northern Ireland|New Zealand|South Africa|Nigeria|Kenya|Ghana|Uganda|Tanzania|Japan|"
+    r"Brazil|Brasil|Malaysia|Singapore|Philippines|Belgium|Switzerland|Austria|Portugal|"
+    r"Poland|Sweden|Norway|Denmark|Finland)"
 )
-_PLACE = r"[A-Z][\w'’.-]+(?:[ -](?:[A-Z][\w'’.-]+|upon|on|de|la|le|am|an|der))*"
+_PLACE = (
+    r"[A-Z][\w'’.-]+(?:[ -](?:[A-Z][\w'’.-]+|upon|on|de|la|le|am|an|der|es|el|al|do|da|di|du)"
+    r"(?=[ -][A-Z]|[ -]?[A-Z]))*(?:[ -][A-Z][\w'’.-]+)*"
+)
+_NOT_PLACE = (
+    r"(?!(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|"
+    r"April|June|July|August|September|October|November|December|Today|Tomorrow|Please|"
+    r"Thanks|The|She|He|They|We|I|It|Customer|Agent|Caller)\b)"
+)
+# The city after a continental postcode ("80336 München", "13002 Marseille").
+_CODE_CITY = r"(?:\s+[A-ZÀ-Ý][\w'’-]+(?:\s[A-ZÀ-Ý][\w'’-]+)?)"
 
 _STREET = (
     rf"(?:(?:{_UNIT}{_UNIT_VALUE}),?\s+)?"  # Flat 4B, ...
@@ -58,7 +73,10 @@ _STREET = (
     rf"(?:{_DIRECTION}\.?\s+)?(?:{_NAME_WORD}\s+){{0,4}}?{_SUFFIX}\b\.?"
     rf"(?:\s+{_DIRECTION}\b\.?)?"
 )
-_POBOX = r"(?i:\b(?:P\.?\s?O\.?\s?Box|Post\s+Office\s+Box|PO\s+Box|POB|Box)\s*#?\s*\d{1,7})"
+_POBOX = (
+    r"(?i:\b(?:(?:RR|R\.R\.|Rural\s+Route|HC|Star\s+Route)\s*\d{1,4}\s+)?"
+    r"(?:P\.?\s?O\.?\s?Box|Post\s+Office\s+Box|PO\s+Box|POB|Box)\s*#?\s*\d{1,7})"
+)
 _DE_STREET = (
     r"\b[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|allee|platz|gasse|ring|damm|ufer)"
     r"\s+\d{1,4}[a-z]?"
@@ -82,25 +100,32 @@ _ES_STREET = (
 _UNIT_AFTER = rf"(?:,?\s+{_UNIT}{_UNIT_VALUE}\b)"
 _TAIL = (
     rf"(?:{_UNIT_AFTER})?"
+    # Districts and cities set off by commas ("Ngong Road, Nairobi,", "Ikeja, Lagos.").
+    rf"(?:,\s+{_NOT_PLACE}{_PLACE}(?=\s*(?:[,;!?)]|\.(?:\s|$)|$))|"
+    rf",\s+{_NOT_PLACE}{_PLACE}(?=,?\s+(?:{_EIRCODE}|{_UK_POSTCODE}|{_CA_POSTCODE})\b))"
+    rf"{{0,3}}"
     rf"(?:,?\s+(?:{_PLACE})(?=,?\s+(?:{_STATE_CODES}\b|{_STATE_NAMES}\b|{_POSTCODE}\b)))?"
     rf"(?:,?\s+(?:{_STATE_CODES}|{_STATE_NAMES})\b)?"
-    rf"(?:,?\s+{_POSTCODE}\b)?"
+    rf"(?:,?\s+{_POSTCODE}\b(?:(?<=\d)(?<!\d{{5}}-\d{{4}}){_NOT_PLACE}{_CODE_CITY})?)?"
     rf"(?:,?\s+(?:{_PLACE})(?=\s*(?:[.;!?)]|$|,\s+{_COUNTRY}\b)))?"
     rf"(?:,\s*\d{{4,5}}\s+[A-ZÀ-Ý][\w'’-]+(?:[ -][A-ZÀ-Ý][\w'’-]+)?)?"
     rf"(?:,\s+{_COUNTRY}\b)?"
 )
 _CORE = re.compile(
     rf"(?:(?:{_UNIT}{_UNIT_VALUE}|\d+(?:st|nd|rd|th)\s+floor),?\s+)?"
-    rf"(?:{_STREET}|{_ROUTE}|{_POBOX}|{_DE_STREET}|{_DE_HYPHEN}|{_FR_STREET}|{_ES_STREET}){_TAIL}"
+    rf"(?:{_ROUTE}|{_STREET}|{_POBOX}|{_DE_STREET}|{_DE_HYPHEN}|{_FR_STREET}|{_ES_STREET}){_TAIL}"
 )
 # Comma-separated parts ending in a postcode: Indian, Japanese, Brazilian, German forms.
 _SEGMENT = r"[A-Z0-9][\w'’.-]*(?:\s+[\w'’.-]+){0,3}?"
 _LIST = re.compile(
-    rf"(?:\b(?:No\.|Plot|House|H\.?\s?No\.?|Door|Flat|Shop|Unit|Block)\s*\d+[A-Z]?|"
+    rf"(?:\b(?:No\.|Plot|House|H\.?\s?No\.?|Door|Flat|Shop|Unit|Block|(?:P\.?\s?O\.?\s?)?Box)"
+    rf"\s*\d+[A-Z]?|"
     rf"(?<![\w-])\d+[-/\d]*[A-Z]?\s+[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){{0,3}})"
-    rf"(?:,\s*{_SEGMENT}){{1,5}},?\s*"
+    rf"(?:(?:,\s*{_SEGMENT}){{1,5}},?\s*|,\s*)"
     rf"(?:\d{{6}}|\d{{3}}\s\d{{3}}|\d{{3}}-\d{{4}}|\d{{5}}-\d{{3}}|\d{{5}}(?:-\d{{4}})?|"
-    rf"{_UK_POSTCODE}|{_CA_POSTCODE})\b"
+    rf"{_UK_POSTCODE}|{_CA_POSTCODE}|{_EIRCODE})\b"
+    rf"(?:(?<=\d){_NOT_PLACE}{_CODE_CITY}(?=\s*(?:[,.;!?)]|$)))?"
+    rf"(?:,\s+{_COUNTRY}\b)?"
 )
 _LOWER = re.compile(
     rf"(?i)\b\d{{1,6}}\s+(?:[a-z0-9]+\s+){{1,3}}?{_SUFFIX}\b\.?"
@@ -109,7 +134,8 @@ _LOWER = re.compile(
 )
 # A postcode with its city, or a code under an address cue.
 _CITY_CODE = re.compile(
-    rf"\b(?:{_PLACE}),?\s+(?:{_STATE_CODES}\s+\d{{5}}(?:-\d{{4}})?|{_UK_POSTCODE}|{_CA_POSTCODE})\b"
+    rf"\b(?:{_PLACE}),?\s+(?:{_STATE_CODES}\s+\d{{5}}(?:-\d{{4}})?|{_UK_POSTCODE}|{_CA_POSTCODE}|"
+    rf"{_EIRCODE})\b(?:,\s+{_COUNTRY}\b)?"
     rf"|\b\d{{5}}\s+(?:{_PLACE})(?=\s*(?:[.,;!?)]|$))"
     rf"|\b[A-Z][a-z]+(?:\s[A-Z][a-z]+)?\s*[-–]\s*\d{{3}}\s?\d{{3}}\b"
 )
@@ -129,6 +155,15 @@ _LIVES_ON = re.compile(
     rf"(?i:\b(?:lives?|living|located|moved|moving|resides?|residing|stays?)\s+(?:on|at|to)\s+)"
     rf"((?:{_NAME_WORD}\s+){{1,3}}{_SUFFIX}\b\.?)"
 )
+
+
+_COUNT_ONLY = re.compile(rf"\d+\s+{_SUFFIX}\.?")
+_BOX = re.compile(r"(?i)box\s*#?\s*\d")
+_JOIN = re.compile(r"[,\s]*")
+_HAS_DIGIT = re.compile(r"\d")
+_HAS_UPPER = re.compile(r"[A-Z]")
+# A sentence's full stop after a city is not part of the address; "St." and "Ave." are.
+_FULL_STOP = re.compile(r"(?<=[^\W\d_]{4})\.$")
 
 
 class AddressRecognizer(EntityRecognizer):
@@ -151,9 +186,9 @@ class AddressRecognizer(EntityRecognizer):
         for m in _CORE.finditer(text):
             value = m.group(0)
             # "3 Drive" or "2 Way" alone reads like a count; a street needs a name word.
-            if re.fullmatch(rf"\d+\s+{_SUFFIX}\.?", value):
+            if _COUNT_ONLY.fullmatch(value):
                 continue
-            if re.match(r"(?i)(?:box)\s*#?\s*\d", value) and not _CUE_BEFORE.search(
+            if _BOX.match(value) and not _CUE_BEFORE.search(
                 text[max(0, m.start() - 40) : m.start()]
             ):
                 continue
@@ -161,7 +196,7 @@ class AddressRecognizer(EntityRecognizer):
         for m in _CITY_CODE.finditer(text):
             out.append((m.start(), m.end(), 0.88))
         for m in _BARE_CODE.finditer(text):
-            if re.search(r"\d", m.group(0)) and re.search(r"[A-Z]", m.group(0)):
+            if _HAS_DIGIT.search(m.group(0)) and _HAS_UPPER.search(m.group(0)):
                 out.append((m.start(), m.end(), 0.6))
         for m in _LIVES_ON.finditer(text):
             out.append((*m.span(1), 0.8))
@@ -170,11 +205,16 @@ class AddressRecognizer(EntityRecognizer):
         # Parts of one address found by different patterns join into one span.
         merged: list[list[float]] = []
         for start, end, score in sorted(out):
-            if merged and re.fullmatch(
-                r"[,\s]*", text[int(merged[-1][1]) : start] if start > merged[-1][1] else ""
+            if merged and _JOIN.fullmatch(
+                text[int(merged[-1][1]) : start] if start > merged[-1][1] else ""
             ):
                 merged[-1][1] = max(merged[-1][1], end)
                 merged[-1][2] = max(merged[-1][2], score)
             else:
                 merged.append([start, end, score])
-        return [RecognizerResult("ADDRESS", int(s), int(e), sc) for s, e, sc in merged]
+        return [
+            RecognizerResult(
+                "ADDRESS", int(s), int(e) - bool(_FULL_STOP.search(text, 0, int(e))), sc
+            )
+            for s, e, sc in merged
+        ]

@@ -29,7 +29,7 @@ _TITLE_NAME = re.compile(rf"\b{_TITLES}\.?\s+({_CAP_NAME})")
 _LETTERS = r"[^\W\d_]+(?:[-'’][^\W\d_]+)*"
 # Explicit introductions: the name may be lower-case ("my name is priya sharma").
 _INTRO = re.compile(
-    rf"(?i:\b(?:my\s+name\s+is|my\s+name's|(?:her|his|their|your)\s+name\s+is|name's|"
+    rf"(?i:\b(?:my\s+name\s+is|my\s+name's|(?:my|her|his|their|your)\s+name\s+(?:is|was)|name's|"
     rf"i\s+am\s+called|goes\s+by|name\s+on\s+the\s+(?:account|card|order|booking|policy|"
     rf"reservation|file)\s+is)\s*,?\s+)({_LETTERS}(?:\s+(?:{_PARTICLE}\s+)?{_LETTERS}){{0,2}})"
 )
@@ -47,6 +47,34 @@ _ROLE = re.compile(
     rf"account\s+holder(?:\s+is)?|card\s?holder(?:\s+is)?|(?:listed|confirmed|registered)\s+as|"
     rf"attention|attn|signed)\s*[,:]?\s+)({_CAP_NAME})"
 )
+# Phrases that only a person follows: the capitalised follower is a name unless spaCy or
+# the place list says otherwise (spaCy's small model often tags a lone given name NOUN).
+_PERSON_CUE = re.compile(
+    rf"(?i:\b(?:(?:helped|served|assisted|handled|supported|visited|approved|signed|referred)\s+by|"
+    rf"belongs?\s+to|belonging\s+to|owned\s+by|registered\s+to|addressed\s+to|"
+    rf"co-?signer|authori[sz]ed\s+user|(?:you're|you\s+are|put)\s+through\s+to)\s*,?\s+)"
+    rf"({_CAP_NAME})"
+)
+# One capitalised word opening a sentence before a reporting verb ("Kofi said ..."); it
+# must read as a proper noun that spaCy does not tag as a company or place.
+_SUBJECT_ONE = re.compile(
+    rf"(?:^|(?<=[.!?;]\s))({_CAP_WORD})\s+(?:also\s+|then\s+|later\s+)?"
+    r"(?:asked|said|says|told|explained|mentioned|complained|insisted|wanted|wants|"
+    r"thanked|apologi[sz]ed|hung\s+up)\b"
+)
+# A capitalised phrase followed by a model number or a common noun it modifies at the
+# start of a sentence is a product or brand ("Pixel 8", "Marshall amplifiers").
+_MODEL_AFTER = re.compile(r"\s+\d")
+_DETERMINER_BEFORE = re.compile(r"(?i)\b(?:a|an|the|this|that|these|those)\s+$")
+# A sentence opening on two capitalised words and a verb only people do ("Chiamaka Obi
+# asked ..."); places and companies spaCy tags as such are still dropped.
+_SUBJECT = re.compile(
+    rf"(?:^|(?<=[.!?;:]\s)|(?<=\band\s)|(?<=\bbut\s)|(?<=\bso\s)|(?<=\bthen\s))"
+    rf"({_CAP_WORD}\s+(?:{_PARTICLE}\s+)?{_CAP_WORD})\s+(?:also\s+|then\s+|later\s+)?"
+    r"(?:asked|called|phoned|rang|said|says|told|requested|complained|explained|mentioned|"
+    r"agreed|refused|declined|wanted|wants|needs|needed|emailed|wrote|spoke|paid|moved|"
+    r"reported|disputed|insisted|confirmed|would\s+like|thanked|apologi[sz]ed|hung\s+up)\b"
+)
 # Prepositions and conjunctions: the follower counts only if nothing says it is a place.
 _WEAK = re.compile(rf"(?i:\b(?:from|for|to|and|cc|contact|ask|of|or|per|via)\s+)({_CAP_NAME})")
 _SPEAKING = re.compile(rf"\b({_CAP_NAME})\s+(?:speaking|here)\b(?!\s+(?:is|are|was|were|to|at))")
@@ -63,8 +91,21 @@ _PRODUCT_WORDS = re.compile(
     r"console|plan|card|account|app|brand|series|model|edition|pro|max|plus|mini|ultra|"
     r"router|modem|speaker|headphones|earbuds|store|outlet|mall|airport|street|avenue|road|"
     r"county|city|state|beach|bay|river|lake|park|university|college|hospital|bank|"
-    r"insurance|energy|airlines?|motors|inc|llc|ltd|corp|co|support|service|services)\b"
+    r"insurance|energy|airlines?|motors|inc|llc|ltd|corp|co|support|service|services|"
+    r"pier|harbou?r|bridge|tower|museum|zoo|stadium|arena|hall|church|cathedral|station|"
+    r"memorial|monument|island|mountains?|falls|valley|canyon|forest|resort|hotel|inn|"
+    r"casino|theat(?:re|er)|almonds?|chocolates?|cookies|candy|sauce|coffee|wines?|beer|"
+    r"whiskey|power|gas|water|electric|telecom|wireless|mobile|cable|pharmacy|foods?|"
+    r"market|clinic|school|academy|hotels|group|holdings|partners|day|eve|weekend|gift)\b"
 )
+# Last words that make a capitalised phrase a thing or a landmark, never a surname.
+_THING_LAST = re.compile(
+    r"(?i)(?:sneakers?|shoes?|boots?|jeans|pier|museum|zoo|stadium|arena|cathedral|memorial|"
+    r"monument|canyon|resort|casino|almonds?|chocolates?|cookies|candy|sauce|whiskey|pharmacy|"
+    r"airlines?|motors|inc|llc|ltd|corp|insurance|energy|telecom|wireless)$"
+)
+# First words of place names ("Santa Monica", "Fort Worth", "Port Louis").
+_PLACE_FIRST = frozenset("santa san saint fort port mount lake new los las".split())
 _PLACE_BEFORE = re.compile(r"(?i)\b(?:in|from|to|at|near|into|across|around|visiting|outside)\s+$")
 _NOT_NAMES = frozenset(
     """
@@ -83,8 +124,28 @@ _NOT_NAMES = frozenset(
     american canadian british indian mexican visa mastercard amex discover paypal apple google
     amazon microsoft samsung iphone android windows chrome usps ups fedex dhl zelle venmo
     covid ssn pin cvv id dob usa us uk eu un nyc la sf dc ny ca tx fl
+    email e-mail emails expiry expiration exp expires password passwords passcode passphrase
+    username usernames login logins address addresses phone mobile cell zip postcode dob
+    birthday license licence dl routing iban cvc code codes key keys secret token url
+    website ip otp number numbers block phase sector plot flat unit suite apt apartment floor
+    terminal gate dock platform building level zone aisle pay wallet sales marketing finance
+    hr accounts operations engineering legal collections retentions procurement payroll
     """.split()
 )
+# A state before a document word is the issuing state ("Texas DL", "Ohio license").
+_DOCUMENT_AFTER = re.compile(r"(?i)\s+(?:dl|license|licence|id|plates?|permit|driver)\b")
+# A candidate glued to a symbol or digit, or a field label ("Expiry:").
+_GLUED_AFTER = re.compile(r"[\w#@$%&*+=/:_]")
+_GLUED_BEFORE = re.compile(r"[\w@#_./:-]")
+_PLACE_AFTER = re.compile(r"\s*,\s*[A-Z]")
+_COMMA_BEFORE = re.compile(r",\s*$")
+_PLACEHOLDER_NAME = re.compile(r"\{NAME\}")
+# A name part right after or before a found name or a {NAME} placeholder: "Adeyemi-Cole"
+# in "{NAME} Adeyemi-Cole" is the surname of the masked first name.
+_NEXT_PART = re.compile(rf"\s+(?:{_PARTICLE}\s+)?({_CAP_WORD})")
+_PREV_PART = re.compile(rf"({_CAP_WORD})\s+$")
+_PART = re.compile(r"[^\W\d_][\w'’-]+")
+_POSSESSIVE = re.compile(r"['’]s$")
 _STATES = frozenset(
     """
     alabama alaska arizona arkansas california colorado connecticut delaware florida georgia
@@ -99,9 +160,12 @@ _STATES = frozenset(
 )
 
 
+_NON_SPACE = re.compile(r"\S+")
+
+
 def _clean(text: str, start: int, end: int) -> tuple[int, int]:
     """Trim possessives, trailing punctuation and non-name words from a candidate span."""
-    words = list(re.finditer(r"\S+", text[start:end]))
+    words = list(_NON_SPACE.finditer(text, start, end))
 
     def norm(m: re.Match[str]) -> str:
         return m.group(0).lower().strip(".,;:!?'’\"")
@@ -112,8 +176,8 @@ def _clean(text: str, start: int, end: int) -> tuple[int, int]:
         words.pop(0)
     if not words:
         return start, start
-    s, e = start + words[0].start(), start + words[-1].end()
-    value = re.sub(r"(?:'s|’s)$", "", text[s:e]).rstrip(".,;:!?-'’\" ")
+    s, e = words[0].start(), words[-1].end()
+    value = _POSSESSIVE.sub("", text[s:e]).rstrip(".,;:!?-'’\" ")
     return s, s + len(value)
 
 
@@ -129,26 +193,33 @@ class NameRecognizer(EntityRecognizer):
     def _person_ok(self, text: str, start: int, end: int, label_of: dict[str, str]) -> bool:
         value = text[start:end]
         lower = value.lower()
-        if not any(c.isalpha() for c in value) or "{" in value or "@" in value:
+        if not any(c.isalpha() for c in value) or any(c in value for c in "{@/"):
             return False
-        if lower in _NOT_NAMES or any(c.isdigit() for c in value):
+        if lower in _NOT_NAMES or any(c.isdigit() for c in value) or len(value) < 2:
+            return False
+        if _MODEL_AFTER.match(text, end):
+            return False
+        # "owns a Honda Civic", "the Lincoln Navigator": a determiner introduces a thing.
+        if _DETERMINER_BEFORE.search(text, max(0, start - 8), start):
+            return False
+        if " " in lower and lower.split()[0] in _PLACE_FIRST:
+            return False
+        if " " in value and _THING_LAST.match(value.rsplit(" ", 1)[1]):
             return False
         if _PRODUCT_WORDS.match(text[end : end + 25]):
             return False
         # Glued to digits or symbols ("Kilimanjaro#1", "live:amina") or a label ("Expiry:").
-        if re.match(r"[\w#@$%&*+=/:_]", text[end : end + 1]) or re.match(r":", text[end : end + 1]):
-            return False
-        if start and re.match(r"[\w@#_./:-]", text[start - 1]):
+        if _GLUED_AFTER.match(text, end) or (start and _GLUED_BEFORE.match(text, start - 1)):
             return False
         if label_of.get(lower) in ("GPE", "LOC", "ORG", "PRODUCT", "FAC", "NORP"):
             return False
         if lower in _STATES:
             before = text[max(0, start - 15) : start]
-            after = text[end : end + 20]
             if (
                 _PLACE_BEFORE.search(before)
-                or re.match(r"\s*,\s*[A-Z]", after)
-                or re.search(r",\s*$", before)
+                or _PLACE_AFTER.match(text, end)
+                or _COMMA_BEFORE.search(before)
+                or _DOCUMENT_AFTER.match(text, end)
             ):
                 return False
         return True
@@ -167,37 +238,98 @@ class NameRecognizer(EntityRecognizer):
                 if ent.label_ != "PERSON":
                     continue
                 start, end = _clean(text, ent.start_char, ent.end_char)
-                if end > start and self._person_ok(text, start, end, label_of):
+                if (
+                    end > start
+                    and self._person_ok(text, start, end, label_of)
+                    and not _modifies_noun(doc, start, end)
+                    and not _after_place(doc, start)
+                ):
                     spans.append((start, end, 0.8))
-        for pattern, score, strict in (
-            (_TITLE_NAME, 0.9, False),
-            (_INTRO, 0.85, False),
-            (_ROLE, 0.7, True),
-            (_SPEAKING, 0.8, False),
-            (_APPOSITIVE, 0.75, True),
-            (_WEAK, 0.6, True),
+        # check: "strict" = person-like and read as a proper noun; "labels" = person-like
+        # and no place or company by spaCy's entities; "cue" = person-like (spaCy's tags
+        # are not asked: it reads many unfamiliar names as GPE or ORG); "" = the cue decides.
+        for pattern, score, check in (
+            (_TITLE_NAME, 0.9, ""),
+            (_INTRO, 0.85, ""),
+            (_ROLE, 0.7, "strict"),
+            (_SPEAKING, 0.8, ""),
+            (_APPOSITIVE, 0.75, "strict"),
+            (_PERSON_CUE, 0.75, "cue"),
+            (_SUBJECT, 0.7, "cue"),
+            (_SUBJECT_ONE, 0.65, "strict-weak"),
+            (_WEAK, 0.6, "strict"),
         ):
             for m in pattern.finditer(text):
                 start, end = _clean(text, *m.span(1))
                 if end <= start:
                     continue
-                if strict and not self._person_ok(text, start, end, {}):
+                if check and not self._person_ok(
+                    text, start, end, label_of if check == "labels" else {}
+                ):
                     continue
-                if strict and not _looks_like_person(doc, start, end, weak=pattern is _WEAK):
+                if check and _modifies_noun(doc, start, end):
+                    continue
+                if check.startswith("strict") and not _looks_like_person(
+                    doc, start, end, weak=pattern is _WEAK or check == "strict-weak"
+                ):
                     continue
                 spans.append((start, end, score))
+        spans = [self._grow(text, doc, s, e, score) for s, e, score in spans]
+        for m in _PLACEHOLDER_NAME.finditer(text):
+            s, e, _ = self._grow(text, doc, m.start(), m.end(), 0.75)
+            if s < m.start():
+                spans.append((s, m.start() - 1, 0.75))
+            if e > m.end():
+                spans.append((m.end() + 1, e, 0.75))
         # Repeats: a found name's parts elsewhere in the text, capitalised as names are.
         parts = {
             w
             for s, e, _ in spans
-            for w in re.findall(r"[^\W\d_][\w'’-]+", text[s:e])
+            for w in _PART.findall(text, s, e)
             if len(w) > 2 and w[0].isupper() and w.lower() not in _NOT_NAMES
         }
         if parts:
-            alternation = "|".join(sorted((re.escape(p) for p in parts), key=len, reverse=True))
-            for m in re.finditer(rf"(?<![\w'’-])(?:{alternation})(?![\w-])", text):
-                spans.append((m.start(), m.end(), 0.7))
+            for m in _PART.finditer(text):
+                word = m.group(0)
+                if word not in parts:
+                    word = _POSSESSIVE.sub("", word)
+                if word in parts and not _GLUED_AFTER.match(text, m.start() + len(word)):
+                    spans.append((m.start(), m.start() + len(word), 0.7))
         return [RecognizerResult("NAME", s, e, score) for s, e, score in spans]
+
+    def _part_ok(self, text: str, doc: Any, start: int, end: int) -> bool:
+        """A capitalised word next to a name is another part of it when it is no known
+        non-name, place or label and spaCy reads it as a proper noun or a person."""
+        word = text[start:end].lower().strip("'’")
+        if word in _NOT_NAMES or word in _STATES or text_is_acronym(text[start:end]):
+            return False
+        if word in _PLACE_FIRST or _THING_LAST.match(word):
+            return False
+        if _PRODUCT_WORDS.match(text, end) or _GLUED_AFTER.match(text, end):
+            return False
+        if doc is None:
+            return True
+        span = doc.char_span(start, end, alignment_mode="expand")
+        if span is None or any(t.ent_type_ in _THING_LABELS for t in span):
+            return False
+        return span[0].pos_ == "PROPN" or any(t.ent_type_ == "PERSON" for t in span)
+
+    def _grow(
+        self, text: str, doc: Any, start: int, end: int, score: float
+    ) -> tuple[int, int, float]:
+        """The span widened over name parts on either side (at most two each way), so a
+        surname is not left beside a masked first name."""
+        for _ in range(2):
+            m = _NEXT_PART.match(text, end)
+            if not m or not self._part_ok(text, doc, *m.span(1)):
+                break
+            end = m.end(1)
+        for _ in range(2):
+            m = _PREV_PART.search(text, max(0, start - 40), start)
+            if not m or not self._part_ok(text, doc, *m.span(1)):
+                break
+            start = m.start(1)
+        return start, end, score
 
 
 def _looks_like_person(doc: Any, start: int, end: int, weak: bool = False) -> bool:
@@ -216,6 +348,42 @@ def _looks_like_person(doc: Any, start: int, end: int, weak: bool = False) -> bo
     if weak and any(t.text.lower() in _STATES or text_is_acronym(t.text) for t in span):
         return False
     return any(t.ent_type_ == "PERSON" for t in span) or span[0].pos_ == "PROPN"
+
+
+# Entity labels that keep a neighbouring word out of a name ("Honda" before "Civic"); GPE
+# is not among them, as spaCy's small model reads many unfamiliar surnames as places.
+_THING_LABELS = frozenset({"ORG", "FAC", "PRODUCT", "EVENT"})
+_DETERMINERS = frozenset("the a an this that these those our your their its".split())
+
+
+def _modifies_noun(doc: Any, start: int, end: int) -> bool:
+    """A capitalised phrase opening a sentence (or after a determiner) and running straight
+    into a common noun names a brand or thing: "Marshall amplifiers are on sale", "the
+    Aurora Borealis tours"."""
+    if doc is None:
+        return False
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None or span.end >= len(doc):
+        return False
+    after = doc[span.end]
+    if after.pos_ != "NOUN" or after.idx != end + 1:
+        return False
+    if span.start == 0:
+        return True
+    before = doc[span.start - 1]
+    return before.text in (".", "!", "?", ";") or before.lower_ in _DETERMINERS
+
+
+def _after_place(doc: Any, start: int) -> bool:
+    """A PERSON reading glued to a place or company before it is a team or brand ("Denver
+    Broncos", "Samsung Pay"), not a person."""
+    if doc is None:
+        return False
+    span = doc.char_span(start, start + 1, alignment_mode="expand")
+    if span is None or span.start == 0:
+        return False
+    before = doc[span.start - 1]
+    return before.ent_type_ in ("GPE", "ORG") and before.idx + len(before) + 1 == start
 
 
 def text_is_acronym(value: str) -> bool:

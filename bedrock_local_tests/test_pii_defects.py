@@ -1,0 +1,112 @@
+"""Defects of the Presidio engine found on the labelled sets, each pinned in fresh phrasing:
+parts of a value left beside its mask, checksums overruling a spoken cue, name parts beside
+a placeholder, file names read as URLs and field labels read as names."""
+
+import pytest
+
+from bedrock_local.evaluation.pii import evaluate
+from bedrock_local.guardrail.pii import Span, _resolve, detect_pii, mask_pii
+
+
+def found(text: str) -> list[tuple[str, str]]:
+    return [(s.type, text[s.start : s.end]) for s in detect_pii(text)]
+
+
+def test_a_losing_overlap_is_still_masked_under_the_winner() -> None:
+    # ADDRESS wins "9 Kestrel Way"; a weaker NAME candidate over "Way, Ballymena" loses,
+    # but its characters stay masked with the winner.
+    spans = _resolve([(0, 13, "ADDRESS", 0.92), (9, 24, "NAME", 0.6)])
+    assert spans == [Span(0, 24, "ADDRESS")]
+
+
+def test_a_loser_between_two_winners_joins_them_without_a_gap() -> None:
+    spans = _resolve([(0, 5, "NAME", 0.9), (10, 15, "PHONE", 0.9), (3, 12, "URL", 0.5)])
+    assert spans == [Span(0, 10, "NAME"), Span(10, 15, "PHONE")]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        (
+            "The parcel goes to 9 Kestrel Way, Ballymena, and the driver has the code.",
+            "9 Kestrel Way, Ballymena",
+        ),
+        ("Her flat is at Lindenweg 14, 10115 Berlin since March.", "Lindenweg 14, 10115 Berlin"),
+        (
+            "Deliver to 27 Quarry Lane, Athlone N37 F6D2 before noon.",
+            "27 Quarry Lane, Athlone N37 F6D2",
+        ),
+        ("RR 4 Box 12, Dalton, GA 30720 is the mailing address.", "RR 4 Box 12, Dalton, GA 30720"),
+        (
+            "She stays at 8C Jalan Bukit Bintang, 55100 Kuala Lumpur.",
+            "8C Jalan Bukit Bintang, 55100 Kuala Lumpur",
+        ),
+        (
+            "He moved to 310 County Road 7, Elk Falls, KS 67345.",
+            "310 County Road 7, Elk Falls, KS 67345",
+        ),
+    ],
+)
+def test_city_and_postcode_go_with_the_street(text: str, value: str) -> None:
+    assert ("ADDRESS", value) in found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Her social is 912-34-5678 according to the form.",
+        "SSN 000-12-3456 was read twice.",
+        "The caller's social security number, 666 20 1189, was confirmed.",
+    ],
+)
+def test_a_strong_ssn_cue_outweighs_the_issuability_check(text: str) -> None:
+    assert [t for t, _ in found(text)] == ["US_SOCIAL_SECURITY_NUMBER"]
+
+
+def test_an_unissuable_ssn_shape_without_a_cue_is_left_alone() -> None:
+    assert detect_pii("Quote reference 912-34-5678 applies to the renewal.") == []
+
+
+def test_a_name_part_beside_a_name_placeholder_is_masked() -> None:
+    masked = mask_pii("The agent {NAME} Adeyemi-Cole confirmed the refund.")
+    assert "Adeyemi" not in masked and masked.startswith("The agent {NAME} {NAME}")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "He attached config.sh and file.py to the ticket.",
+        "She sent deploy.py and notes.md by email.",
+        "Email is the best way to reach her.",
+        "Expiry on the new card is later this year.",
+        "The rental desk asked for an Ohio DL.",
+    ],
+)
+def test_file_names_and_field_labels_are_not_pii(text: str) -> None:
+    assert detect_pii(text) == []
+
+
+def test_a_file_type_tld_is_a_url_with_a_scheme_www_or_path() -> None:
+    text = "See www.example.sh and https://tools.example.py/a today."
+    assert [t for t, _ in found(text)] == ["URL", "URL"]
+
+
+def test_expiry_with_a_day_and_age_with_its_unit_are_whole() -> None:
+    assert ("CREDIT_DEBIT_CARD_EXPIRY", "3rd of May 2029") in found(
+        "The card runs out on the 3rd of May 2029."
+    )
+    assert ("AGE", "63 years") in found("He is 63 years old and retired.")
+    assert ("PASSWORD", "Olympia2012!") in found("The password, Olympia2012!, was read out.")
+
+
+def test_the_evaluation_counts_partly_masked_labels() -> None:
+    from bedrock_local.evaluation.datasets import PiiExample, PiiSpan
+
+    text = "Ship to 4 Elm Road, Leeds please."
+    example = PiiExample("x", text, (PiiSpan(8, 24, "ADDRESS"),), "positive")
+    half = evaluate(lambda t: [Span(8, 17, "ADDRESS")], [example])
+    assert half["types"]["ADDRESS"]["recall"] == 1.0
+    assert half["types"]["ADDRESS"]["fully_masked"] == 0.0
+    assert half["overall"]["partial"] == 1
+    whole = evaluate(lambda t: [Span(8, 24, "ADDRESS")], [example])
+    assert whole["overall"]["fully_masked"] == 1.0 and whole["overall"]["partial"] == 0
