@@ -26,10 +26,10 @@ def leaks() -> list[str]:
 
 
 def test_catches_most_leaked_values() -> None:
-    texts = leaks()[::4]  # a quarter keeps the fast lane fast; all of them: 91.1%
+    texts = leaks()[::4]  # a quarter keeps the fast lane fast; all of them: 95.3%
     caught = sum(bool(scan(t)) for t in texts)
     assert len(texts) > 140
-    assert caught / len(texts) >= 0.85, caught / len(texts)
+    assert caught / len(texts) >= 0.90, caught / len(texts)
 
 
 def test_quiet_on_guarded_corpus_summaries() -> None:
@@ -47,3 +47,34 @@ def test_a_value_in_braces_is_no_placeholder_and_odd_text_does_not_crash() -> No
     assert scan("Customer said the password is {hunter2} today.")
     assert scan("Call \ud800 me, Jane Doe, at jane.doe@example.com")["EMAIL"] == 1
     assert scan("." * 5000 + " reach me at jane.doe@example.com")["EMAIL"] == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Apparently 5521 was his PIN all along.", "CREDENTIAL"),
+        ("She read out 011000015 as the routing number.", "CREDENTIAL"),
+        ("Security code CID 4417 was accepted.", "CREDENTIAL"),
+        ("He signs in with kofi.mensah on the tablet.", "USERNAME"),
+        ("Her handle is @dune.walker on the forum.", "USERNAME"),
+        ("Her dad, who is 79, asked for large-print bills.", "AGE"),
+        ("At 81, he still manages the account himself.", "AGE"),
+        ("The replacement card expires April of 2029.", "CREDIT_DEBIT_CARD_EXPIRY"),
+    ],
+)
+def test_catches_values_said_in_other_orders_and_words(text: str, kind: str) -> None:
+    assert scan(text)[kind] >= 1, dict(scan(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The username rules say at least six characters.",
+        "Router firmware 4.1.0.22 was pushed overnight.",
+        "The statement dated 11/04/2025 was re-sent.",
+        "He attached scan_0042.pdf to the email thread.",
+        "Incident INC7723104 was linked to the outage.",
+    ],
+)
+def test_quiet_on_numbers_and_words_that_are_not_pii(text: str) -> None:
+    assert not scan(text), dict(scan(text))
