@@ -74,6 +74,40 @@ def test_a_changed_fact_is_flagged(summary: str) -> None:
     assert not passes(summary), explain_grounding(summary, CALL)
 
 
+def test_a_changed_outcome_is_flagged() -> None:
+    """The call replaces the lost blender; a summary saying it cannot be replaced turns the
+    outcome round."""
+    assert passes("The agent is sending a replacement blender at no charge.")
+    summary = "The agent said the lost blender could not be replaced."
+    assert not passes(summary), explain_grounding(summary, CALL)
+
+
+def test_a_refusal_where_the_call_grants_is_flagged() -> None:
+    granted = (
+        "Customer: I'd like a refund for the headphones, they stopped working.\n"
+        "Agent: I've checked the order and I've processed a full refund for the headphones.\n"
+        "Agent: It will reach your card in 3 to 5 days."
+    )
+    assert passes("The agent processed a full refund for the headphones.", granted)
+    summary = "The agent refused the refund."
+    assert not passes(summary, granted), explain_grounding(summary, granted)
+
+
+def test_nonsense_words_are_flagged() -> None:
+    summary = "The agent frobnicated the quantum flux capacitor of the customer's zorbulator."
+    assert not passes(summary), explain_grounding(summary, CALL)
+    reasons = " ".join(r for s in explain_grounding(summary, CALL) for r in s.reasons)
+    assert "frobnic" in reasons
+
+
+def test_calling_in_by_phone_is_not_a_product() -> None:
+    """ "phoned" and "over the phone" say how the customer reached the agent, not that a phone
+    was bought; the word "puzzled" is no puzzle (a toy) and "account" no "accountant"."""
+    said = "The customer phoned because the blender never arrived and was puzzled by the fee."
+    assert passes(said), explain_grounding(said, CALL)
+    assert not passes("The customer's new phone never arrived.")
+
+
 def test_an_amount_from_elsewhere_in_the_call_is_flagged() -> None:
     """25 is in the call, but as the promotion's discount, not the apology's."""
     faithful = "As an apology, the agent added a 10% discount to the next purchase."
@@ -156,5 +190,10 @@ def test_the_published_figures_say_when_the_corpus_is_missing(
     figures = published(grounding_score, THRESHOLD)
     assert figures["measured"].startswith("no") and "AUC" not in figures
     splits = published_splits(grounding_score, THRESHOLD)
-    assert list(splits) == ["holdout (held out)", "dev (fitted on)", "test (fitted on)"]
+    assert list(splits) == [
+        "holdout2 (held out)",
+        "dev (fitted on)",
+        "test (fitted on)",
+        "holdout (fitted on)",
+    ]
     assert all(v["measured"].startswith("no") for v in splits.values())

@@ -7,12 +7,11 @@ rate per tamper kind, the threshold curve (threshold -> faithful passed, tampere
 for both scorers, the threshold that calibrates best on this split, and throughput
 (summaries scored per second).
 
-Splits: dev and test (the scorer's weights and the policy threshold were fitted on both,
-benchmarks/fit_grounding.py) and holdout, the held-out figure: scored once, after the scorer
-was frozen.
+Splits: dev, test and holdout (the scorer's weights and the policy threshold were fitted on
+all three, benchmarks/fit_grounding.py); any later split the loader knows is held out: it is
+scored once, after the scorer was frozen. ``all`` runs every split the loader knows.
 
-python benchmarks/grounding_eval.py [--split dev|test|holdout|all] [--pairs FILE.jsonl]
-    [--curve OUT.md]
+python benchmarks/grounding_eval.py [--split NAME|all] [--pairs FILE.jsonl] [--curve OUT.md]
 """
 
 from __future__ import annotations
@@ -24,7 +23,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bedrock_assets.guardrail.policy import grounding_threshold
+from bedrock_local.evaluation.datasets import GROUNDING_SPLITS
 from bedrock_local.evaluation.grounding import (
+    FITTED,
     GroundingEvaluation,
     Pair,
     calibrate,
@@ -40,11 +41,13 @@ from grounding_baseline import grounding_score as baseline_score  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "data" / "synthetic_call_transcript_data.zip"
 BASELINE_THRESHOLD = 0.7  # the policy's threshold for the word-overlap scorer
-LABELS = {
-    "dev": "dev: weights and threshold fitted on it (with test)",
-    "test": "test: weights and threshold fitted on it (with dev)",
-    "holdout": "holdout: HELD OUT, scored once after the scorer was frozen",
-}
+
+
+def label(split: str) -> str:
+    """What a split's figures are: fitted on, or held out."""
+    if split in FITTED:
+        return f"{split}: weights and threshold fitted on it (with {', '.join(FITTED)})"
+    return f"{split}: HELD OUT, scored once after the scorer was frozen"
 
 
 def load(split: str, pairs_file: Path | None, corpus: Path) -> Sequence[Pair]:
@@ -107,7 +110,7 @@ def report(label: str, pairs: Sequence[Pair], rounds: int, curve: Path | None) -
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--split", default="all", choices=[*LABELS, "all"])
+    parser.add_argument("--split", default="all", choices=[*GROUNDING_SPLITS, "all"])
     parser.add_argument("--pairs", type=Path, help="a JSONL file of pairs instead of the split")
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--curve", type=Path, help="also write the (last) curve to this file")
@@ -116,8 +119,8 @@ def main() -> None:
     if args.pairs:
         report(str(args.pairs), load("", args.pairs, args.corpus), args.rounds, args.curve)
         return
-    for split in LABELS if args.split == "all" else (args.split,):
-        report(LABELS[split], load(split, None, args.corpus), args.rounds, args.curve)
+    for split in GROUNDING_SPLITS if args.split == "all" else (args.split,):
+        report(label(split), load(split, None, args.corpus), args.rounds, args.curve)
 
 
 if __name__ == "__main__":

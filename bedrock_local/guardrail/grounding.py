@@ -369,7 +369,14 @@ def sentence_features(sentence: str, source: str) -> tuple[dict[str, float], flo
 
     plain = not any(t.negated for t in toks)
     if plain and any(t.stem in lex.NEGATIVE_OUTCOME and t.stem not in src.stems for t in toks):
-        granting = [u for u in units if src.units[u] & (lex.POSITIVE_OUTCOME | lex.GRANTED)]
+        # The call grants where it says yes, or where it affirms what the sentence says was
+        # refused ("I've processed a full refund" against "refused the refund").
+        objects = {t.stem for t in toks if t.kind == KEY and t.stem not in lex.NEGATIVE_OUTCOME}
+        granting = [
+            u
+            for u in units
+            if src.units[u] & (lex.POSITIVE_OUTCOME | lex.GRANTED) or src.affirmed[u] & objects
+        ]
         if granting and not any(src.refuses[u] for u in units):
             f["outcome_reversed"] = closeness(granting)
             reasons.append("refusal where the call grants")

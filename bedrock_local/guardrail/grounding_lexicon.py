@@ -137,6 +137,9 @@ PHRASES: tuple[tuple[str, str], ...] = (
         "follow",
     ),
     (r"store credit", "credit"),
+    # Calling in is no product: "phoned" / "rang" / "over the phone" read as the call.
+    (r"phoned|phoning|rang", "called"),
+    (r"(?:over|by|on) the phone|by phone", "on the call"),
     (r"shipping company|delivery company|shipping carrier", "carrier"),
     (r"promo(?:tional)? code|coupon code|discount code", "promo code"),
     (r"business days?|working days?", "days"),
@@ -209,7 +212,7 @@ battery batteries smartwatch console router modem blender toaster microwave vacu
 refrigerator fridge freezer dishwasher washer dryer oven stove kettle grinder mixer juicer
 espresso coffee maker sweater sweaters shirt shirts jacket jackets dress dresses shoes shoe
 sneakers boots sandals pants jeans coat hoodie scarf hat gloves bag bags backpack handbag
-purse wallet jewelry necklace bracelet earrings toy toys puzzle furniture chair chairs sofa
+purse wallet jewelry necklace bracelet earrings toy toys furniture chair chairs sofa
 couch desk mattress pillow blanket lamp rug curtains bike bicycle scooter drone appliance
 subscription membership warranty insurance software screen lens cord mower grill tent
 stroller crib perfume cosmetics makeup skincare shampoo vitamins supplements cookware knife
@@ -218,7 +221,7 @@ knives sunglasses sleeve adapter dock tripod
 _ROLES = """
 supervisor manager technician specialist engineer courier driver department team husband wife
 daughter son mother father mom dad sister brother boss colleague coworker neighbor neighbour
-grandmother grandfather child children kids lawyer accountant landlord
+grandmother grandfather child children kids lawyer landlord
 """
 _OUTCOMES = """
 deny denied denial reject rejected rejection decline declined refuse refused refusal cancel
@@ -263,6 +266,9 @@ typical typically general generally eventual eventually reluctant reluctantly in
 initially first finally instead immediately shortly see saw set read move moved due long
 earlier response big possible impossible able available unavailable promise promised brief
 briefly whole around away further somewhat simple simply put company
+suggest suggested propose proposed recommend recommended report reported respond responded
+reply replied acknowledge acknowledged admit admitted share shared remain remained listen
+listened walk walked guide guided outline outlined
 """
 )
 PROCEDURAL_STEMS = LIGHT_STEMS | _stems(
