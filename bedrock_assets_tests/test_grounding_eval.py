@@ -1,8 +1,8 @@
 """The local grounding check under the project's policy, on the independent hand-written set
 (bedrock_local/evaluation/data: faithful abstractive summaries of real corpus calls and
 one-fact-tampered copies). The floors sit a little below what the engine reaches, so a
-regression fails; the weights and the threshold were fitted on dev, test and holdout (no floor
-on a later held-out split: it is measured once, after the engine is frozen)."""
+regression fails; the weights and the threshold were fitted on dev, test and holdout. holdout2
+was written after the engine was frozen and measured once (its floor guards that figure)."""
 
 from __future__ import annotations
 
@@ -20,11 +20,13 @@ pytestmark = pytest.mark.skipif(
 # split -> (AUC, faithful passed, tampered flagged) floors at the policy threshold, all three
 # fitted on. Measured: dev 0.927 / 92.5% / 77.5%, test 0.852 / 90.0% / 70.0%, holdout
 # 0.698 / 47.9% / 72.9%. Leave one split out (benchmarks/fit_grounding.py): dev 0.913,
-# test 0.834, holdout 0.694 AUC; all below the issue's targets (0.95 / 90% / 90%).
+# test 0.834, holdout 0.694 AUC. Held out, measured once when frozen: holdout2 0.804 / 60.4% /
+# 83.3%. All below the issue's targets (0.95 / 90% / 90%).
 FLOORS = {
     "dev": (0.90, 0.90, 0.75),
     "test": (0.83, 0.85, 0.67),
     "holdout": (0.67, 0.45, 0.70),
+    "holdout2": (0.78, 0.55, 0.79),
 }
 
 
