@@ -99,7 +99,7 @@ _ES_STREET = (
 )
 # Nordic and Dutch streets, name then number: "Storgata 14", "Kungsgatan 22", "Keizersgracht 5".
 _NORDIC_STREET = (
-    r"\b[A-ZÆØÅÄÖÜ][\wæøåäöüéß-]*(?:gata|gatan|gate|gaten|vegen|veien|vei|veg|vägen|väg|vej|"
+    r"\b[A-ZÆØÅÄÖÜ][\wæøåäöüéß-]*(?:gata|gatan|gate|gaten|gade|vegen|veien|vei|veg|vägen|väg|vej|"
     r"stræde|torget|torg|straat|laan|gracht|kade|plein|katu|tie|polku|kuja)\s+\d{1,4}[A-Za-z]?"
 )
 _PARTICLE_WORD = r"(?:de|la|le|van|der|den|di|del|da|von|am|an|do|dos|das|du|des)"
@@ -109,7 +109,7 @@ _EU_STREET_CODE = re.compile(
     rf"\b{_NOT_PLACE}(?!(?:Version|Order|Ticket|Case|Chapter|Page|Step|Room|Item|Model|Build|"
     rf"Invoice|Flight|Gate|Seat|Platform|Level|Size|Series|Part|Article|Section)\b)"
     rf"[A-ZÀ-Þ][\w'’.-]+(?:\s+(?:[A-ZÀ-Þ][\w'’.-]+|{_PARTICLE_WORD})){{0,3}}\s+\d{{1,4}}[A-Za-z]?,"
-    r"\s*\d{4,5}\s+[A-ZÀ-Þ][\w'’-]+(?:[ -][A-ZÀ-Þ][\w'’-]+)?(?=\s*(?:[,.;!?)]|$))"
+    r"\s*\d{4,5}\s+[A-ZÀ-Þ][\w'’-]+(?:[ -][A-ZÀ-Þ][\w'’-]*)?(?=\s*(?:[,.;!?)]|$))"
 )
 _UNIT_AFTER = rf"(?:,?\s+{_UNIT}{_UNIT_VALUE}\b)"
 _TAIL = (

@@ -89,13 +89,14 @@ _APPOSITIVE = re.compile(
 )
 
 # A possessor of something only people have: "Ahanu's one-time passcode", "Callum's login".
-# Shops and brands own cards, accounts and orders, so those nouns are not on the list.
+# Shops and brands own cards, accounts, orders and phone lines, so those are not on the list.
 _POSSESSOR = re.compile(
     rf"\b({_CAP_WORD}(?:\s+{_CAP_WORD})?)['’]s\s+(?:[\w-]+\s+){{0,2}}?"
     r"(?:login|log-in|password|passcode|passphrase|pin|username|user\s?name|daughter|son|"
     r"husband|wife|mother|father|mum|mom|dad|partner|children|kids|date\s+of\s+birth|"
-    r"birthday|e-?mail|phone|mobile|cell|licen[cs]e|ssn|social|voicemail|signature|payslip|"
-    r"salary|identity|passport|surname|first\s+name|last\s+name)\b"
+    r"birthday|licen[cs]e|ssn|signature|payslip|salary|passport|surname|first\s+name|"
+    r"last\s+name)\b(?!\s+(?:page|portal|screen|support|team|site|website|app|system|"
+    r"polic(?:y|ies)|requirements?|rules|reset|form|process|server|service|desk|line))"
 )
 # A role set off by commas around a name, which may be lower-case: "the customer, ximena
 # quispe, lives at ...".
@@ -303,7 +304,7 @@ class NameRecognizer(EntityRecognizer):
             (_SUBJECT, 0.7, "cue"),
             (_SUBJECT_ONE, 0.65, "strict-weak"),
             (_WEAK, 0.6, "strict"),
-            (_POSSESSOR, 0.7, "strict"),
+            (_POSSESSOR, 0.7, "proper"),
             (_ROLE_APPOSED, 0.75, "lower-proper"),
             (_LOWER_FOR, 0.7, "lower-proper"),
             (_LABELLED_PART, 0.8, "lower"),
@@ -316,6 +317,12 @@ class NameRecognizer(EntityRecognizer):
                 if check and not self._person_ok(
                     text, start, end, label_of if check == "labels" else {}
                 ):
+                    continue
+                if check == "proper":
+                    # A place cannot own a husband or a passcode: spaCy's GPE/LOC reading
+                    # of an unfamiliar name is overruled, its common-noun reading is not.
+                    if _proper_noun(doc, start, end):
+                        spans.append((start, end, score))
                     continue
                 if check.startswith("lower"):
                     if not _plain_name_words(doc, text, start, end):
@@ -400,6 +407,18 @@ def _plain_name_words(doc: Any, text: str, start: int, end: int) -> bool:
     span = doc.char_span(start, end, alignment_mode="expand")
     return span is not None and not any(
         t.pos_ in _NOT_NAME_POS and not t.text[0].isupper() for t in span
+    )
+
+
+def _proper_noun(doc: Any, start: int, end: int) -> bool:
+    """Capitalised words spaCy reads as proper nouns ("Ahanu"), not "Employee" or "ATM"."""
+    if doc is None:
+        return True
+    span = doc.char_span(start, end, alignment_mode="expand")
+    return (
+        span is not None
+        and not text_is_acronym(span.text)
+        and all(t.pos_ == "PROPN" or t.ent_type_ == "PERSON" for t in span)
     )
 
 
