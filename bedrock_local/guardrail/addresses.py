@@ -97,6 +97,20 @@ _ES_STREET = (
     r"\b(?:Calle|Avenida|Av\.|Rua|Via|Viale|Carrer|Paseo|Praça|Plaza|Piazza|Corso|Largo|"
     r"Travessa|Camino|Carretera)\s+(?:[\w'’.-]+\s+){0,4}?\d{1,5}[A-Za-z]?"
 )
+# Nordic and Dutch streets, name then number: "Storgata 14", "Kungsgatan 22", "Keizersgracht 5".
+_NORDIC_STREET = (
+    r"\b[A-ZÆØÅÄÖÜ][\wæøåäöüéß-]*(?:gata|gatan|gate|gaten|gade|vegen|veien|vei|veg|vägen|väg|vej|"
+    r"stræde|torget|torg|straat|laan|gracht|kade|plein|katu|tie|polku|kuja)\s+\d{1,4}[A-Za-z]?"
+)
+_PARTICLE_WORD = r"(?:de|la|le|van|der|den|di|del|da|von|am|an|do|dos|das|du|des)"
+# Any "Name 14, 0184 City" form: a street name and number, then a 4- or 5-digit postcode and
+# its city, as most of continental Europe writes it.
+_EU_STREET_CODE = re.compile(
+    rf"\b{_NOT_PLACE}(?!(?:Version|Order|Ticket|Case|Chapter|Page|Step|Room|Item|Model|Build|"
+    rf"Invoice|Flight|Gate|Seat|Platform|Level|Size|Series|Part|Article|Section)\b)"
+    rf"[A-ZÀ-Þ][\w'’.-]+(?:\s+(?:[A-ZÀ-Þ][\w'’.-]+|{_PARTICLE_WORD})){{0,3}}\s+\d{{1,4}}[A-Za-z]?,"
+    r"\s*\d{4,5}\s+[A-ZÀ-Þ][\w'’-]+(?:[ -][A-ZÀ-Þ][\w'’-]*)?(?=\s*(?:[,.;!?)]|$))"
+)
 _UNIT_AFTER = rf"(?:,?\s+{_UNIT}{_UNIT_VALUE}\b)"
 _TAIL = (
     rf"(?:{_UNIT_AFTER})?"
@@ -113,7 +127,8 @@ _TAIL = (
 )
 _CORE = re.compile(
     rf"(?:(?:{_UNIT}{_UNIT_VALUE}|\d+(?:st|nd|rd|th)\s+floor),?\s+)?"
-    rf"(?:{_ROUTE}|{_STREET}|{_POBOX}|{_DE_STREET}|{_DE_HYPHEN}|{_FR_STREET}|{_ES_STREET}){_TAIL}"
+    rf"(?:{_ROUTE}|{_STREET}|{_POBOX}|{_DE_STREET}|{_DE_HYPHEN}|{_FR_STREET}|{_ES_STREET}|"
+    rf"{_NORDIC_STREET}){_TAIL}"
 )
 # Comma-separated parts ending in a postcode: Indian, Japanese, Brazilian, German forms.
 _SEGMENT = r"[A-Z0-9][\w'’.-]*(?:\s+[\w'’.-]+){0,3}?"
@@ -193,6 +208,9 @@ class AddressRecognizer(EntityRecognizer):
             ):
                 continue
             out.append((m.start(), m.end(), 0.92))
+        for m in _EU_STREET_CODE.finditer(text):
+            country = re.match(rf",\s+{_COUNTRY}\b", text[m.end() :])
+            out.append((m.start(), m.end() + (country.end() if country else 0), 0.9))
         for m in _CITY_CODE.finditer(text):
             out.append((m.start(), m.end(), 0.88))
         for m in _BARE_CODE.finditer(text):

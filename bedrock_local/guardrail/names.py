@@ -30,8 +30,9 @@ _LETTERS = r"[^\W\d_]+(?:[-'’][^\W\d_]+)*"
 # Explicit introductions: the name may be lower-case ("my name is priya sharma").
 _INTRO = re.compile(
     rf"(?i:\b(?:my\s+name\s+is|my\s+name's|(?:my|her|his|their|your)\s+name\s+(?:is|was)|name's|"
-    rf"i\s+am\s+called|goes\s+by|name\s+on\s+the\s+(?:account|card|order|booking|policy|"
-    rf"reservation|file)\s+is)\s*,?\s+)({_LETTERS}(?:\s+(?:{_PARTICLE}\s+)?{_LETTERS}){{0,2}})"
+    rf"i\s+am\s+called|goes\s+by|(?:my|her|his|their|your|the)\s+name\s+as|"
+    rf"name\s+on\s+the\s+(?:account|card|order|booking|policy|reservation|file)\s*(?:is|:))"
+    rf"\s*,?\s+)({_LETTERS}(?:\s+(?:{_PARTICLE}\s+)?{_LETTERS}){{0,2}})"
 )
 # Cue phrases and roles; the name must be capitalised and read as a proper noun.
 _ROLE = re.compile(
@@ -52,7 +53,9 @@ _ROLE = re.compile(
 _PERSON_CUE = re.compile(
     rf"(?i:\b(?:(?:helped|served|assisted|handled|supported|visited|approved|signed|referred)\s+by|"
     rf"belongs?\s+to|belonging\s+to|owned\s+by|registered\s+to|addressed\s+to|"
-    rf"co-?signer|authori[sz]ed\s+user|(?:you're|you\s+are|put)\s+through\s+to)\s*,?\s+)"
+    rf"co-?signer|authori[sz]ed\s+user|(?:you're|you\s+are|put)\s+through\s+to|"
+    rf"(?:called|rung|phoned|rang)\s+back\s+by|(?:call|callback|call-back)\s+from|"
+    rf"transferred\s+from|handed\s+over\s+(?:from|by)|thanks\s+to|identity\s+of)\s*,?\s+)"
     rf"({_CAP_NAME})"
 )
 # One capitalised word opening a sentence before a reporting verb ("Kofi said ..."); it
@@ -84,6 +87,46 @@ _APPOSITIVE = re.compile(
     rf"(?:agent|engineer|technician|rep|representative|manager|supervisor|driver|customer|caller|"
     rf"owner|holder|advisor|specialist|courier|nurse|doctor|tenant|landlord|son|daughter|wife|husband)\b"
 )
+
+# A possessor of something only people have: "Ahanu's one-time passcode", "Callum's login".
+# Shops and brands own cards, accounts, orders and phone lines, so those are not on the list.
+_POSSESSOR = re.compile(
+    rf"\b({_CAP_WORD}(?:\s+{_CAP_WORD})?)['’]s\s+(?:[\w-]+\s+){{0,2}}?"
+    r"(?:login|log-in|password|passcode|passphrase|pin|username|user\s?name|daughter|son|"
+    r"husband|wife|mother|father|mum|mom|dad|partner|children|kids|date\s+of\s+birth|"
+    r"birthday|licen[cs]e|ssn|signature|payslip|salary|passport|surname|first\s+name|"
+    r"last\s+name)\b(?!\s+(?:page|portal|screen|support|team|site|website|app|system|"
+    r"polic(?:y|ies)|requirements?|rules|reset|form|process|server|service|desk|line))"
+)
+# A role set off by commas around a name, which may be lower-case: "the customer, ximena
+# quispe, lives at ...".
+_ROLE_APPOSED = re.compile(
+    rf"(?i:\b(?:customer|caller|client|member|patient|account\s+holder|card\s?holder|"
+    rf"policy\s?holder|applicant|tenant|subscriber|claimant),\s+)"
+    rf"({_LETTERS}(?:\s+(?:{_PARTICLE}\s+)?{_LETTERS}){{1,2}}),"
+)
+# A name part the caller labels: "Wojciechowski, that's the surname".
+_LABELLED_PART = re.compile(
+    rf"((?=[A-ZÀ-Þ]){_LETTERS}),?\s+(?i:(?:that's|that\s+is|which\s+is|is)\s+(?:the|my|his|her|their)\s+"
+    rf"(?:surname|last\s+name|family\s+name|first\s+name|given\s+name|middle\s+name))\b"
+)
+# Two lower-case words after "for" and before a verb: "the form for darius farahani listed".
+_LOWER_FOR = re.compile(
+    r"(?<![\w-])for\s+([a-z][a-z'’-]+\s+[a-z][a-z'’-]+)(?=\s+(?:listed|was|is|has|had|shows?|"
+    r"showed|says|said|wants|needs|asked|called|\w+ed)\b)"
+)
+# A title typed in lower case before a lower-case surname: "mr okafor-bello said ...".
+_LOWER_TITLE = re.compile(
+    r"(?<![\w.])(?:mr|mrs|ms|mx)\.?\s+(?!(?:teams|word|excel|office|outlook|access|paint|"
+    r"edge|dos|sql|project|forms)\b)([a-z][\w'’]*(?:-[\w'’]+)*)"
+)
+_NOT_NAME_POS = frozenset(
+    {"VERB", "AUX", "ADV", "ADP", "DET", "PRON", "CCONJ", "SCONJ", "PART", "NUM"}
+)
+# Menu paths ("Settings, then Display, then Advanced") and a unit after a number.
+_MENU_BEFORE = re.compile(r"(?i)(?:,\s+then|>|→|\b(?:tap|click|select|choose|press))\s*$")
+_MENU_AFTER = re.compile(r"\s*(?:,\s+then\b|>|→)")
+_NUMBER_BEFORE = re.compile(r"\d\s*$")
 
 # Words that follow a capitalised product or place, or are never names themselves.
 _PRODUCT_WORDS = re.compile(
@@ -130,6 +173,7 @@ _NOT_NAMES = frozenset(
     website ip otp number numbers block phase sector plot flat unit suite apt apartment floor
     terminal gate dock platform building level zone aisle pay wallet sales marketing finance
     hr accounts operations engineering legal collections retentions procurement payroll
+    mbps kbps gbps mb kb gb tb ghz mhz kwh mph kph
     """.split()
 )
 # A state before a document word is the issuing state ("Texas DL", "Ohio license").
@@ -197,7 +241,9 @@ class NameRecognizer(EntityRecognizer):
             return False
         if lower in _NOT_NAMES or any(c.isdigit() for c in value) or len(value) < 2:
             return False
-        if _MODEL_AFTER.match(text, end):
+        if _MODEL_AFTER.match(text, end) or _NUMBER_BEFORE.search(text, max(0, start - 3), start):
+            return False
+        if _MENU_BEFORE.search(text, max(0, start - 12), start) or _MENU_AFTER.match(text, end):
             return False
         # "owns a Honda Civic", "the Lincoln Navigator": a determiner introduces a thing.
         if _DETERMINER_BEFORE.search(text, max(0, start - 8), start):
@@ -258,6 +304,11 @@ class NameRecognizer(EntityRecognizer):
             (_SUBJECT, 0.7, "cue"),
             (_SUBJECT_ONE, 0.65, "strict-weak"),
             (_WEAK, 0.6, "strict"),
+            (_POSSESSOR, 0.7, "proper"),
+            (_ROLE_APPOSED, 0.75, "lower-proper"),
+            (_LOWER_FOR, 0.7, "lower-proper"),
+            (_LABELLED_PART, 0.8, "lower"),
+            (_LOWER_TITLE, 0.8, "lower"),
         ):
             for m in pattern.finditer(text):
                 start, end = _clean(text, *m.span(1))
@@ -266,6 +317,19 @@ class NameRecognizer(EntityRecognizer):
                 if check and not self._person_ok(
                     text, start, end, label_of if check == "labels" else {}
                 ):
+                    continue
+                if check == "proper":
+                    # A place cannot own a husband or a passcode: spaCy's GPE/LOC reading
+                    # of an unfamiliar name is overruled, its common-noun reading is not.
+                    if _proper_noun(doc, start, end):
+                        spans.append((start, end, score))
+                    continue
+                if check.startswith("lower"):
+                    if not _plain_name_words(doc, text, start, end):
+                        continue
+                    if check == "lower-proper" and not _proper_reading(doc, start, end):
+                        continue
+                    spans.append((start, end, score))
                     continue
                 if check and _modifies_noun(doc, start, end):
                     continue
@@ -330,6 +394,43 @@ class NameRecognizer(EntityRecognizer):
                 break
             start = m.start(1)
         return start, end, score
+
+
+def _plain_name_words(doc: Any, text: str, start: int, end: int) -> bool:
+    """Words a cue offers as a name, in any case, that are no known non-name and that spaCy
+    does not read as a verb, adverb or function word ("the customer, visibly upset, ...")."""
+    words = text[start:end].lower().split()
+    if end - start < 2 or any(w.strip("'’") in _NOT_NAMES for w in words):
+        return False
+    if doc is None:
+        return True
+    span = doc.char_span(start, end, alignment_mode="expand")
+    return span is not None and not any(
+        t.pos_ in _NOT_NAME_POS and not t.text[0].isupper() for t in span
+    )
+
+
+def _proper_noun(doc: Any, start: int, end: int) -> bool:
+    """Capitalised words spaCy reads as proper nouns ("Ahanu"), not "Employee" or "ATM"."""
+    if doc is None:
+        return True
+    span = doc.char_span(start, end, alignment_mode="expand")
+    return (
+        span is not None
+        and not text_is_acronym(span.text)
+        and all(t.pos_ == "PROPN" or t.ent_type_ == "PERSON" for t in span)
+    )
+
+
+def _proper_reading(doc: Any, start: int, end: int) -> bool:
+    """Lower-case words offered as a name: spaCy tags one a proper noun or a person, and none
+    an adjective or a plural ("ximena quispe", not "retired teacher" or "paper statements")."""
+    if doc is None:
+        return True
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None or any(t.tag_ in ("JJ", "NNS") and t.text.islower() for t in span):
+        return False
+    return any(t.tag_ in ("NNP", "NNPS") or t.ent_type_ == "PERSON" for t in span)
 
 
 def _looks_like_person(doc: Any, start: int, end: int, weak: bool = False) -> bool:

@@ -64,11 +64,17 @@ def _cue(words: Iterable[str]) -> re.Pattern[str]:
     return re.compile(r"(?i)(?<![\w./@-])(?:" + "|".join(words) + r")(?![\w-])")
 
 
+# A value introduced by a copula or a label: "... it was 0451", "... is: 0451".
+_COPULA_BEFORE = re.compile(r"(?i)\b(?:is|was|be|as|it's)\s*:?\s*$|:\s*$")
+
+
 class CueRecognizer(EntityRecognizer):
     """Values of one shape, taken when a cue stands within a window before or after them.
 
     Score: ``base`` with no cue (0 when a cue is required), else from ``near`` (cue adjacent)
-    down to ``far`` at the edge of the window; a negative cue right before the value (ticket,
+    down to ``far`` at the edge of the window; with ``reach``, a cue further back (up to
+    ``reach`` characters) still counts, just under ``far``, for a value a copula introduces
+    ("the SIM PIN was rejected twice; she thinks it was 0451"); a negative cue right before the value (ticket,
     order, version...) drops it unless the type's own cue is nearer. ``validate`` (a checksum)
     is skipped when a cue scores at least ``trust_cue``: a caller who says "my social is ..."
     gives an SSN whether or not its area number was ever issued.
@@ -90,8 +96,10 @@ class CueRecognizer(EntityRecognizer):
         group: int = 0,
         negatives: bool = True,
         trust_cue: float | None = None,
+        reach: int = 0,
     ) -> None:
         self.entity = entity
+        self.reach = reach
         self.value = re.compile(value, flags)
         self.trust_cue = trust_cue
         # Weak cues (a bare "account") take a penalty so a specific cue further off wins.
@@ -123,6 +131,15 @@ class CueRecognizer(EntityRecognizer):
                 score = self.near - 0.05 - penalty - (self.near - self.far) * gap / self.after
                 best = max(best, score)
                 break
+        if best == 0.0 and self.reach > self.before and _COPULA_BEFORE.search(text, 0, start):
+            wide = text[max(0, start - self.reach) : max(0, start - self.before)]
+            value = text[start:end]
+            # Weaker evidence: a year ("... it was 2019") is not taken this far from its cue.
+            year = re.fullmatch(r"(?:19|20)\d\d", value)
+            if not year and any(
+                cues.search(wide) for cues, penalty in self.cue_sets if not penalty
+            ):
+                best = self.far - 0.05
         return best
 
     def analyze(
@@ -167,6 +184,15 @@ def _phone_grouped(raw: str) -> bool:
     return len(lengths) == 1 or lengths[:3] == [3, 3, 4] or lengths[:4] == [1, 3, 3, 4]
 
 
+_EXTENSION = re.compile(r"(?i)\s*,?\s*(?:ext\.?|extension|x)\s*\d{1,5}\b")
+_LOCAL_PHONE = re.compile(
+    r"(?<![\w.+-])\d{3}[-.]\d{4}((?i:\s*,?\s*(?:ext\.?|extension|x)\s*\d{1,5}))?(?![\w-]|\.\d)"
+)
+_PHONE_CUE = re.compile(
+    r"(?i)\b(?:phone|call|cell|mobile|tel|landline|fax|whatsapp|number|line|reach)\b"
+)
+
+
 class PhoneRecognizer(EntityRecognizer):
     """Phone numbers found and validated by Google's libphonenumber, US and international.
 
@@ -206,8 +232,14 @@ class PhoneRecognizer(EntityRecognizer):
                 whole = text[run_start : end + (tail.end() if tail else 0)]
                 if sum(c.isdigit() for c in whole) > 15:
                     continue
-                if NEGATIVE_CUES.search(text[max(0, run_start - 30) : run_start]):
+                # "+55 11 ..." is dialled, not a ticket or order number, whatever precedes it.
+                if not raw.startswith("+") and NEGATIVE_CUES.search(
+                    text[max(0, run_start - 30) : run_start]
+                ):
                     continue
+                ext = _EXTENSION.match(text, end)
+                if ext:
+                    end = ext.end()
                 formatted = bool(re.search(r"[ ().+-]", raw))
                 score = 0.75 if formatted else 0.45
                 if not _phone_grouped(raw):
@@ -221,6 +253,16 @@ class PhoneRecognizer(EntityRecognizer):
                     score -= 0.25
                 key = (start, end)
                 seen[key] = max(seen.get(key, 0.0), score)
+        # A seven-digit local number ("555-0147") is a phone under a phone cue or with an
+        # extension; libphonenumber needs an area code to call it one.
+        for m in _LOCAL_PHONE.finditer(text):
+            cue = _PHONE_CUE.search(text, max(0, m.start() - 40), m.start())
+            if not (cue or m.group(1)) or NEGATIVE_CUES.search(
+                text[max(0, m.start() - 30) : m.start()]
+            ):
+                continue
+            key = (m.start(), m.end())
+            seen[key] = max(seen.get(key, 0.0), 0.7)
         return [RecognizerResult("PHONE", s, e, score) for (s, e), score in seen.items()]
 
 
@@ -247,8 +289,10 @@ _CONNECTOR = re.compile(
     r"(?i)^(?:is|was|are|:|=|as|to|reads|read|being|became|now|of|-|–|—|is\s+now|was\s+set\s+to|"
     r"set\s+to|changed\s+to|used\s+to\s+be|will\s+be|should\s+be)$"
 )
-# A quoted phrase, a code read in two groups of three ("449 210"), or one token.
-_TOKEN = re.compile(r"[\"“‘']([^\"”’']{3,64})[\"”’']|(\d{3}\s\d{3}(?![\w-])|[^\s,;()\[\]]+)")
+# A quoted phrase, a code read in groups ("449 210", "30 81 22"), or one token.
+_TOKEN = re.compile(
+    r"[\"“‘']([^\"”’']{3,64})[\"”’']|(\d{2,4}(?:\s\d{2,4}){1,2}(?![\w-])|[^\s,;()\[\]]+)"
+)
 
 
 _CUE_COMPOUNDS = frozenset(
@@ -281,8 +325,14 @@ def _secretish(value: str) -> bool:
 
 
 def _handleish(value: str) -> bool:
-    """Shaped like a user name: letters with digits, dots, underscores or colons."""
-    return bool(re.search(r"[A-Za-z]", value)) and bool(re.search(r"[\d._:@-]", value))
+    """Shaped like a user name: letters with digits, dots, underscores or colons, or words run
+    together in camel case ("BigPapiTacos"; one hump, as in "iPhone", is not enough)."""
+    return bool(re.search(r"[A-Za-z]", value)) and (
+        bool(re.search(r"[\d._:@-]", value)) or len(_CAMEL_HUMP.findall(value)) >= 2
+    )
+
+
+_CAMEL_HUMP = re.compile(r"[a-z][A-Z]")
 
 
 class CredentialRecognizer(EntityRecognizer):
@@ -320,8 +370,8 @@ class CredentialRecognizer(EntityRecognizer):
             return False  # a link ("github.com/akosua-mensah"), not the name itself
         if _ip_ok(v) or _SCHEME.match(v):
             return False  # an IP address or a URL is its own type
-        if v.replace(" ", "").isdigit():
-            digits = len(v.replace(" ", ""))
+        if v.replace(" ", "").replace("-", "").isdigit():
+            digits = len(v.replace(" ", "").replace("-", ""))
             return bool(self.digits_ok and self.digits_ok.search(cue)) and 4 <= digits <= 10
         if self.shaped(v):
             return True
@@ -340,6 +390,10 @@ class CredentialRecognizer(EntityRecognizer):
                 ):
                     out.append(RecognizerResult(self.entity, *apposed.span(1), 0.85))
                     continue
+            phrase = _spoken_phrase(text, cue, nlp_artifacts) if self.entity == "PASSWORD" else None
+            if phrase is not None:
+                out.append(RecognizerResult(self.entity, *phrase, 0.85))
+                continue
             window = text[cue.end() : cue.end() + 70]
             # A "!" closing the text may be the secret's own last symbol ("FamilyTime2!").
             stop = _CLAUSE_END.search(window)
@@ -391,6 +445,35 @@ class CredentialRecognizer(EntityRecognizer):
         return out
 
 
+_PHRASE_CUE = re.compile(r"(?i)pass\s?phrase|(?:secret|security|memorable)\s+phrase")
+# A spoken passphrase: two to seven plain words closing the clause after "is", "was" or ":".
+_PHRASE = re.compile(
+    r"\s*(?:is|was|:|=|reads|being|is\s+now|was\s+set\s+to)\s+[\"“]?"
+    r"([A-Za-z']+(?:[ -][A-Za-z']+){1,6})[\"”]?"
+    r"(?=\s*(?:[,.;!?)]|$|[-–—]\s|\s(?:he|she|they|I|and)\s+(?:said|says|told|confirmed)))"
+)
+_NOT_PHRASE_POS = frozenset({"VERB", "AUX", "ADV", "ADP", "DET", "PRON", "PART", "SCONJ", "CCONJ"})
+
+
+def _spoken_phrase(text: str, cue: re.Match[str], nlp_artifacts: Any) -> tuple[int, int] | None:
+    """The words of a passphrase after its cue ("the passphrase is purple elephant dances
+    twice"), unless they read as a comment on it ("is not working", "was changed today")."""
+    if not _PHRASE_CUE.fullmatch(cue.group(0)):
+        return None
+    m = _PHRASE.match(text, cue.end())
+    if not m:
+        return None
+    words = m.group(1).lower().split()
+    if words[0] in _STOPWORDS or words[-1] in _STOPWORDS and len(words) == 2:
+        return None
+    doc = nlp_artifacts.tokens if nlp_artifacts is not None else None
+    if doc is not None:
+        span = doc.char_span(*m.span(1), alignment_mode="expand")
+        if span is None or span[0].pos_ in _NOT_PHRASE_POS:
+            return None
+    return m.span(1)
+
+
 def _bare_handle_ok(value: str) -> bool:
     """A user-name shape with no cue: digits or an underscore, not a file, domain, version
     string, environment variable or placeholder."""
@@ -436,10 +519,12 @@ class RegexRecognizer(EntityRecognizer):
         validate: Callable[[str], bool] | None = None,
         group: int = 0,
         negatives: bool = False,
+        reject: Callable[[str, int, int], bool] | None = None,
     ) -> None:
         self.entity = entity
         self.patterns = [(re.compile(p), score) for p, score in patterns]
         self.validate = validate
+        self.reject = reject
         self.group = group
         self.negatives = negatives
         super().__init__(supported_entities=[entity], name=f"{entity.title()}Regex")
@@ -462,8 +547,60 @@ class RegexRecognizer(EntityRecognizer):
                     or _NEGATIVE_AFTER.match(text, end)
                 ):
                     continue
+                if self.reject is not None and self.reject(text, start, end):
+                    continue
                 out.append(RecognizerResult(self.entity, start, end, score))
         return out
+
+
+# A dotted number nearer a software or document word than a network word is a version or
+# a section ("the firmware on the camera is 1.2.3.4", "chapters go 4.1.2.3").
+_VERSION_WORD = re.compile(
+    r"(?i)\b(?:firmware|driver|drivers|version|build|release|update|patch|software|bios|"
+    r"os|ios|android|app|chapter|chapters|section|sections|paragraph|clause|manual|guide|"
+    r"handbook|page|pages|step|steps)\b"
+)
+_NETWORK_WORD = re.compile(
+    r"(?i)\b(?:ip|ipv4|address|server|host|gateway|router|dns|subnet|ping|lan|wan|vpn|proxy|"
+    r"connect\w*|logins?|logged|traffic|blocked|whitelist\w*|allowlist\w*|static)\b"
+)
+
+
+def _version_context(text: str, start: int, end: int) -> bool:
+    """A dotted quad whose nearest cue in the clause before it is a version word."""
+    before = re.split(r"[.;!?](?:\s|$)", text[max(0, start - 60) : start])[-1]
+    version = [m.end() for m in _VERSION_WORD.finditer(before)]
+    if not version or "." not in text[start:end]:
+        return False
+    network = [m.end() for m in _NETWORK_WORD.finditer(before)]
+    return not network or version[-1] > network[-1]
+
+
+# An e-mail address read out: "hanna dot virtanen at example dot fi".
+_SPELLED_EMAIL = (
+    r"(?i)(?<![\w.@])[a-z0-9][a-z0-9_-]*(?:\s+(?:dot|underscore|dash|hyphen)\s+[a-z0-9_-]+)*"
+    r"\s+(?:at|\(at\)|\[at\])\s+[a-z0-9][a-z0-9-]*(?:\s+dot\s+[a-z]{2,24})+\b"
+)
+_SPELLED_WORDS = {"dot": ".", "underscore": "_", "dash": "-", "hyphen": "-"}
+
+
+_EMAIL_CUE = re.compile(r"(?i)e-?mail|address|inbox|send|sent|write|reach")
+
+
+def _spelled_email_loose(text: str, start: int, end: int) -> bool:
+    """ "met at home dot com" is prose: a spelled address needs a separator word in its local
+    part or an e-mail cue before it."""
+    local = re.split(r"(?i)\s+(?:at|\(at\)|\[at\])\s+", text[start:end])[0]
+    if re.search(r"(?i)\s(?:dot|underscore|dash|hyphen)\s", local):
+        return False
+    return not _EMAIL_CUE.search(text, max(0, start - 40), start)
+
+
+def _spelled_email_ok(value: str) -> bool:
+    """The spelled address read back as symbols has a real domain."""
+    words = value.lower().replace("(at)", "at").replace("[at]", "at").split()
+    text = "".join("@" if w == "at" else _SPELLED_WORDS.get(w, w) for w in words)
+    return text.count("@") == 1 and domain_ok(text.split("@")[1])
 
 
 @lru_cache(maxsize=1)
@@ -549,6 +686,25 @@ _THING_AGE = re.compile(
 )
 
 
+_RECORDED = (
+    r"(?:confirmed|verified|given|listed|recorded|noted|stated|entered|updated|corrected|shown|"
+    r"set|logged|captured)"
+)
+_PERSON_ROLE = (
+    r"customer|caller|client|member|patient|applicant|account\s+holder|policy\s?holder|"
+    r"card\s?holder|insured|borrower|tenant|passenger|subscriber|claimant"
+)
+# A person noun right before the verb overrules a thing word further back ("policy holder").
+_PERSON_BEFORE_VERB = re.compile(
+    r"(?i)\b(?:holder|owner|user|member|customer|caller|insured|applicant|subscriber)\s+"
+    r"(?:is|was|are|were|'s)\s+(?:about\s+|almost\s+|nearly\s+|over\s+)?$"
+)
+# The number a caller corrects: "I'm 34, not 43" (both are ages), "she's 29 rather than 92".
+_AGE_CORRECTION = re.compile(
+    r"(?i)\s*,?\s*(?:not|rather\s+than|instead\s+of)\s+(\d{1,3})\b(?!\s*(?:%|percent|\.\d))"
+)
+
+
 # Bedrock's AGE is a quantity with its unit: "72 years" in "72 years old" (not "72-year-old").
 _AGE_UNIT = re.compile(r"\s+(?:years?|yrs?)\b")
 
@@ -606,7 +762,34 @@ class AgeRecognizer(EntityRecognizer):
             r"\s*(?:is|was|as|:)?\s*(\d{1,3})\b",
             0.8,
         ),
-        (r"(?i)\b(?:year\s+of\s+birth|birth\s+year)\s*(?:is|was|:)?\s*((?:19|20)\d{2})\b", 0.85),
+        (
+            rf"(?i)\b(?:year\s+of\s+birth|birth\s+year)\s*(?:(?:is|was)\s+)?"
+            rf"(?:{_RECORDED}\s+)?(?:as|is|was|:)?\s*((?:19|20)\d{{2}})\b",
+            0.85,
+        ),
+        # "Age was confirmed as 45", "her age is verified at 38".
+        (
+            rf"(?i)\bage\s+(?:(?:is|was|has\s+been|had\s+been)\s+)?{_RECORDED}\s+"
+            rf"(?:as|at|to\s+be|to)?\s*{_AGE_VALUE}\b{_NOT_AGE_UNITS}",
+            0.8,
+        ),
+        # A person set off by commas, then the age: "the customer, Ana Lima, is 52."
+        (
+            rf"(?i)\b(?:{_PERSON_ROLE}),\s+[^,.;]{{2,40}},\s+(?:is|was)\s+"
+            rf"(?:only\s+|just\s+|now\s+|nearly\s+|almost\s+)?{_AGE_VALUE}"
+            r"(?=\s*(?:[.,;!?]|$|years?\b|and\b))",
+            0.7,
+        ),
+        # An age in commas after a titled or two-word name: "Mrs. Okafor, 76, wants ...".
+        (
+            r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+(?:[A-Z][\w'’-]+|\{NAME\})(?:\s+[A-Z][\w'’-]+)?"
+            r",\s+(\d{1,3})(?=,|\.(?:\s|$)|\s+(?:and|who|wants|has|is|was|lives)\b)",
+            0.75,
+        ),
+        (
+            r"\b(?:[A-Z][a-z'’-]+\s+[A-Z][a-z'’-]+|\{NAME\}),\s+(\d{1,3}),\s+(?=[a-z])",
+            0.65,
+        ),
     ]
 
     def __init__(self) -> None:
@@ -626,13 +809,31 @@ class AgeRecognizer(EntityRecognizer):
                 value = m.group(1)
                 if value.isdigit() and not (0 < int(value) < 125 or len(value) == 4):
                     continue
-                if _THING_AGE.search(text[max(0, start - 40) : start]):
+                before = text[max(0, start - 40) : start]
+                if _THING_AGE.search(before) and not _PERSON_BEFORE_VERB.search(before):
                     continue
                 unit = _AGE_UNIT.match(text, end)
                 if unit:
                     end = unit.end()
                 out.append(RecognizerResult("AGE", start, end, score))
+                fix = _AGE_CORRECTION.match(text, end)
+                if fix and 0 < int(fix.group(1)) < 125:
+                    out.append(RecognizerResult("AGE", *fix.span(1), score))
         return out
+
+
+_PASS_KINDS = "boarding bus day season hall guest parking gym ski travel rail visitor festival free"
+_PIN_CUES: list[Cue] = [
+    r"pin",
+    r"pin\s+(?:number|code)",
+    r"atm\s+pin",
+    r"(?:atm|debit\s+card|card)\s+(?:code|pin)",
+    r"pin\s?code",
+    r"(?<!one-time\s)(?<!one\stime\s)(?:telephone|phone|account|verbal|security)?\s*passcode",
+    r"personal\s+identification\s+number",
+]
+# A digit read as a word ("two five eight one"); "oh" is how callers say zero.
+_DIGIT_WORD = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)"
 
 
 def build_recognizers() -> list[EntityRecognizer]:
@@ -645,6 +846,7 @@ def build_recognizers() -> list[EntityRecognizer]:
         (r"checking|chequing|savings", 0.1),
         r"acct",
         r"a/c",
+        r"dda",
         r"account\s+(?:number|no\.?|#)",
         r"IBAN",
     ]
@@ -672,6 +874,12 @@ def build_recognizers() -> list[EntityRecognizer]:
             validate=domain_ok,
         ),
         RegexRecognizer(
+            "EMAIL",
+            [(_SPELLED_EMAIL, 0.85)],
+            validate=_spelled_email_ok,
+            reject=_spelled_email_loose,
+        ),
+        RegexRecognizer(
             "URL",
             [
                 (r"(?i)\b(?:https?|ftp)://[^\s<>\"'{}]+[^\s<>\"'{}.,;:!?)\]]", 0.9),
@@ -697,19 +905,21 @@ def build_recognizers() -> list[EntityRecognizer]:
             ],
             validate=_ip_ok,
             negatives=True,
+            reject=_version_context,
         ),
         PhoneRecognizer(),
         RegexRecognizer(
             "CREDIT_DEBIT_CARD_NUMBER",
-            [(r"(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])", 0.9)],
+            [(r"(?<![\w+-])\d(?:[ -]?\d){12,18}(?![\w-])", 0.9)],
             validate=luhn_ok,
             negatives=True,  # an IMEI passes the Luhn check too
         ),
         CueRecognizer(
             "CREDIT_DEBIT_CARD_CVV",
-            _DIGITS.format(r"\d{3,4}"),
+            _DIGITS.format(r"(?:\d{3,4}|\d(?:[ -]\d){2,3})"),
             [
                 r"cvv2?",
+                r"cvn2?",
                 r"cvc2?",
                 r"cid",
                 r"csc",
@@ -791,6 +1001,7 @@ def build_recognizers() -> list[EntityRecognizer]:
             _DIGITS.format(r"\d{9}"),
             [
                 r"routing",
+                r"r/t",
                 r"rtn",
                 r"aba",
                 r"aba\s+(?:number|no\.?|#)",
@@ -813,16 +1024,18 @@ def build_recognizers() -> list[EntityRecognizer]:
         ),
         CueRecognizer(
             "PIN",
-            _DIGITS.format(r"\d{4,6}"),
-            [
-                r"pin",
-                r"pin\s+(?:number|code)",
-                r"atm\s+pin",
-                r"(?:atm|debit\s+card|card)\s+(?:code|pin)",
-                r"pin\s?code",
-                r"(?<!one-time\s)(?<!one\stime\s)(?:telephone|phone|account|verbal|security)?\s*passcode",
-                r"personal\s+identification\s+number",
-            ],
+            _DIGITS.format(r"(?:\d{4,6}|\d(?:[ -]\d){3,5})"),
+            _PIN_CUES,
+            near=0.96,
+            far=0.7,
+            before=45,
+            after=30,
+            reach=90,
+        ),
+        CueRecognizer(
+            "PIN",
+            rf"(?i)\b{_DIGIT_WORD}(?:[\s,-]+{_DIGIT_WORD}){{3,5}}\b",
+            _PIN_CUES,
             near=0.96,
             far=0.7,
             before=45,
@@ -833,8 +1046,13 @@ def build_recognizers() -> list[EntityRecognizer]:
             [
                 r"password",
                 r"passphrase",
+                r"pass\s+phrase",
                 r"pass\s?word",
                 r"pwd",
+                r"pw",
+                r"p/w",
+                # "pass:" as a label, not a boarding, bus or season pass.
+                "".join(rf"(?<!{w}\s)" for w in _PASS_KINDS.split()) + r"pass\s*:",
                 r"one[- ]time\s+(?:passcode|password|code|pin)",
                 r"passcode",
                 r"pass\s+code",
@@ -871,6 +1089,8 @@ def build_recognizers() -> list[EntityRecognizer]:
                 r"handle",
                 r"screen\s?name",
                 r"gamertag",
+                r"plays?\s+(?:online\s+)?as",
+                r"gamer\s?name",
                 r"(?:skype|profile|display|account|member)\s+name",
                 r"skype(?:\s+(?:id|handle))?",
                 r"sign[- ]?in\s+(?:name|id)",
@@ -903,6 +1123,8 @@ def build_recognizers() -> list[EntityRecognizer]:
                 r"dl",
                 r"dl\s+(?:number|no\.?|#)",
                 r"dln",
+                r"cdl(?:\s+(?:number|no\.?|#))?",
+                r"commercial\s+driver'?s?\s+licen[cs]e",
                 r"driver\s+id",
                 r"state\s+id",
                 r"dmv\s+(?:id|number)",
