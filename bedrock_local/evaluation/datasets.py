@@ -2,8 +2,8 @@
 
 The sets were written without reading the detectors, so they measure the engines on phrasing
 nobody tuned them for. Builders tune on ``dev``; figures are published on ``test``. PII also
-has ``holdout`` and grounding ``holdout`` and ``holdout2``, each kept for one final measurement
-of an engine nobody tuned on it (see the data README).
+has ``holdout`` and ``holdout2`` and grounding ``holdout``, ``holdout2`` and ``holdout3``, each
+kept for one final measurement of an engine nobody tuned on it (see the data README).
 Grounding rows reference corpus calls by their file name inside the corpus zip; the
 transcripts are read from the zip at load time and never copied into the repository.
 """
@@ -18,15 +18,18 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-Split = Literal["dev", "test", "holdout"]
-#: PII splits; ``holdout`` is written by a separate author and may not ship in every checkout.
-PII_SPLITS: tuple[Split, ...] = ("dev", "test", "holdout")
+Split = Literal["dev", "test", "holdout", "holdout2"]
+#: PII splits; the holdouts are written by separate authors and may not ship in every checkout
+#: (see :func:`pii_split_available`).
+PII_SPLITS: tuple[Split, ...] = ("dev", "test", "holdout", "holdout2")
 #: Older name for :data:`PII_SPLITS`.
 SPLITS = PII_SPLITS
-GroundingSplit = Literal["dev", "test", "holdout", "holdout2"]
+GroundingSplit = Literal["dev", "test", "holdout", "holdout2", "holdout3"]
 #: ``test`` was measured once by an engine that then changed, and ``holdout`` is promised to the
-#: engine that followed; ``holdout2`` (another author, other calls) is for the engine after that.
-GROUNDING_SPLITS: tuple[GroundingSplit, ...] = ("dev", "test", "holdout", "holdout2")
+#: engine that followed; ``holdout2`` (another author, other calls) is for the engine after that,
+#: and ``holdout3`` (a fourth author, other calls again) is the single final measurement of the
+#: engine tuned on dev, test, holdout and holdout2.
+GROUNDING_SPLITS: tuple[GroundingSplit, ...] = ("dev", "test", "holdout", "holdout2", "holdout3")
 
 #: Bedrock Guardrails' names for the PII entity types the sets label.
 PII_TYPES: tuple[str, ...] = (
@@ -112,6 +115,15 @@ def _rows(name: str) -> list[dict[str, Any]]:
 def _check_split(split: str, allowed: tuple[str, ...] = PII_SPLITS) -> None:
     if split not in allowed:
         raise ValueError(f"split must be one of {allowed}, got {split!r}")
+
+
+def pii_split_available(split: Split) -> bool:
+    """Whether the data file of a PII split ships in this checkout: a holdout written by
+    another author can land after the code that names it."""
+    _check_split(split)
+    return (
+        resources.files("bedrock_local.evaluation").joinpath("data", f"pii_{split}.jsonl").is_file()
+    )
 
 
 def load_pii(split: Split) -> list[PiiExample]:
