@@ -33,29 +33,23 @@ MAX_CHANGED_SENTENCES = 2
 # Abstractive means paraphrased: no run of this many words copied from the transcript.
 MAX_COPIED_WORDS = 12
 # Sentence punctuation that must not open or close a labelled value; a phone may open with
-# "(", an IPv6 address with "::" and a password may end with "!": there they belong to the value.
+# "(", an IPv6 address with "::", a short birth year with "'", and a password may end with "!":
+# there they belong to the value.
 EDGE = set(".,;:!?\"'()[]{}")
-EDGE_ALLOWED = {("PHONE", "start", "("), ("IP_ADDRESS", "start", ":"), ("PASSWORD", "end", "!")}
+EDGE_ALLOWED = {
+    ("PHONE", "start", "("),
+    ("IP_ADDRESS", "start", ":"),
+    ("PASSWORD", "end", "!"),
+    ("AGE", "start", "'"),  # a birth year said short: "born in '71"
+}
 
 
 def data_file(name: str) -> bool:
     return resources.files("bedrock_local.evaluation").joinpath("data", name).is_file()
 
 
-# A PII holdout is written by another author and can land after the code that names it (PII
-# holdout2 did); its checks skip with that reason until the file is there, rather than failing.
-def absent_reason(split: str) -> str:
-    return f"pii_{split}.jsonl is not in this checkout yet (written by another author)"
-
-
-def present_pii_splits() -> list[datasets.Split]:
-    return [s for s in PII_SPLITS if datasets.pii_split_available(s)]
-
-
 @pytest.fixture(scope="module", params=PII_SPLITS)
 def pii(request: pytest.FixtureRequest) -> list[datasets.PiiExample]:
-    if not datasets.pii_split_available(request.param):
-        pytest.skip(absent_reason(request.param))
     return datasets.load_pii(request.param)
 
 
@@ -64,15 +58,7 @@ def pii(request: pytest.FixtureRequest) -> list[datasets.PiiExample]:
     [f"pii_{s}.jsonl" for s in PII_SPLITS] + [f"grounding_{s}.jsonl" for s in GROUNDING_SPLITS],
 )
 def test_every_split_file_is_present(name: str) -> None:
-    if name.startswith("pii_") and not data_file(name):
-        pytest.skip(absent_reason(name.removeprefix("pii_").removesuffix(".jsonl")))
     assert data_file(name), name
-
-
-def test_pii_split_availability_follows_the_file() -> None:
-    assert datasets.pii_split_available("dev")
-    with pytest.raises(ValueError):
-        datasets.pii_split_available("holdout3")  # type: ignore[arg-type]
 
 
 def test_spans_sit_exactly_on_values(pii: list[datasets.PiiExample]) -> None:
@@ -127,13 +113,13 @@ def test_structured_values_are_valid(pii: list[datasets.PiiExample]) -> None:
 
 
 def test_totals_across_splits() -> None:
-    rows = [ex for split in present_pii_splits() for ex in datasets.load_pii(split)]
+    rows = [ex for split in PII_SPLITS for ex in datasets.load_pii(split)]
     assert sum(len(ex.spans) for ex in rows) >= MIN_SPANS_TOTAL
     assert sum(ex.kind == "negative" for ex in rows) >= MIN_NEGATIVES_TOTAL
 
 
 def test_ids_and_sentences_are_unique_across_splits() -> None:
-    rows = [ex for split in present_pii_splits() for ex in datasets.load_pii(split)]
+    rows = [ex for split in PII_SPLITS for ex in datasets.load_pii(split)]
     assert len({ex.id for ex in rows}) == len(rows)
     assert len({ex.text for ex in rows}) == len(rows)
 

@@ -19,11 +19,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 Split = Literal["dev", "test", "holdout", "holdout2"]
-#: PII splits; the holdouts are written by separate authors and may not ship in every checkout
-#: (see :func:`pii_split_available`).
+#: PII splits; each holdout was written by a separate author and scored once, held out.
 PII_SPLITS: tuple[Split, ...] = ("dev", "test", "holdout", "holdout2")
-#: Older name for :data:`PII_SPLITS`.
-SPLITS = PII_SPLITS
 GroundingSplit = Literal["dev", "test", "holdout", "holdout2", "holdout3"]
 #: ``test`` was measured once by an engine that then changed, and ``holdout`` is promised to the
 #: engine that followed; ``holdout2`` (another author, other calls) is for the engine after that,
@@ -115,15 +112,6 @@ def _rows(name: str) -> list[dict[str, Any]]:
 def _check_split(split: str, allowed: tuple[str, ...] = PII_SPLITS) -> None:
     if split not in allowed:
         raise ValueError(f"split must be one of {allowed}, got {split!r}")
-
-
-def pii_split_available(split: Split) -> bool:
-    """Whether the data file of a PII split ships in this checkout: a holdout written by
-    another author can land after the code that names it."""
-    _check_split(split)
-    return (
-        resources.files("bedrock_local.evaluation").joinpath("data", f"pii_{split}.jsonl").is_file()
-    )
 
 
 def load_pii(split: Split) -> list[PiiExample]:
