@@ -110,3 +110,38 @@ def test_the_evaluation_counts_partly_masked_labels() -> None:
     assert half["overall"]["partial"] == 1
     whole = evaluate(lambda t: [Span(8, 24, "ADDRESS")], [example])
     assert whole["overall"]["fully_masked"] == 1.0 and whole["overall"]["partial"] == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "His name is on the deed but not on the loan.",
+        "Case #77120-C was escalated to tier two.",
+        "Refer to invoice #PO44812 in the email.",
+        # Passes the Luhn check, but no card is printed in groups of 3, 7 and 4.
+        "Her order number, 112-8827163-4410, is missing one item.",
+        "You're speaking with the billing team today.",
+    ],
+)
+def test_references_and_cue_words_are_not_values(text: str) -> None:
+    """A preposition after "name is", a reference mark ("#INV...") or a suffix ("-C") on a
+    number, an order number after a comma, a contraction opening a greeting."""
+    assert detect_pii(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Courier it to B-17, Sector 62, Noida 201301 please.", "B-17, Sector 62, Noida 201301"),
+        (
+            "Hold the letter at General Delivery, Whitehorse, YT Y1A 2C6 for pickup.",
+            "General Delivery, Whitehorse, YT Y1A 2C6",
+        ),
+        (
+            "He lives at H.No 5-9-112, Gunfoundry, Hyderabad 500001 now.",
+            "H.No 5-9-112, Gunfoundry, Hyderabad 500001",
+        ),
+    ],
+)
+def test_lettered_and_hyphenated_house_numbers_open_an_address(text: str, value: str) -> None:
+    assert found(text) == [("ADDRESS", value)]

@@ -128,14 +128,16 @@ _TAIL = (
 _CORE = re.compile(
     rf"(?:(?:{_UNIT}{_UNIT_VALUE}|\d+(?:st|nd|rd|th)\s+floor),?\s+)?"
     rf"(?:{_ROUTE}|{_STREET}|{_POBOX}|{_DE_STREET}|{_DE_HYPHEN}|{_FR_STREET}|{_ES_STREET}|"
-    rf"{_NORDIC_STREET}){_TAIL}"
+    rf"{_NORDIC_STREET}|General\s+Delivery\b){_TAIL}"
 )
 # Comma-separated parts ending in a postcode: Indian, Japanese, Brazilian, German forms.
 _SEGMENT = r"[A-Z0-9][\w'’.-]*(?:\s+[\w'’.-]+){0,3}?"
 _LIST = re.compile(
     rf"(?:\b(?:No\.|Plot|House|H\.?\s?No\.?|Door|Flat|Shop|Unit|Block|(?:P\.?\s?O\.?\s?)?Box)"
-    rf"\s*\d+[A-Z]?|"
-    rf"(?<![\w-])\d+[-/\d]*[A-Z]?\s+[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){{0,3}})"
+    rf"\s*\d+(?:[-/]\d+)*[A-Z]?|"
+    rf"(?<![\w-])\d+[-/\d]*[A-Z]?\s+[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){{0,3}}|"
+    # A block-lettered house number opening the list: "C-42, Defence Colony, New Delhi".
+    rf"(?<![\w-])[A-Z]{{1,2}}-\d{{1,4}}[A-Z]?(?=,))"
     rf"(?:(?:,\s*{_SEGMENT}){{1,5}},?\s*|,\s*)"
     rf"(?:\d{{6}}|\d{{3}}\s\d{{3}}|\d{{3}}-\d{{4}}|\d{{5}}-\d{{3}}|\d{{5}}(?:-\d{{4}})?|"
     rf"{_UK_POSTCODE}|{_CA_POSTCODE}|{_EIRCODE})\b"
