@@ -145,3 +145,65 @@ def test_references_and_cue_words_are_not_values(text: str) -> None:
 )
 def test_lettered_and_hyphenated_house_numbers_open_an_address(text: str, value: str) -> None:
     assert found(text) == [("ADDRESS", value)]
+
+
+@pytest.mark.parametrize(
+    ("text", "etype", "value"),
+    [
+        (
+            "Post it to 14 Sunset View Rd, Durban 4001 next week.",
+            "ADDRESS",
+            "14 Sunset View Rd, Durban 4001",
+        ),
+        (
+            "RR 3, Box 88, Millinocket, ME 04462 is where she lives.",
+            "ADDRESS",
+            "RR 3, Box 88, Millinocket, ME 04462",
+        ),
+        (
+            "The depot is at Plot 9, Nakasero Hill Road, Kampala.",
+            "ADDRESS",
+            "Plot 9, Nakasero Hill Road, Kampala",
+        ),
+        (
+            "She gave unit 7, 52 Liberation Road Central, Accra, Ghana as the address.",
+            "ADDRESS",
+            "unit 7, 52 Liberation Road Central, Accra, Ghana",
+        ),
+        (
+            "Ship to 22 Kastanienallee, 10435 Berlin by Friday.",
+            "ADDRESS",
+            "22 Kastanienallee, 10435 Berlin",
+        ),
+        (
+            "Mail goes to 4 Leinster Road, Rathmines, Dublin 6 now.",
+            "ADDRESS",
+            "4 Leinster Road, Rathmines, Dublin 6",
+        ),
+        (
+            "The office is 22 Jalan Ampang 5, Kampung Baru, 50450 Kuala Lumpur.",
+            "ADDRESS",
+            "22 Jalan Ampang 5, Kampung Baru, 50450 Kuala Lumpur",
+        ),
+        (
+            "Send it to Rua Oscar Freire 900, apto 41, São Paulo, SP 01426-001 please.",
+            "ADDRESS",
+            "Rua Oscar Freire 900, apto 41, São Paulo, SP 01426-001",
+        ),
+        ("Her licence number is D 318 442 907 115.", "DRIVER_ID", "D 318 442 907 115"),
+        ("He set the password to Blu3Heron! at the branch.", "PASSWORD", "Blu3Heron!"),
+    ],
+)
+def test_no_part_of_a_value_is_left_beside_its_mask(text: str, etype: str, value: str) -> None:
+    """A suffix word inside a street name, a rural route before its box, a plot or
+    lower-case unit, a number-first German street, a Dublin district, a house number before
+    "Jalan", "apto", a licence's leading letter, a password's closing "!" mid-sentence."""
+    assert found(text) == [(etype, value)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Unit 4 of the course covers the new plan.", "The house 12 doors down was flooded."],
+)
+def test_unit_and_house_words_need_a_street(text: str) -> None:
+    assert detect_pii(text) == []

@@ -329,7 +329,8 @@ _REFERENCE_MARK = re.compile(r"#[A-Za-z0-9]+")
 # Lower-case words joined by hyphens are words ("auto-filled", "sign-up"), not secrets.
 _HYPHENATED_WORDS = re.compile(r"[a-z]+(?:-[a-z]+)+")
 _KEYISH = re.compile(r"(?i)key|secret|token|access")
-_CLAUSE_END = re.compile(r"[.?](?:\s|$)|!\s|;")
+# "!" then a capital ends a sentence; "N0rthernL1ghts! at her request" keeps its symbol.
+_CLAUSE_END = re.compile(r"[.?](?:\s|$)|!\s+(?![a-z])|;")
 _CUE_CONNECTS = re.compile(r"(?i)\b(?:as|with|under)$")
 _APPOSED = re.compile(r",\s+([^\s,;()\[\]\"“”]{3,40}),")
 # Names of things that are not accounts: a bare handle shape after these is no user name.
@@ -1287,7 +1288,7 @@ def build_recognizers() -> list[EntityRecognizer]:
         RegexRecognizer("USERNAME", [(r"(?<![\w@.])@[A-Za-z_][\w.]{2,30}(?<!\.)(?![\w@])", 0.6)]),
         CueRecognizer(
             "DRIVER_ID",
-            r"(?i)(?<![\w-])(?=[A-Z0-9 -]*\d)(?:[A-Z]{1,2}-(?=\d))?[A-Z]{0,6}\d[A-Z0-9]*(?:[ -][A-Z0-9]*\d[A-Z0-9]*){0,4}(?![\w-])",
+            r"(?i)(?<![\w-])(?=[A-Z0-9 -]*\d)(?:(?-i:[A-Z])[ -](?=\d)|[A-Z]{1,2}-(?=\d))?[A-Z]{0,6}\d[A-Z0-9]*(?:[ -][A-Z0-9]*\d[A-Z0-9]*){0,4}(?![\w-])",
             [
                 r"driver'?s?\s+licen[cs]e(?:\s+(?:number|no\.?|#|id))?",
                 r"driving\s+licen[cs]e",
