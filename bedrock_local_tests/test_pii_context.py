@@ -220,6 +220,8 @@ def test_the_new_cues_keep_to_their_edges(text: str) -> None:
     [
         ("Ask the supervisor Agnes about the credit.", "NAME", "Agnes"),
         ("She wants to talk to agent Ines about the bill.", "NAME", "Ines"),
+        ("Tariku signed in with his new phone and the balance was wrong.", "NAME", "Tariku"),
+        ("The refund was approved by Olamide on Tuesday.", "NAME", "Olamide"),
         ("She wants the technician called Oluwaseun to come back.", "NAME", "Oluwaseun"),
         ("He was put on hold and then a rep called Tendai answered.", "NAME", "Tendai"),
         (
@@ -287,6 +289,8 @@ def test_test_split_miss_classes_in_fresh_phrasing(text: str, etype: str, value:
     "text",
     [
         "The agent called back twice on Monday.",
+        "She was charged twice by Vodafone and wants it fixed.",
+        "He signed up with Verizon last spring.",
         "The agent Chrome extension crashed.",
         "She opened the agent Portal to check.",
         "The password they gave them also fails.",

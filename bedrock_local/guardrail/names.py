@@ -44,7 +44,7 @@ _ROLE = re.compile(
     rf"agent|rep|representative|advisor|adviser|specialist|supervisor|manager|technician|tech|"
     rf"engineer|caller|customer|client|member|patient|colleague|associate|operator|courier|"
     rf"driver|spouse|wife|husband|partner|son|daughter|mother|father|mom|dad|brother|sister|"
-    rf"grandson|granddaughter|friend|neighbou?r|landlord|tenant|by|with|named|"
+    rf"grandson|granddaughter|friend|neighbou?r|landlord|tenant|named|"
     rf"name(?:\s*:|\s+is|\s+was)|name\s+(?:on\s+the\s+\w+|was\s+confirmed)\s+(?:is|as)|"
     rf"(?:in|under)\s+the\s+name\s+of|identified\s+(?:herself|himself|themselves)\s+as|"
     rf"account\s+holder(?:\s+is)?|card\s?holder(?:\s+is)?|(?:listed|confirmed|registered)\s+as|"
@@ -82,6 +82,12 @@ _SUBJECT = re.compile(
     r"agreed|refused|declined|wanted|wants|needs|needed|emailed|wrote|spoke|paid|moved|"
     r"reported|disputed|insisted|confirmed|would\s+like|thanked|apologi[sz]ed|hung\s+up)\b"
 )
+# A sentence opening on one capitalised word and a verb only a person does: "Rohan logged
+# in as ...". spaCy's ORG or GPE reading of an unfamiliar name is overruled here.
+_PERSON_VERB_ONE = re.compile(
+    rf"(?:^|(?<=[.!?;]\s))({_CAP_WORD})\s+(?:(?:also|then|later)\s+)?"
+    r"(?:logged\s+in|signed\s+in|hung\s+up)\b"
+)
 # A staff role right before one capitalised word: "asked for agent Dolores". spaCy's small
 # model often reads an unfamiliar given name there as a plural common noun.
 _ROLE_NOUN = re.compile(
@@ -90,7 +96,10 @@ _ROLE_NOUN = re.compile(
     r"((?:[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ'’-]+))\b(?!\s+[A-Z\d])"
 )
 # Prepositions and conjunctions: the follower counts only if nothing says it is a place.
-_WEAK = re.compile(rf"(?i:\b(?:from|for|to|and|cc|contact|ask|of|or|per|via)\s+)({_CAP_NAME})")
+# "by" and "with" are weak too: "billed by Comcast", "signed up with Verizon".
+_WEAK = re.compile(
+    rf"(?i:\b(?:from|for|to|and|cc|contact|ask|of|or|per|via|by|with)\s+)({_CAP_NAME})"
+)
 _SPEAKING = re.compile(rf"\b({_CAP_NAME})\s+(?:speaking|here)\b(?!\s+(?:is|are|was|were|to|at))")
 # "Rahul, the field engineer, ..." - a name set off by an appositive role.
 _APPOSITIVE = re.compile(
@@ -318,6 +327,7 @@ class NameRecognizer(EntityRecognizer):
             (_SUBJECT_ONE, 0.65, "strict-weak"),
             (_WEAK, 0.6, "strict"),
             (_POSSESSOR, 0.7, "proper"),
+            (_PERSON_VERB_ONE, 0.7, "proper"),
             (_ROLE_APPOSED, 0.75, "lower-proper"),
             (_LOWER_FOR, 0.7, "lower-proper"),
             (_LABELLED_PART, 0.8, "lower"),
