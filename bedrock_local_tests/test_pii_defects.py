@@ -207,3 +207,16 @@ def test_no_part_of_a_value_is_left_beside_its_mask(text: str, etype: str, value
 )
 def test_unit_and_house_words_need_a_street(text: str) -> None:
     assert detect_pii(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The agent replied: Hmm, let me check that for you.",
+        "She clicked 'Place Order' twice and nothing happened.",
+    ],
+)
+def test_fillers_and_button_words_are_not_names(text: str) -> None:
+    """Seen as NAME on the local model's summaries of corpus calls ("responded: Hmm, ...",
+    "clicked 'Place Order'")."""
+    assert detect_pii(text) == []

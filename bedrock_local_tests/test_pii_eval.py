@@ -5,9 +5,10 @@ regression fails.
 The engine was tuned on dev, then on test once test was released for tuning (its misses
 read and fixed by class, in fresh sentences), so test is no longer a held-out figure; the
 held-out measurement is a fresh split scored once at the end. Measured on test after that
-tuning: recall 1.000, precision 1.000, fully masked 0.988 (7 labels partly masked), raw
+tuning: recall 1.000, precision 1.000, fully masked 1.000 (no label partly masked), raw
 survives 0.0%, false positives on hard negatives 0.0% (before it: recall 0.966, precision
-0.983, raw survives 2.7%, false positives 3.3%). Dev: recall 0.995, false positives 0.9%.
+0.983, fully masked 0.958, raw survives 2.7%, false positives 3.3%). Dev: recall 0.997,
+false positives 0.0%.
 """
 
 from typing import Any
@@ -23,8 +24,8 @@ FLOORS: dict[str, dict[str, Any]] = {
     "test": {
         "recall": 0.95,
         "precision": 0.95,
-        "fully_masked": 0.97,
-        "partial": 10,
+        "fully_masked": 0.98,
+        "partial": 5,
         "raw_survives": 0.01,
         "false_positive_rate": 0.02,
         "by_type": {},

@@ -194,7 +194,7 @@ _NOT_NAMES = frozenset(
     terminal gate dock platform building level zone aisle pay wallet sales marketing finance
     hr accounts operations engineering legal collections retentions procurement payroll
     mbps kbps gbps mb kb gb tb ghz mhz kwh mph kph mx you're we're they're i've we've
-    portal dashboard settings console toolbar inbox queue
+    portal dashboard settings console toolbar inbox queue hmm hm umm um uh ah place
     """.split()
 )
 # A state before a document word is the issuing state ("Texas DL", "Ohio license").
