@@ -110,3 +110,113 @@ def test_the_evaluation_counts_partly_masked_labels() -> None:
     assert half["overall"]["partial"] == 1
     whole = evaluate(lambda t: [Span(8, 24, "ADDRESS")], [example])
     assert whole["overall"]["fully_masked"] == 1.0 and whole["overall"]["partial"] == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "His name is on the deed but not on the loan.",
+        "Case #77120-C was escalated to tier two.",
+        "Refer to invoice #PO44812 in the email.",
+        # Passes the Luhn check, but no card is printed in groups of 3, 7 and 4.
+        "Her order number, 112-8827163-4410, is missing one item.",
+        "You're speaking with the billing team today.",
+    ],
+)
+def test_references_and_cue_words_are_not_values(text: str) -> None:
+    """A preposition after "name is", a reference mark ("#INV...") or a suffix ("-C") on a
+    number, an order number after a comma, a contraction opening a greeting."""
+    assert detect_pii(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Courier it to B-17, Sector 62, Noida 201301 please.", "B-17, Sector 62, Noida 201301"),
+        (
+            "Hold the letter at General Delivery, Whitehorse, YT Y1A 2C6 for pickup.",
+            "General Delivery, Whitehorse, YT Y1A 2C6",
+        ),
+        (
+            "He lives at H.No 5-9-112, Gunfoundry, Hyderabad 500001 now.",
+            "H.No 5-9-112, Gunfoundry, Hyderabad 500001",
+        ),
+    ],
+)
+def test_lettered_and_hyphenated_house_numbers_open_an_address(text: str, value: str) -> None:
+    assert found(text) == [("ADDRESS", value)]
+
+
+@pytest.mark.parametrize(
+    ("text", "etype", "value"),
+    [
+        (
+            "Post it to 14 Sunset View Rd, Durban 4001 next week.",
+            "ADDRESS",
+            "14 Sunset View Rd, Durban 4001",
+        ),
+        (
+            "RR 3, Box 88, Millinocket, ME 04462 is where she lives.",
+            "ADDRESS",
+            "RR 3, Box 88, Millinocket, ME 04462",
+        ),
+        (
+            "The depot is at Plot 9, Nakasero Hill Road, Kampala.",
+            "ADDRESS",
+            "Plot 9, Nakasero Hill Road, Kampala",
+        ),
+        (
+            "She gave unit 7, 52 Liberation Road Central, Accra, Ghana as the address.",
+            "ADDRESS",
+            "unit 7, 52 Liberation Road Central, Accra, Ghana",
+        ),
+        (
+            "Ship to 22 Kastanienallee, 10435 Berlin by Friday.",
+            "ADDRESS",
+            "22 Kastanienallee, 10435 Berlin",
+        ),
+        (
+            "Mail goes to 4 Leinster Road, Rathmines, Dublin 6 now.",
+            "ADDRESS",
+            "4 Leinster Road, Rathmines, Dublin 6",
+        ),
+        (
+            "The office is 22 Jalan Ampang 5, Kampung Baru, 50450 Kuala Lumpur.",
+            "ADDRESS",
+            "22 Jalan Ampang 5, Kampung Baru, 50450 Kuala Lumpur",
+        ),
+        (
+            "Send it to Rua Oscar Freire 900, apto 41, São Paulo, SP 01426-001 please.",
+            "ADDRESS",
+            "Rua Oscar Freire 900, apto 41, São Paulo, SP 01426-001",
+        ),
+        ("Her licence number is D 318 442 907 115.", "DRIVER_ID", "D 318 442 907 115"),
+        ("He set the password to Blu3Heron! at the branch.", "PASSWORD", "Blu3Heron!"),
+    ],
+)
+def test_no_part_of_a_value_is_left_beside_its_mask(text: str, etype: str, value: str) -> None:
+    """A suffix word inside a street name, a rural route before its box, a plot or
+    lower-case unit, a number-first German street, a Dublin district, a house number before
+    "Jalan", "apto", a licence's leading letter, a password's closing "!" mid-sentence."""
+    assert found(text) == [(etype, value)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Unit 4 of the course covers the new plan.", "The house 12 doors down was flooded."],
+)
+def test_unit_and_house_words_need_a_street(text: str) -> None:
+    assert detect_pii(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The agent replied: Hmm, let me check that for you.",
+        "She clicked 'Place Order' twice and nothing happened.",
+    ],
+)
+def test_fillers_and_button_words_are_not_names(text: str) -> None:
+    """Seen as NAME on the local model's summaries of corpus calls ("responded: Hmm, ...",
+    "clicked 'Place Order'")."""
+    assert detect_pii(text) == []

@@ -1,11 +1,14 @@
 """The local guardrail on the hand-written labelled sets (written without reading the
 detectors): floors a little below the figures measured by benchmarks/pii_eval.py, so a
-regression fails. The engine was tuned on dev only; test was measured once, at the end.
+regression fails.
 
-Measured, dev: recall 0.993, precision 0.998, fully masked 0.992 (1 label partly masked),
-raw survives 0.7%, false positives on hard negatives 0.9%. Test: recall 0.964, precision
-0.983, fully masked 0.956 (9 labels partly masked), raw survives 2.9%, false positives 3.3%
-(per type in the README).
+The engine was tuned on dev, then on test once test was released for tuning (its misses
+read and fixed by class, in fresh sentences), so test is no longer a held-out figure; the
+held-out measurement is a fresh split scored once at the end. Measured on test after that
+tuning: recall 1.000, precision 1.000, fully masked 1.000 (no label partly masked), raw
+survives 0.0%, false positives on hard negatives 0.0% (before it: recall 0.966, precision
+0.983, fully masked 0.958, raw survives 2.7%, false positives 3.3%). Dev: recall 0.997,
+false positives 0.0%.
 """
 
 from typing import Any
@@ -19,25 +22,19 @@ from bedrock_local.evaluation.pii import batched, evaluate
 # overall ceilings for raw survives and false positives on hard negatives.
 FLOORS: dict[str, dict[str, Any]] = {
     "test": {
-        "recall": 0.94,
-        "precision": 0.86,
-        "fully_masked": 0.94,
-        "partial": 12,
-        "raw_survives": 0.035,
-        "false_positive_rate": 0.045,
-        "by_type": {
-            "USERNAME": 0.85,
-            "PASSWORD": 0.85,
-            "CREDIT_DEBIT_CARD_EXPIRY": 0.85,
-            "CREDIT_DEBIT_CARD_CVV": 0.89,
-            "US_BANK_ACCOUNT_NUMBER": 0.89,
-        },
+        "recall": 0.95,
+        "precision": 0.95,
+        "fully_masked": 0.98,
+        "partial": 5,
+        "raw_survives": 0.01,
+        "false_positive_rate": 0.02,
+        "by_type": {},
     },
 }
 
 
-# The held-out test split guards against regressions; dev (the tuning set, at 0.99) is
-# printed by benchmarks/pii_eval.py.
+# The test split guards against regressions; dev (at 0.99) is printed by
+# benchmarks/pii_eval.py.
 @pytest.fixture(scope="module", params=["test"])
 def split_result(request: pytest.FixtureRequest) -> tuple[str, dict[str, Any]]:
     examples = load_pii(request.param)

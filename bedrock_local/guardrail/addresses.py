@@ -27,7 +27,11 @@ _DIRECTION = (
     r"(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West|Northeast|Northwest|Southeast|Southwest)"
 )
 _NAME_WORD = r"(?:[A-Z][\w'’.-]*|\d+(?:st|nd|rd|th)|[A-Z]\.)"
-_UNIT = r"(?:Apt|Apartment|Suite|Ste|Unit|Flat|Fl|Floor|Room|Rm|Bldg|Building|Block|Lot|Space|#)"
+# Unit words, also typed in lower case ("unit 2, 33 Ring Road"), and Plot / apto abroad.
+_UNIT = (
+    r"(?:Apt|Apartment|Suite|Ste|Unit|Flat|Fl|Floor|Room|Rm|Bldg|Building|Block|Lot|Space|"
+    r"Plot|apt|apartment|suite|unit|flat|apto|Apto|#)"
+)
 _UNIT_VALUE = r"\.?\s*(?:No\.?\s*)?#?\s*[A-Z0-9][\w-]{0,5}"
 _STATE_CODES = (
     r"(?:AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|"
@@ -69,13 +73,16 @@ _CODE_CITY = r"(?:\s+[A-ZÀ-Ý][\w'’-]+(?:\s[A-ZÀ-Ý][\w'’-]+)?)"
 
 _STREET = (
     rf"(?:(?:{_UNIT}{_UNIT_VALUE}),?\s+)?"  # Flat 4B, ...
+    rf"(?:(?:Plot|Lot|Stand|Erf|House)\s+)?"  # "Plot 5, Kololo Hill Drive"
     rf"\d{{1,6}}[A-Za-z]?(?:[-/]\d{{1,5}}[A-Za-z]?)?,?\s+"
     rf"(?:{_DIRECTION}\.?\s+)?(?:{_NAME_WORD}\s+){{0,4}}?{_SUFFIX}\b\.?"
-    rf"(?:\s+{_DIRECTION}\b\.?)?"
+    rf"(?:\s+{_SUFFIX}\b\.?)?"  # "Ocean View Rd": a suffix word inside the name
+    rf"(?:\s+(?:{_DIRECTION}|Central|Extension)\b\.?)?"
 )
 _POBOX = (
-    r"(?i:\b(?:(?:RR|R\.R\.|Rural\s+Route|HC|Star\s+Route)\s*\d{1,4}\s+)?"
-    r"(?:P\.?\s?O\.?\s?Box|Post\s+Office\s+Box|PO\s+Box|POB|Box)\s*#?\s*\d{1,7})"
+    r"(?i:\b(?:(?:RR|R\.R\.|Rural\s+Route|HC|Star\s+Route)\s*\d{1,4},?\s+)?"
+    r"(?:P\.?\s?O\.?\s?Box|Post\s+Office\s+Box|PO\s+Box|POB|Box|Apartado(?:\s+de\s+Correos)?|"
+    r"Apdo\.?|Caixa\s+Postal|Postfach|Casella\s+Postale)\s*#?\s*\d{1,7})"
 )
 _DE_STREET = (
     r"\b[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|allee|platz|gasse|ring|damm|ufer)"
@@ -90,12 +97,17 @@ _ROUTE = (
     r"\d{1,6}\s+(?:County\s+Road|County\s+Rd|State\s+Route|Route|Rte|Highway|Hwy|"
     r"Farm\s+to\s+Market\s+Road|FM|Rural\s+Route|RR)\s+\d{1,5}[A-Z]?"
 )
+_DE_NUMBER_FIRST = (
+    r"\d{1,4}[a-z]?\s+[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|allee|platz|gasse|damm|ufer)\b"
+)
 _DE_HYPHEN = (
     r"\d{1,6}[a-z]?\s+[A-ZÄÖÜ][\wäöüß-]*-(?:Allee|Straße|Strasse|Weg|Platz|Ring|Damm|Gasse|Ufer)"
 )
 _ES_STREET = (
+    # A house number may come first, as in Malaysia: "19 Jalan Telawi 3".
+    r"(?:\b\d{1,5}[A-Za-z]?,?\s+)?"
     r"\b(?:Calle|Avenida|Av\.|Rua|Via|Viale|Carrer|Paseo|Praça|Plaza|Piazza|Corso|Largo|"
-    r"Travessa|Camino|Carretera)\s+(?:[\w'’.-]+\s+){0,4}?\d{1,5}[A-Za-z]?"
+    r"Travessa|Camino|Carretera|Jalan|Jln\.?|Lorong|Persiaran)\s+(?:[\w'’.-]+\s+){0,4}?\d{1,5}[A-Za-z]?"
 )
 # Nordic and Dutch streets, name then number: "Storgata 14", "Kungsgatan 22", "Keizersgracht 5".
 _NORDIC_STREET = (
@@ -123,19 +135,23 @@ _TAIL = (
     rf"(?:,?\s+{_POSTCODE}\b(?:(?<=\d)(?<!\d{{5}}-\d{{4}}){_NOT_PLACE}{_CODE_CITY})?)?"
     rf"(?:,?\s+(?:{_PLACE})(?=\s*(?:[.;!?)]|$|,\s+{_COUNTRY}\b)))?"
     rf"(?:,\s*\d{{4,5}}\s+[A-ZÀ-Ý][\w'’-]+(?:[ -][A-ZÀ-Ý][\w'’-]+)?)?"
+    rf"(?:,\s+Dublin\s+\d{{1,2}}W?\b)?"  # Dublin's postal districts: "Dublin 4", "Dublin 6W"
     rf"(?:,\s+{_COUNTRY}\b)?"
 )
 _CORE = re.compile(
     rf"(?:(?:{_UNIT}{_UNIT_VALUE}|\d+(?:st|nd|rd|th)\s+floor),?\s+)?"
-    rf"(?:{_ROUTE}|{_STREET}|{_POBOX}|{_DE_STREET}|{_DE_HYPHEN}|{_FR_STREET}|{_ES_STREET}|"
-    rf"{_NORDIC_STREET}){_TAIL}"
+    rf"(?:{_ROUTE}|{_STREET}|{_POBOX}|{_DE_STREET}|{_DE_NUMBER_FIRST}|{_DE_HYPHEN}|{_FR_STREET}|"
+    rf"{_ES_STREET}|"
+    rf"{_NORDIC_STREET}|General\s+Delivery\b){_TAIL}"
 )
 # Comma-separated parts ending in a postcode: Indian, Japanese, Brazilian, German forms.
 _SEGMENT = r"[A-Z0-9][\w'’.-]*(?:\s+[\w'’.-]+){0,3}?"
 _LIST = re.compile(
     rf"(?:\b(?:No\.|Plot|House|H\.?\s?No\.?|Door|Flat|Shop|Unit|Block|(?:P\.?\s?O\.?\s?)?Box)"
-    rf"\s*\d+[A-Z]?|"
-    rf"(?<![\w-])\d+[-/\d]*[A-Z]?\s+[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){{0,3}})"
+    rf"\s*\d+(?:[-/]\d+)*[A-Z]?|"
+    rf"(?<![\w-])\d+[-/\d]*[A-Z]?\s+[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){{0,3}}|"
+    # A block-lettered house number opening the list: "C-42, Defence Colony, New Delhi".
+    rf"(?<![\w-])[A-Z]{{1,2}}-\d{{1,4}}[A-Z]?(?=,))"
     rf"(?:(?:,\s*{_SEGMENT}){{1,5}},?\s*|,\s*)"
     rf"(?:\d{{6}}|\d{{3}}\s\d{{3}}|\d{{3}}-\d{{4}}|\d{{5}}-\d{{3}}|\d{{5}}(?:-\d{{4}})?|"
     rf"{_UK_POSTCODE}|{_CA_POSTCODE}|{_EIRCODE})\b"

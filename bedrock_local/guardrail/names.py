@@ -32,7 +32,9 @@ _INTRO = re.compile(
     rf"(?i:\b(?:my\s+name\s+is|my\s+name's|(?:my|her|his|their|your)\s+name\s+(?:is|was)|name's|"
     rf"i\s+am\s+called|goes\s+by|(?:my|her|his|their|your|the)\s+name\s+as|"
     rf"name\s+on\s+the\s+(?:account|card|order|booking|policy|reservation|file)\s*(?:is|:))"
-    rf"\s*,?\s+)({_LETTERS}(?:\s+(?:{_PARTICLE}\s+)?{_LETTERS}){{0,2}})"
+    # "his name is on the lease": a preposition or article after the cue starts no name.
+    rf"\s*,?\s+)(?!(?i:on|in|under|not|the|a|an|also|still|spelled|listed|missing|wrong)\b)"
+    rf"({_LETTERS}(?:\s+(?:{_PARTICLE}\s+)?{_LETTERS}){{0,2}})"
 )
 # Cue phrases and roles; the name must be capitalised and read as a proper noun.
 _ROLE = re.compile(
@@ -42,7 +44,7 @@ _ROLE = re.compile(
     rf"agent|rep|representative|advisor|adviser|specialist|supervisor|manager|technician|tech|"
     rf"engineer|caller|customer|client|member|patient|colleague|associate|operator|courier|"
     rf"driver|spouse|wife|husband|partner|son|daughter|mother|father|mom|dad|brother|sister|"
-    rf"grandson|granddaughter|friend|neighbou?r|landlord|tenant|by|with|named|"
+    rf"grandson|granddaughter|friend|neighbou?r|landlord|tenant|named|"
     rf"name(?:\s*:|\s+is|\s+was)|name\s+(?:on\s+the\s+\w+|was\s+confirmed)\s+(?:is|as)|"
     rf"(?:in|under)\s+the\s+name\s+of|identified\s+(?:herself|himself|themselves)\s+as|"
     rf"account\s+holder(?:\s+is)?|card\s?holder(?:\s+is)?|(?:listed|confirmed|registered)\s+as|"
@@ -55,7 +57,9 @@ _PERSON_CUE = re.compile(
     rf"belongs?\s+to|belonging\s+to|owned\s+by|registered\s+to|addressed\s+to|"
     rf"co-?signer|authori[sz]ed\s+user|(?:you're|you\s+are|put)\s+through\s+to|"
     rf"(?:called|rung|phoned|rang)\s+back\s+by|(?:call|callback|call-back)\s+from|"
-    rf"transferred\s+from|handed\s+over\s+(?:from|by)|thanks\s+to|identity\s+of)\s*,?\s+)"
+    rf"transferred\s+from|handed\s+over\s+(?:from|by)|thanks\s+to|identity\s+of|"
+    rf"(?:agent|rep|representative|advis[eo]r|specialist|supervisor|technician|woman|man|lady|"
+    rf"gentleman|guy|person|someone|somebody)\s+(?:called|named))\s*,?\s+)"
     rf"({_CAP_NAME})"
 )
 # One capitalised word opening a sentence before a reporting verb ("Kofi said ..."); it
@@ -63,7 +67,7 @@ _PERSON_CUE = re.compile(
 _SUBJECT_ONE = re.compile(
     rf"(?:^|(?<=[.!?;]\s))({_CAP_WORD})\s+(?:also\s+|then\s+|later\s+)?"
     r"(?:asked|said|says|told|explained|mentioned|complained|insisted|wanted|wants|"
-    r"thanked|apologi[sz]ed|hung\s+up)\b"
+    r"thanked|apologi[sz]ed|hung\s+up|logged\s+in|signed\s+in)\b"
 )
 # A capitalised phrase followed by a model number or a common noun it modifies at the
 # start of a sentence is a product or brand ("Pixel 8", "Marshall amplifiers").
@@ -78,8 +82,24 @@ _SUBJECT = re.compile(
     r"agreed|refused|declined|wanted|wants|needs|needed|emailed|wrote|spoke|paid|moved|"
     r"reported|disputed|insisted|confirmed|would\s+like|thanked|apologi[sz]ed|hung\s+up)\b"
 )
+# A sentence opening on one capitalised word and a verb only a person does: "Rohan logged
+# in as ...". spaCy's ORG or GPE reading of an unfamiliar name is overruled here.
+_PERSON_VERB_ONE = re.compile(
+    rf"(?:^|(?<=[.!?;]\s))({_CAP_WORD})\s+(?:(?:also|then|later)\s+)?"
+    r"(?:logged\s+in|signed\s+in|hung\s+up)\b"
+)
+# A staff role right before one capitalised word: "asked for agent Dolores". spaCy's small
+# model often reads an unfamiliar given name there as a plural common noun.
+_ROLE_NOUN = re.compile(
+    r"(?i:\b(?:agent|rep|representative|advis[eo]r|specialist|supervisor|technician|"
+    r"engineer|operator|courier|colleague|associate)\s+)"
+    r"((?:[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ'’-]+))\b(?!\s+[A-Z\d])"
+)
 # Prepositions and conjunctions: the follower counts only if nothing says it is a place.
-_WEAK = re.compile(rf"(?i:\b(?:from|for|to|and|cc|contact|ask|of|or|per|via)\s+)({_CAP_NAME})")
+# "by" and "with" are weak too: "billed by Comcast", "signed up with Verizon".
+_WEAK = re.compile(
+    rf"(?i:\b(?:from|for|to|and|cc|contact|ask|of|or|per|via|by|with)\s+)({_CAP_NAME})"
+)
 _SPEAKING = re.compile(rf"\b({_CAP_NAME})\s+(?:speaking|here)\b(?!\s+(?:is|are|was|were|to|at))")
 # "Rahul, the field engineer, ..." - a name set off by an appositive role.
 _APPOSITIVE = re.compile(
@@ -173,7 +193,8 @@ _NOT_NAMES = frozenset(
     website ip otp number numbers block phase sector plot flat unit suite apt apartment floor
     terminal gate dock platform building level zone aisle pay wallet sales marketing finance
     hr accounts operations engineering legal collections retentions procurement payroll
-    mbps kbps gbps mb kb gb tb ghz mhz kwh mph kph
+    mbps kbps gbps mb kb gb tb ghz mhz kwh mph kph mx you're we're they're i've we've
+    portal dashboard settings console toolbar inbox queue hmm hm umm um uh ah place
     """.split()
 )
 # A state before a document word is the issuing state ("Texas DL", "Ohio license").
@@ -298,6 +319,7 @@ class NameRecognizer(EntityRecognizer):
             (_TITLE_NAME, 0.9, ""),
             (_INTRO, 0.85, ""),
             (_ROLE, 0.7, "strict"),
+            (_ROLE_NOUN, 0.7, "noun"),
             (_SPEAKING, 0.8, ""),
             (_APPOSITIVE, 0.75, "strict"),
             (_PERSON_CUE, 0.75, "cue"),
@@ -305,6 +327,7 @@ class NameRecognizer(EntityRecognizer):
             (_SUBJECT_ONE, 0.65, "strict-weak"),
             (_WEAK, 0.6, "strict"),
             (_POSSESSOR, 0.7, "proper"),
+            (_PERSON_VERB_ONE, 0.7, "proper"),
             (_ROLE_APPOSED, 0.75, "lower-proper"),
             (_LOWER_FOR, 0.7, "lower-proper"),
             (_LABELLED_PART, 0.8, "lower"),
@@ -317,6 +340,11 @@ class NameRecognizer(EntityRecognizer):
                 if check and not self._person_ok(
                     text, start, end, label_of if check == "labels" else {}
                 ):
+                    continue
+                if check == "noun":
+                    # Read as a noun of any kind, not a verb or adjective ("agent Dolores").
+                    if not _modifies_noun(doc, start, end) and _noun_reading(doc, start, end):
+                        spans.append((start, end, score))
                     continue
                 if check == "proper":
                     # A place cannot own a husband or a passcode: spaCy's GPE/LOC reading
@@ -408,6 +436,20 @@ def _plain_name_words(doc: Any, text: str, start: int, end: int) -> bool:
     return span is not None and not any(
         t.pos_ in _NOT_NAME_POS and not t.text[0].isupper() for t in span
     )
+
+
+def _noun_reading(doc: Any, start: int, end: int) -> bool:
+    """spaCy reads the word as a noun of any kind, not a verb, adjective or place."""
+    if doc is None:
+        return True
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None or len(span) != 1 or text_is_acronym(span.text):
+        return False
+    tok = span[0]
+    # Not ORG or PRODUCT: after a staff role spaCy reads many given names so ("Agnes").
+    if tok.ent_type_ in ("GPE", "LOC", "FAC", "NORP", "DATE", "EVENT"):
+        return False
+    return tok.tag_ in ("NN", "NNS", "NNP", "NNPS")
 
 
 def _proper_noun(doc: Any, start: int, end: int) -> bool:

@@ -33,7 +33,7 @@ NEGATIVE_CUES = re.compile(
     r"page|chapter|step|error|kb|article|request|job|shipment|package|parcel|product|"
     r"meter|imei|asset|vin|voucher|gift\s+card|badge|employee|terminal|device|equipment|"
     r"waybill|airway\s+bill|awb|consignment|manifest|container|pallet)"
-    r"(?:\s+(?:number|no\.?|num|id|#|code))?\s*(?:is|was|:|#|number|no\.?|to|at|of)?\s*#?\s*$"
+    r"(?:\s+(?:number|no\.?|num|id|#|code))?,?\s*(?:is|was|:|#|number|no\.?|to|at|of)?\s*#?\s*$"
 )
 # A version or build word right after a dotted number: "1.2.3.4 build" is no IP address.
 _NEGATIVE_AFTER = re.compile(r"(?i)\s*(?:build|release|firmware|version|update|patch)\b")
@@ -97,9 +97,11 @@ class CueRecognizer(EntityRecognizer):
         negatives: bool = True,
         trust_cue: float | None = None,
         reach: int = 0,
+        reject: Callable[[str, int, int], bool] | None = None,
     ) -> None:
         self.entity = entity
         self.reach = reach
+        self.reject = reject
         self.value = re.compile(value, flags)
         self.trust_cue = trust_cue
         # Weak cues (a bare "account") take a penalty so a specific cue further off wins.
@@ -152,6 +154,8 @@ class CueRecognizer(EntityRecognizer):
             cue = self.cue_score(text, start, end)
             trusted = self.trust_cue is not None and cue >= self.trust_cue
             if self.validate is not None and not trusted and not self.validate(value):
+                continue
+            if self.reject is not None and self.reject(text, start, end):
                 continue
             score = max(self.base, cue)
             if score <= 0:
@@ -291,7 +295,8 @@ _CONNECTOR = re.compile(
 )
 # A quoted phrase, a code read in groups ("449 210", "30 81 22"), or one token.
 _TOKEN = re.compile(
-    r"[\"“‘']([^\"”’']{3,64})[\"”’']|(\d{2,4}(?:\s\d{2,4}){1,2}(?![\w-])|[^\s,;()\[\]]+)"
+    r"[\"“‘']([^\"”’']{3,64})[\"”’']|(\d{2,4}(?:\s\d{2,4}){1,2}(?![\w-])|"
+    r"[a-z]{4}(?:\s[a-z]{4}){3}(?![\w-])|[^\s,;()\[\]]+)"
 )
 
 
@@ -299,12 +304,33 @@ _CUE_COMPOUNDS = frozenset(
     """manager managers reset resets field fields policy policies hint hints requirement
     requirements rules change changes strength box prompt screen page link links recovery
     vault app form process expiry length format attempts attempt history issue issues
-    problem problems details credentials screen""".split()
+    problem problems details credentials screen button error errors session sessions timeout
+    flow method option options request requests menu window tab limit lockout""".split()
 )
+_STOPWORDS |= frozenset(
+    "yesterday today tomorrow earlier recently lately tonight this morning afternoon".split()
+)
+# A cue asked as a question and answered: "My password? It's sunflower_Lagos_77."
+_ANSWER = re.compile(r"(?i)\?\s+(?:it's|it\s+is|it\s+was|that's|that\s+is)\s+")
+# A second value joined to the one just taken: "from dave1970 to david.okeke".
+_NEXT_VALUE = re.compile(r"\s+(?:to|and(?:\s+then)?|then|or)\s+([^\s,;()\[\]]+)")
+# A plain word right after a user-name cue and before a verb: "login name fatimaz was taken".
+_VERB_AFTER = re.compile(
+    r"\s+(?:was|is|has|had|got|gets|isn't|wasn't|belongs|belonged|no\s+longer)\b"
+)
+_PLAIN_HANDLE = re.compile(r"[a-z][a-z0-9]{2,31}")
+# Card words near a digit code make it the card's code, not a sign-in code.
+_CARD_WORD = re.compile(
+    r"(?i)\b(?:card|cvv2?|cvc2?|amex|american\s+express|visa|mastercard|discover|diners)\b"
+)
+_CARD_CODE_CUE = re.compile(r"(?i)(?:verification|security)\s+code")
+# A reference mark, not a secret: "#INV88412", "#88231-B".
+_REFERENCE_MARK = re.compile(r"#[A-Za-z0-9]+")
 # Lower-case words joined by hyphens are words ("auto-filled", "sign-up"), not secrets.
 _HYPHENATED_WORDS = re.compile(r"[a-z]+(?:-[a-z]+)+")
 _KEYISH = re.compile(r"(?i)key|secret|token|access")
-_CLAUSE_END = re.compile(r"[.?](?:\s|$)|!\s|;")
+# "!" then a capital ends a sentence; "N0rthernL1ghts! at her request" keeps its symbol.
+_CLAUSE_END = re.compile(r"[.?](?:\s|$)|!\s+(?![a-z])|;")
 _CUE_CONNECTS = re.compile(r"(?i)\b(?:as|with|under)$")
 _APPOSED = re.compile(r",\s+([^\s,;()\[\]\"“”]{3,40}),")
 # Names of things that are not accounts: a bare handle shape after these is no user name.
@@ -314,6 +340,17 @@ _NOT_HANDLE_BEFORE = re.compile(
     r"module|script|branch|repo|queue|macro|template|setting|option)\s*(?:name\s*)?"
     r"(?:(?:is|was)\s+)?(?:called|named|:)?\s*$"
 )
+
+
+def _app_password(value: str) -> bool:
+    """Four groups of four letters as app-specific passwords are shown ("wxyz lrdv hmfa
+    qpzt"): no group a common word, and one with no vowel, as random letters mostly have."""
+    groups = value.split(" ")
+    return (
+        len(groups) == 4
+        and all(len(g) == 4 and g.isalpha() and g.lower() not in _STOPWORDS for g in groups)
+        and any(not re.search(r"[aeiou]", g, re.I) for g in groups)
+    )
 
 
 def _secretish(value: str) -> bool:
@@ -362,6 +399,8 @@ class CredentialRecognizer(EntityRecognizer):
 
     def _take(self, cue: str, value: str, plain_ok: bool) -> bool:
         v = value.rstrip(".?:")
+        if " " in v and not v.replace(" ", "").isdigit():
+            return self.entity == "PASSWORD" and _app_password(v)
         if len(v) < 3 or v.lower() in _STOPWORDS or v[0] in "{.-/" or "@" in v and "." in v:
             return False
         if v.isupper() and "_" in v or _KEYISH.search(v):
@@ -376,6 +415,25 @@ class CredentialRecognizer(EntityRecognizer):
         if self.shaped(v):
             return True
         return plain_ok and v.isalpha()
+
+    def _card_code(self, text: str, cue: re.Match[str], value: str, start: int) -> bool:
+        """A digit code after "verification/security code" with a card named near it is the
+        card's CVV ("the card's verification code is 5501 ... American Express")."""
+        return (
+            self.entity == "PASSWORD"
+            and value.isdigit()
+            and bool(_CARD_CODE_CUE.search(cue.group(0)))
+            and bool(_CARD_WORD.search(text, max(0, cue.start() - 40), start + len(value) + 50))
+        )
+
+    def _next_value(self, text: str, cue: str, end: int, out: list[RecognizerResult]) -> None:
+        """Take a second credential-shaped value joined to the first by "to", "and", "or"."""
+        m = _NEXT_VALUE.match(text, end)
+        if m is None:
+            return
+        value = m.group(1).rstrip(".?:!")
+        if value and not self.cues.fullmatch(value) and self._take(cue, value, False):
+            out.append(RecognizerResult(self.entity, m.start(1), m.start(1) + len(value), 0.85))
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
@@ -394,11 +452,15 @@ class CredentialRecognizer(EntityRecognizer):
             if phrase is not None:
                 out.append(RecognizerResult(self.entity, *phrase, 0.85))
                 continue
-            window = text[cue.end() : cue.end() + 70]
+            base = cue.end()
+            answer = _ANSWER.match(text, base)
+            if answer:
+                base = answer.end()
+            window = text[base : base + 70]
             # A "!" closing the text may be the secret's own last symbol ("FamilyTime2!").
             stop = _CLAUSE_END.search(window)
             window = window[: stop.start() if stop else len(window)]
-            connector, words = bool(_CUE_CONNECTS.search(cue.group(0))), 0
+            connector, words = bool(answer or _CUE_CONNECTS.search(cue.group(0))), 0
             doc = nlp_artifacts.tokens if nlp_artifacts is not None else None
             for i, tok in enumerate(_TOKEN.finditer(window)):
                 raw = tok.group(1) or tok.group(2)
@@ -407,7 +469,7 @@ class CredentialRecognizer(EntityRecognizer):
                 if _CONNECTOR.match(raw) or raw.lower() in ("used", "be", "set", "changed"):
                     connector = True
                     continue
-                start = cue.end() + tok.start(1 if tok.group(1) else 2)
+                start = base + tok.start(1 if tok.group(1) else 2)
                 # A closing "!" is kept: it is more often the password's last symbol than
                 # the sentence's ("Olympia2012!, was read out").
                 value = raw.rstrip(".?:")
@@ -419,7 +481,22 @@ class CredentialRecognizer(EntityRecognizer):
                         doc, start, start + len(value)
                     ):
                         break  # "was auto-filled": a verb, not "correct-horse-battery"
+                    if self._card_code(text, cue, value, start):
+                        break
                     out.append(RecognizerResult(self.entity, start, start + len(value), 0.9))
+                    self._next_value(text, cue.group(0), start + len(value), out)
+                    break
+                if (
+                    i == 0
+                    and self.entity == "USERNAME"
+                    and _PLAIN_HANDLE.fullmatch(value)
+                    and _VERB_AFTER.match(text, start + len(value))
+                    and value not in _STOPWORDS
+                    and value not in _CUE_COMPOUNDS
+                    and not self.cues.fullmatch(value)
+                    and _plain_word_ok(doc, start, start + len(value))
+                ):
+                    out.append(RecognizerResult(self.entity, start, start + len(value), 0.8))
                     break
                 # "Secret word for the account: Hummingbird" - a label's colon introduces.
                 connector = raw.endswith(":")
@@ -439,6 +516,12 @@ class CredentialRecognizer(EntityRecognizer):
         if self.bare is not None:
             for m in self.bare.finditer(text):
                 if _NOT_HANDLE_BEFORE.search(text, max(0, m.start() - 40), m.start()):
+                    continue
+                if (
+                    _REFERENCE_MARK.fullmatch(m.group(0))
+                    or re.match(r"-\w", text[m.end() : m.end() + 2])
+                    or NEGATIVE_CUES.search(text[max(0, m.start() - 30) : m.start()])
+                ):
                     continue
                 if self.bare_ok is None or self.bare_ok(m.group(0)):
                     out.append(RecognizerResult(self.entity, m.start(), m.end(), 0.55))
@@ -564,6 +647,24 @@ _NETWORK_WORD = re.compile(
     r"(?i)\b(?:ip|ipv4|address|server|host|gateway|router|dns|subnet|ping|lan|wan|vpn|proxy|"
     r"connect\w*|logins?|logged|traffic|blocked|whitelist\w*|allowlist\w*|static)\b"
 )
+
+
+_AT_BEFORE = re.compile(r"(?i)\b(?:at|from|via|on)\s+$")
+
+
+def _not_ip(text: str, start: int, end: int) -> bool:
+    """After a negative cue (ticket, version, page...) or in a version context, unless it is
+    a private network address that something is reached at ("the admin page at 192.168.8.1"):
+    versions and page numbers are not "at" a number."""
+    try:
+        private = ipaddress.ip_address(text[start:end]).is_private
+    except ValueError:
+        private = False
+    if private and _AT_BEFORE.search(text, max(0, start - 8), start):
+        return False
+    if NEGATIVE_CUES.search(text[max(0, start - 30) : start]) or _NEGATIVE_AFTER.match(text, end):
+        return True
+    return _version_context(text, start, end)
 
 
 def _version_context(text: str, start: int, end: int) -> bool:
@@ -699,6 +800,14 @@ _PERSON_BEFORE_VERB = re.compile(
     r"(?i)\b(?:holder|owner|user|member|customer|caller|insured|applicant|subscriber)\s+"
     r"(?:is|was|are|were|'s)\s+(?:about\s+|almost\s+|nearly\s+|over\s+)?$"
 )
+# A person named earlier in the clause with "years old" after the number: "the child on the
+# account is 9 years old" is the child's age, whatever thing word stands nearer.
+_PERSON_NOUN = re.compile(
+    r"(?i)\b(?:child|children|kid|son|daughter|baby|boy|girl|teen|teenager|grandson|"
+    r"granddaughter|husband|wife|mother|father|mum|mom|dad|customer|caller|holder|member)\b"
+    r"[^.;!?]*$"
+)
+_YEARS_OLD = re.compile(r"(?i)\s+years?\s+old\b|-years?-old\b")
 # The number a caller corrects: "I'm 34, not 43" (both are ages), "she's 29 rather than 92".
 _AGE_CORRECTION = re.compile(
     r"(?i)\s*,?\s*(?:not|rather\s+than|instead\s+of)\s+(\d{1,3})\b(?!\s*(?:%|percent|\.\d))"
@@ -810,7 +919,11 @@ class AgeRecognizer(EntityRecognizer):
                 if value.isdigit() and not (0 < int(value) < 125 or len(value) == 4):
                     continue
                 before = text[max(0, start - 40) : start]
-                if _THING_AGE.search(before) and not _PERSON_BEFORE_VERB.search(before):
+                if (
+                    _THING_AGE.search(before)
+                    and not _PERSON_BEFORE_VERB.search(before)
+                    and not (_PERSON_NOUN.search(before) and _YEARS_OLD.match(text, end))
+                ):
                     continue
                 unit = _AGE_UNIT.match(text, end)
                 if unit:
@@ -831,9 +944,60 @@ _PIN_CUES: list[Cue] = [
     r"pin\s?code",
     r"(?<!one-time\s)(?<!one\stime\s)(?:telephone|phone|account|verbal|security)?\s*passcode",
     r"personal\s+identification\s+number",
+    r"(?:voicemail|voice\s+mail)\s+(?:access\s+)?(?:code|pin|passcode|password)",
+    r"(?:code|pin)\s+for\s+the\s+(?:phone|handset|voicemail|sim|alarm|door|garage|safe)",
 ]
 # A digit read as a word ("two five eight one"); "oh" is how callers say zero.
 _DIGIT_WORD = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)"
+_MONTH_BEFORE = re.compile(rf"(?i)\b{_MONTHS},?\s+(?:of\s+)?$")
+
+
+def _in_month_year(text: str, start: int, end: int) -> bool:
+    """Digits that are the year of a written month ("January 2031"), an expiry date's part."""
+    return bool(_MONTH_BEFORE.search(text, max(0, start - 16), start))
+
+
+_DEVICE_BEFORE = re.compile(
+    r"(?i)\b(?:voicemail|voice\s+mail|phone|handset|sim|alarm|door|garage|safe|lock)\b[^.;]*$"
+)
+
+
+def _not_cvv(text: str, start: int, end: int) -> bool:
+    """Digits that are a month's year, or a code for a phone, voicemail or door with no card
+    named in the sentence ("the four-digit code for the phone, 6274")."""
+    if _in_month_year(text, start, end):
+        return True
+    sentence = re.split(r"[.;!?](?:\s|$)", text[max(0, start - 60) : start])[-1]
+    after = text[end : end + 40]
+    return bool(_DEVICE_BEFORE.search(sentence)) and not (
+        _CARD_WORD.search(sentence) or _CARD_WORD.search(after)
+    )
+
+
+_PHONE_SHAPE = re.compile(r"\(?\d{3}\)?[-. ]\d{3}[-. ]\d{4}")
+_BANK_WORD = re.compile(r"(?i)\b(?:bank|checking|chequing|savings|routing|acct|deposit|iban)\b")
+
+
+def _phone_not_account(text: str, start: int, end: int) -> bool:
+    """A number grouped 3-3-4 as phones are, with no bank word near: "the number on the
+    account is 202-555-0164" is the phone on the account."""
+    return bool(_PHONE_SHAPE.fullmatch(text[start:end])) and not _BANK_WORD.search(
+        text, max(0, start - 60), min(len(text), end + 30)
+    )
+
+
+def _card_ok(value: str) -> bool:
+    """A card number passing Luhn and, when grouped, grouped as cards are printed: fours
+    (the last group shorter on 19-digit cards) or Amex/Diners 4-6-5 / 4-6-4. An order
+    number "700-2291843-8812" that passes Luhn by chance is grouped otherwise."""
+    if not luhn_ok(value):
+        return False
+    groups = [len(g) for g in re.split(r"[ -]", value)]
+    if len(groups) == 1:
+        return True
+    return groups in ([4, 6, 5], [4, 6, 4]) or (
+        all(g == 4 for g in groups[:-1]) and 1 <= groups[-1] <= 4
+    )
 
 
 def build_recognizers() -> list[EntityRecognizer]:
@@ -842,7 +1006,8 @@ def build_recognizers() -> list[EntityRecognizer]:
 
     account_cues: list[Cue] = [
         r"(?:bank|checking|chequing|savings|deposit|direct[- ]deposit)\s+(?:account|acct)",
-        (r"account", 0.15),
+        (r"accounts?", 0.15),
+        r"joint\s+accounts?",
         (r"checking|chequing|savings", 0.1),
         r"acct",
         r"a/c",
@@ -904,14 +1069,13 @@ def build_recognizers() -> list[EntityRecognizer]:
                 (r"(?i)(?<![\w:])::(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4}(?![\w:])", 0.7),
             ],
             validate=_ip_ok,
-            negatives=True,
-            reject=_version_context,
+            reject=_not_ip,
         ),
         PhoneRecognizer(),
         RegexRecognizer(
             "CREDIT_DEBIT_CARD_NUMBER",
             [(r"(?<![\w+-])\d(?:[ -]?\d){12,18}(?![\w-])", 0.9)],
-            validate=luhn_ok,
+            validate=_card_ok,
             negatives=True,  # an IMEI passes the Luhn check too
         ),
         CueRecognizer(
@@ -929,13 +1093,16 @@ def build_recognizers() -> list[EntityRecognizer]:
                 r"(?:code|digits|number)\s+on\s+the\s+(?:back|front)(?:\s+of\s+the\s+card)?",
                 r"card\s+verification\s+code",
                 r"(?<!social\s)(?:verification|security)\s+number",
-                r"card'?s?\s+(?:security\s+)?code",
+                r"card'?s?\s+(?:(?:security|verification)\s+)?code",
                 r"signature\s+(?:strip|panel|box)",
                 r"security\s+digits",
                 (r"code", 0.2),
             ],
             before=45,
             after=35,
+            # "... was 452 and on the new one it is 083": a second value after a copula.
+            reach=90,
+            reject=_not_cvv,
         ),
         CueRecognizer(
             "CREDIT_DEBIT_CARD_EXPIRY",
@@ -948,7 +1115,7 @@ def build_recognizers() -> list[EntityRecognizer]:
                 r"expir\w*",
                 r"exp\.?",
                 r"exp(?:iry|iration)?\s+date",
-                r"valid[\s-]+(?:thru|through|until|till)(?:\s+date)?",
+                r"valid[\s-]+(?:thru|through|until|till|to)(?:\s+date)?",
                 r"good\s+(?:thru|through|until|till)",
                 r"expires?",
                 r"runs\s+out",
@@ -960,6 +1127,7 @@ def build_recognizers() -> list[EntityRecognizer]:
             ],
             before=40,
             after=25,
+            reach=90,  # "Expiry 05/29 was entered wrong as 05/26"
         ),
         RegexRecognizer(
             "US_SOCIAL_SECURITY_NUMBER",
@@ -1021,6 +1189,7 @@ def build_recognizers() -> list[EntityRecognizer]:
             far=0.62,
             before=55,
             after=30,
+            reject=_phone_not_account,
         ),
         CueRecognizer(
             "PIN",
@@ -1059,6 +1228,9 @@ def build_recognizers() -> list[EntityRecognizer]:
                 r"otp",
                 r"(?:verification|authentication|2fa|mfa|login|sign[- ]in|security)\s+code",
                 r"(?:text|sms|texted|emailed)\s+(?:message\s+)?code",
+                r"code\s+(?:texted|sent|emailed|messaged|sms'?d)",
+                r"code\s+(?:\w+\s+){0,2}(?:got|received|gets|was\s+sent)\s+(?:by|via|in\s+a)\s+"
+                r"(?:text|sms|e-?mail)(?:\s+message)?",
                 r"code\s+(?:in|from)\s+the\s+(?:text|sms|e-?mail)(?:\s+message)?",
                 r"secret\s+(?:word|phrase|answer)",
                 r"access\s+code",
@@ -1070,10 +1242,12 @@ def build_recognizers() -> list[EntityRecognizer]:
             ],
             shaped=_secretish,
             digits_ok=re.compile(
-                r"(?i)one[- ]time|otp|verification|authentication|2fa|mfa|login|sign|text|sms|e-?mail"
+                r"(?i)one[- ]time|otp|verification|authentication|2fa|mfa|login|sign|text|sms|e-?mail|sent|messag"
             ),
             bare=re.compile(
                 r"(?<![\w@./:-])(?=[^\s]*[A-Za-z])(?=[^\s]*\d)[A-Za-z0-9]*[!#$%^&*][\w!#$%^&*]*(?<![.,!?])(?![\w@])"
+                # A word, "@" and digits with no domain after it: "Jasmine@2020".
+                r"|(?<![\w@./:-])[A-Za-z][A-Za-z0-9]*@(?=[^\s]*\d)[A-Za-z0-9!#$%^&*]+(?![\w@-]|\.\w)"
             ),
             bare_ok=lambda v: len(v) >= 6,
         ),
@@ -1088,7 +1262,7 @@ def build_recognizers() -> list[EntityRecognizer]:
                 r"sign(?:s|ed|ing)?\s+in\s+(?:as|with)",
                 r"handle",
                 r"screen\s?name",
-                r"gamertag",
+                r"gamer\s?tag",
                 r"plays?\s+(?:online\s+)?as",
                 r"gamer\s?name",
                 r"(?:skype|profile|display|account|member)\s+name",
@@ -1114,7 +1288,7 @@ def build_recognizers() -> list[EntityRecognizer]:
         RegexRecognizer("USERNAME", [(r"(?<![\w@.])@[A-Za-z_][\w.]{2,30}(?<!\.)(?![\w@])", 0.6)]),
         CueRecognizer(
             "DRIVER_ID",
-            r"(?i)(?<![\w-])(?=[A-Z0-9 -]*\d)(?:[A-Z]{1,2}-(?=\d))?[A-Z]{0,6}\d[A-Z0-9]*(?:[ -][A-Z0-9]*\d[A-Z0-9]*){0,4}(?![\w-])",
+            r"(?i)(?<![\w-])(?=[A-Z0-9 -]*\d)(?:(?-i:[A-Z])[ -](?=\d)|[A-Z]{1,2}-(?=\d))?[A-Z]{0,6}\d[A-Z0-9]*(?:[ -][A-Z0-9]*\d[A-Z0-9]*){0,4}(?![\w-])",
             [
                 r"driver'?s?\s+licen[cs]e(?:\s+(?:number|no\.?|#|id))?",
                 r"driving\s+licen[cs]e",
