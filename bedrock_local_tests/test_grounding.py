@@ -191,9 +191,91 @@ def test_the_published_figures_say_when_the_corpus_is_missing(
     assert figures["measured"].startswith("no") and "AUC" not in figures
     splits = published_splits(grounding_score, THRESHOLD)
     assert list(splits) == [
-        "holdout2 (held out)",
+        "holdout3 (held out)",
         "dev (fitted on)",
         "test (fitted on)",
         "holdout (fitted on)",
+        "holdout2 (fitted on)",
     ]
     assert all(v["measured"].startswith("no") for v in splits.values())
+
+
+OPTIONS_CALL = "\n".join(
+    [
+        "Customer: My new laptop keeps freezing and I need a working one this week.",
+        "Agent: I'm sorry about that. I can send a replacement by overnight shipping for $25.",
+        "Agent: Or I can send it by 2-day shipping for $15. Which would you prefer?",
+        "Customer: Hmm, the 2-day shipping sounds more reasonable. I'll go with that.",
+        "Agent: Alright, I've placed the replacement order with 2-day shipping.",
+        "Agent: The $15 fee will be added to your original order.",
+        "Customer: Thanks.",
+    ]
+)
+
+
+def test_the_option_the_customer_chose_is_checked() -> None:
+    """Both options are in the call, so every word of either is "supported": what decides is
+    which one the customer's choosing turn (and the agent's confirmation) names."""
+    chose = "The customer picked 2-day shipping for $15 for the replacement laptop."
+    other = "The customer picked overnight shipping for $25 for the replacement laptop."
+    assert passes(chose, OPTIONS_CALL), explain_grounding(chose, OPTIONS_CALL)
+    assert not passes(other, OPTIONS_CALL), explain_grounding(other, OPTIONS_CALL)
+    reasons = explain_grounding(other, OPTIONS_CALL)[0].reasons
+    assert any("chose otherwise" in r for r in reasons)
+
+
+def test_who_acts_reads_clauses_not_relative_clauses() -> None:
+    """ "the laptop she ordered" tells the past, not who does a step; the agent saying "I've
+    placed the order" does not contradict it. A reflexive still claims the actor."""
+    source = "\n".join(
+        [
+            "Customer: My laptop still hasn't come and I need it for work.",
+            "Agent: I see. I've placed a new order for the same laptop for you.",
+            "Agent: I'll also open a claim with the carrier for the lost one.",
+        ]
+    )
+    past = "The laptop she ordered had not arrived, so the agent placed a new order."
+    assert passes(past, source), explain_grounding(past, source)
+    herself = "The customer was asked to open a claim with the carrier herself."
+    assert not passes(herself, source), explain_grounding(herself, source)
+
+
+def test_narration_and_refusal_wording_are_not_new_facts() -> None:
+    """How a summary tells the call ("complained", "despite") is no claim; "refused to waive
+    it" says the call's "I can't waive" in other words."""
+    source = "\n".join(
+        [
+            "Customer: I was charged a $15 restocking fee and I think that's unfair.",
+            "Agent: I understand, but I can't waive the restocking fee, it's in our policy.",
+        ]
+    )
+    summary = (
+        "The customer complained about the $15 restocking fee despite the policy, and the "
+        "agent refused to waive it."
+    )
+    score = explain_grounding(summary, source)[0]
+    assert passes(summary, source), score
+    assert not any("complain" in r or "affirmed" in r for r in score.reasons)
+
+
+def test_without_governs_its_object_only() -> None:
+    """ "arrived without the charger" says the package arrived: only the charger is denied."""
+    source = "Customer: The package arrived yesterday but the charger was not in the box."
+    toks = {t.stem: t.negated for t in tokens("The package arrived without the charger.")}
+    assert toks[tokens("arrived")[0].stem] is False
+    assert toks[tokens("charger")[0].stem] is True
+    assert passes("The package arrived without the charger.", source)
+
+
+@pytest.mark.parametrize(
+    ("said", "written"),
+    [("30 minutes", "half an hour"), ("by 8 tonight", "by 8 PM tonight")],
+)
+def test_times_compare_normalised(said: str, written: str) -> None:
+    assert {t.stem for t in tokens(said)} == {t.stem for t in tokens(written)}
+
+
+def test_fixing_a_glitch_is_resolving_it() -> None:
+    source = "Agent: It was a temporary glitch in our payment system and it has been resolved."
+    summary = "The agent said a temporary glitch in the payment system had been fixed."
+    assert passes(summary, source), explain_grounding(summary, source)

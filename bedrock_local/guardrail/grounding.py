@@ -39,6 +39,7 @@ from bedrock_local.guardrail.grounding_text import (
     TIME,
     WORD,
     Token,
+    Unit,
     normalise,
     sentences,
     source_units,
@@ -65,6 +66,8 @@ VALUE_KINDS = frozenset({NUMBER, CODE, TIME, DATE, NAME})  # values, not context
 
 
 PREFIX = 5  # letters two stems share to count as related words
+CHOICE_REPLY = 3  # the agent's sentences after a customer's choice that confirm it
+CHOICE_OFFER = 4  # at most this many sentences of the agent's turn before a choice: the offer
 PAIR_SENTENCES = 3  # two words of a sentence "go together" in the call within this many
 WEIGHTS = Path(__file__).with_name("grounding_weights.json")  # fitted: benchmarks/fit_grounding.py
 FEATURES = (
@@ -82,6 +85,7 @@ FEATURES = (
     "outcome_reversed",  # a positive decision next to a refusal in the call, or the reverse
     "quantifier",  # all / every / only / one-time words the call does not use nearby
     "pairs_apart",  # share of nearby word pairs the call never states close together
+    "unchosen",  # what the sentence says was chosen: the call's other option, not the choice
 )
 QUANTIFIER_STEMS = frozenset(stem(w) for w in lex.QUANTIFIERS)
 _ACTOR = re.compile(
@@ -114,6 +118,7 @@ class _Source:
     refuses: tuple[bool, ...] = ()  # per sentence: "I can't", "unable to", "I'm afraid"
     speakers: tuple[str, ...] = ()  # per sentence: "agent", "customer", ...
     first_person: tuple[bool, ...] = ()  # per sentence: "I'll ...", "let me ..."
+    chosen: tuple[frozenset[int], ...] = ()  # the customer's choices: their turn and the reply
     where: dict[str, tuple[int, ...]] = field(default_factory=dict)  # stem -> its sentences
     prefixes: frozenset[str] = frozenset()  # the first PREFIX letters of the call's stems
 
@@ -153,9 +158,45 @@ def _prepare(source: str) -> _Source:
         refuses=tuple(bool(lex.REFUSAL.search(u.text)) for u in units),
         speakers=tuple(u.speaker for u in units),
         first_person=tuple(u.first_person for u in units),
+        chosen=_choices(units),
         where=_where(src.units),
         prefixes=frozenset(s[:PREFIX] for s in src.stems if len(s) >= PREFIX),
     )
+
+
+def _choices(units: list[Unit]) -> tuple[frozenset[int], ...]:
+    """Where the customer chooses ("the 2-day shipping sounds more reasonable, I'll go with
+    that"): that sentence, the one before it in the same turn, and the agent's reply (up to
+    CHOICE_REPLY sentences), which confirms the choice."""
+    out = []
+    for i, u in enumerate(units):
+        if u.speaker == "agent" or not lex.CHOOSES.search(u.text):
+            continue
+        region = {i} | ({i - 1} if i and units[i - 1].speaker == u.speaker else set())
+        reply = [j for j in range(i + 1, min(len(units), i + 1 + CHOICE_REPLY))]
+        region |= set(
+            reply[
+                : next(
+                    (n for n, j in enumerate(reply) if units[j].speaker != "agent" and n),
+                    len(reply),
+                )
+            ]
+        )
+        out.append(frozenset(region))
+    return tuple(out)
+
+
+def _offer(src: _Source, choice: int) -> list[int]:
+    """The agent's turn just before the customer's choice (the options offered)."""
+    before = range(choice - 1, max(-1, choice - 1 - CHOICE_OFFER), -1)
+    offer: list[int] = []
+    for u in before:
+        if src.speakers[u] != "agent":
+            if offer:
+                break
+            continue
+        offer.append(u)
+    return offer
 
 
 def _where(units: tuple[frozenset[str], ...]) -> dict[str, tuple[int, ...]]:
@@ -242,13 +283,23 @@ def _quantifier_stems() -> frozenset[str]:
     return frozenset(stem(w) for w in lex.QUANTIFIERS)
 
 
+_LAST_WORD = re.compile(r"([A-Za-z']+)\s*$")  # the word before a clause (none after punctuation)
+_CLAUSE_OPENERS = frozenset(
+    "and then so but that when after before once since because while as if though although "
+    "until where said says told asked added explained confirmed promised agreed noted".split()
+)
+
+
 def _actors(sentence: str) -> list[tuple[str, str]]:
     """(who, verb stem) for each "the agent will file ..." / "she would call ..." clause."""
     out = []
     for m in _ACTOR.finditer(sentence):
+        before = _LAST_WORD.search(sentence[: m.start()])
+        if before and before.group(1).lower() not in _CLAUSE_OPENERS:
+            continue  # "the laptop she ordered": a relative clause tells the past, not who acts
         who = "agent" if m.group(1).lower().split()[-1] in lex.AGENT_WORDS else "customer"
         verb = stem(m.group(2).lower())
-        if verb not in lex.PROCEDURAL_STEMS and verb not in lex.STOP:
+        if verb not in lex.PROCEDURAL_STEMS | lex.STOP | lex.CHOICE | lex.SHARED_ACTIONS:
             out.append((who, verb))
     return out
 
@@ -334,8 +385,10 @@ def sentence_features(sentence: str, source: str) -> tuple[dict[str, float], flo
         if said and not words & negated_anywhere and not any(src.negated[u] for u in said):
             f["negated_affirmed"] += 1
             reasons.append(f"negated, the call affirms: {', '.join(sorted(words))}")
+    # "refused to waive it" negates in other words: no claim that the call's "can't" is denied.
+    says_no = any(x.negated or x.stem in lex.NEGATIVE_OUTCOME for x in toks)
     for t in toks:
-        if t.kind != KEY or any(x.negated for x in toks):
+        if t.kind != KEY or says_no:
             continue
         said = [u for u in units if t.stem in src.units[u]]
         shared = {u: len(sentence_stems & src.units[u]) for u in said}
@@ -377,7 +430,7 @@ def sentence_features(sentence: str, source: str) -> tuple[dict[str, float], flo
             for u in units
             if src.units[u] & (lex.POSITIVE_OUTCOME | lex.GRANTED) or src.affirmed[u] & objects
         ]
-        if granting and not any(src.refuses[u] for u in units):
+        if granting and not any(src.refuses):
             f["outcome_reversed"] = closeness(granting)
             reasons.append("refusal where the call grants")
     positive = [
@@ -396,6 +449,27 @@ def sentence_features(sentence: str, source: str) -> tuple[dict[str, float], flo
             u = max(refusing, key=lambda u: len(sentence_stems & src.units[u]))
             f["outcome_reversed"] = max(f["outcome_reversed"], closeness([u]))
             reasons.append("positive outcome near a refusal in the call")
+    # A choice the customer made: the option the sentence says was chosen must be what the
+    # customer's choosing turn (or the agent's confirmation of it) names, not the other one.
+    chose = lex.CHOSE.search(sentence)
+    regions = [r for r in src.chosen if any(u in r for u in _near(src, best_i))]
+    if chose and regions:
+        named = {
+            t.stem: t.kind in FACT_KINDS
+            for t in tokens(lex.CHOICE_END.split(sentence[chose.end() :])[0], mark_names=True)
+            if not t.light
+            and t.stem in src.stems
+            and t.stem not in lex.PROCEDURAL_STEMS | lex.CHOICE
+        }
+        chosen: frozenset[str] = frozenset().union(*(src.units[u] for r in regions for u in r))
+        offered: frozenset[str] = frozenset().union(
+            *(src.units[u] for r in regions for u in _offer(src, min(r)))
+        )
+        other = sorted(set(named) & offered - chosen)  # the offer's words the choice left out
+        if other:  # a value or key word of the other option decides; other words count a share
+            fact = any(named[s] for s in other)
+            f["unchosen"] = 1.0 if fact else len(other) / len(named)
+            reasons.append(f"chosen, but the customer chose otherwise: {', '.join(other)}")
     # Quantifiers ("all future purchases" for "a one-time code") the nearby call lacks.
     quants = sorted({t.stem for t in toks if t.stem in QUANTIFIER_STEMS} - near)
     f["quantifier"] = float(len(quants))

@@ -57,6 +57,7 @@ _RAW = re.compile(
     r"|(?P<stop>[.;:!?,()\u2014\u2013]|\s-\s|\s--\s)"
 )
 _NEGATION_SCOPE = 5  # content tokens after a cue that it governs, up to a clause boundary
+_WITHOUT_SCOPE = 1  # "without" governs its object only
 # ("not a discount or credit" negates both: "or" does not end the scope)
 _CLAUSE_BREAK = frozenset(
     "but although though however while whereas yet and so because since when after before "
@@ -151,7 +152,9 @@ def tokens(text: str, mark_names: bool = False, normalised: bool = False) -> lis
         word, contracted_not = _split_contraction(raw)
         if contracted_not or word in lex.NEGATION:
             cue += 1
-            left = _NEGATION_SCOPE  # "didn't get" -> "get" negated
+            # "didn't get" -> "get" negated; "without" takes only its object ("arrived without
+            # one of the items ordered" does not deny the order).
+            left = _WITHOUT_SCOPE if word == "without" else _NEGATION_SCOPE
             if not contracted_not:
                 continue
         if word in _CLAUSE_BREAK:
