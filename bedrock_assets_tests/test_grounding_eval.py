@@ -18,15 +18,15 @@ pytestmark = pytest.mark.skipif(
 )
 
 # split -> (AUC, faithful passed, tampered flagged) floors at the policy threshold, all four
-# fitted on. Measured: dev 0.956 / 97.5% / 85.0%, test 0.856 / 87.5% / 67.5%, holdout
-# 0.740 / 62.5% / 77.1%, holdout2 0.851 / 68.8% / 77.1%. Leave one split out
-# (benchmarks/fit_grounding.py): dev 0.950, test 0.852, holdout 0.733, holdout2 0.847 AUC.
+# fitted on. Measured: dev 0.953 / 97.5% / 87.5%, test 0.866 / 82.5% / 70.0%, holdout
+# 0.739 / 64.6% / 72.9%, holdout2 0.863 / 72.9% / 79.2%. Leave one split out
+# (benchmarks/fit_grounding.py): dev 0.952, test 0.862, holdout 0.738, holdout2 0.863 AUC.
 # All below the targets (0.95 / 90% / 90%) except dev's AUC.
 FLOORS = {
-    "dev": (0.93, 0.95, 0.82),
-    "test": (0.83, 0.85, 0.65),
-    "holdout": (0.71, 0.60, 0.75),
-    "holdout2": (0.82, 0.66, 0.75),
+    "dev": (0.93, 0.95, 0.85),
+    "test": (0.84, 0.80, 0.67),
+    "holdout": (0.71, 0.62, 0.70),
+    "holdout2": (0.83, 0.70, 0.76),
 }
 
 

@@ -229,7 +229,7 @@ def test_who_acts_reads_clauses_not_relative_clauses() -> None:
     placed the order" does not contradict it. A reflexive still claims the actor."""
     source = "\n".join(
         [
-            "Customer: My laptop still hasn't come and I need it for work.",
+            "Customer: My laptop still hasn't arrived and I need it for work.",
             "Agent: I see. I've placed a new order for the same laptop for you.",
             "Agent: I'll also open a claim with the carrier for the lost one.",
         ]
@@ -279,3 +279,20 @@ def test_fixing_a_glitch_is_resolving_it() -> None:
     source = "Agent: It was a temporary glitch in our payment system and it has been resolved."
     summary = "The agent said a temporary glitch in the payment system had been fixed."
     assert passes(summary, source), explain_grounding(summary, source)
+
+
+def test_a_neighbouring_word_is_looser_wording_not_a_new_fact() -> None:
+    """ "the charge went through" for the call's "the payment went through" costs a little (a
+    looser word), not what a product or outcome the call never names costs."""
+    source = "Agent: I tried your card again and the payment went through this time."
+    related = explain_grounding("The agent retried the card and the charge went through.", source)
+    assert related[0].score is not None and related[0].score >= THRESHOLD, related
+    assert any("related to the call's words: charg" in r for r in related[0].reasons)
+    invented = explain_grounding("The agent retried the card and the refund went through.", source)
+    assert invented[0].score is not None and invented[0].score < THRESHOLD, invented
+
+
+def test_following_as_a_preposition_is_not_a_follow_up() -> None:
+    assert [t.stem for t in tokens("Following verification, the order shipped.")] == [
+        t.stem for t in tokens("After verification, the order shipped.")
+    ]

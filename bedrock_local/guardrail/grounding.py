@@ -355,6 +355,12 @@ def sentence_features(sentence: str, source: str) -> tuple[dict[str, float], flo
         if t.stem not in src.stems:
             if t.stem in lex.NEGATIVE_OUTCOME and _refusal_near(src, best_i):
                 continue  # "declined" for the call's "I'm unable to offer that"
+            if lex.RELATED.get(t.stem, frozenset()) & src.stems:
+                # "the charge went through" for the call's "the payment went through": a
+                # neighbouring word, not a new fact; it counts as half an unsupported word.
+                f["unsupported_words"] += 0.5
+                reasons.append(f"{t.kind} related to the call's words: {t.stem}")
+                continue
             group = {NUMBER: "value", CODE: "value", DATE: "value", TIME: "time"}.get(
                 t.kind, t.kind
             )

@@ -130,6 +130,8 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"bucks|usd", "dollars"),
     (r"money back", "refund"),
     (r"half an hour|half-hour", "30 minutes"),
+    # "Following verification, ..." is "after", not a follow-up.
+    (r"following(?= (?:the|a|an|his|her|their|this|that|verification|confirmation)\b)", "after"),
     (r"(\d+(?::\d\d)?)\s*(?:[ap]\.m\.|[ap]m)(?!\w)", r"\1"),  # "8 PM", "8 p.m." = "8"
     (r"phone numbers?|telephone numbers?|contact numbers?", "number"),
     (
@@ -318,6 +320,27 @@ AGENT_WORDS = _words("agent representative rep")
 # Choosing is the customer's part even where the agent says "I can offer you two options":
 # who chose is no actor claim to check against the call's "I".
 CHOICE = _stems("choose option select prefer pick opt decide")
+# Neighbouring words (WordNet-style "see also", not synonyms): a key word of a sentence whose
+# neighbour the call uses is no new fact, only a looser word. Symmetric.
+_RELATED_GROUPS = (
+    "charge pay transaction",
+    "damage dent dented scratch scratched scuffed crush crushed",
+    "wrong problem",
+    "miss forgot forget overlook overlooked",
+    "twice double duplicate",
+)
+
+
+def _related() -> dict[str, frozenset[str]]:
+    table: dict[str, set[str]] = {}
+    for group in _RELATED_GROUPS:
+        stems = {canonical_stem(w) for w in group.split()}
+        for s in stems:
+            table.setdefault(s, set()).update(stems - {s})
+    return {k: frozenset(v) for k, v in table.items()}
+
+
+RELATED = _related()
 # Steps both sides take in a call (the customer orders and ships back, the agent orders and
 # ships a replacement; either can turn a request down): no actor claim.
 SHARED_ACTIONS = _stems("order ship send mail return deny expect restore")
