@@ -296,3 +296,18 @@ def test_following_as_a_preposition_is_not_a_follow_up() -> None:
     assert [t.stem for t in tokens("Following verification, the order shipped.")] == [
         t.stem for t in tokens("After verification, the order shipped.")
     ]
+
+
+def test_personally_claims_the_subject_as_the_one_who_acts() -> None:
+    """ "The agent will personally file it" where the customer says "I'll file it" is a person
+    change; the faithful wording passes."""
+    source = "\n".join(
+        [
+            "Agent: The carrier only takes the claim from the account holder, I'm afraid.",
+            "Customer: Okay, I'll call the carrier tomorrow and file the claim myself.",
+        ]
+    )
+    faithful = "The customer will call the carrier and file the claim."
+    changed = "The agent will personally call the carrier and file the claim."
+    assert passes(faithful, source), explain_grounding(faithful, source)
+    assert not passes(changed, source), explain_grounding(changed, source)

@@ -66,6 +66,7 @@ VALUE_KINDS = frozenset({NUMBER, CODE, TIME, DATE, NAME})  # values, not context
 
 
 PREFIX = 5  # letters two stems share to count as related words
+REFLEXIVE_UNITS = 3  # the call's best-matching sentences that say who does a "herself" step
 CHOICE_REPLY = 3  # the agent's sentences after a customer's choice that confirm it
 CHOICE_OFFER = 4  # at most this many sentences of the agent's turn before a choice: the offer
 PAIR_SENTENCES = 3  # two words of a sentence "go together" in the call within this many
@@ -102,6 +103,7 @@ def _model() -> tuple[float, dict[str, float]]:
     return float(data["bias"]), {k: float(v) for k, v in data["weights"].items()}
 
 
+_PERSONALLY = re.compile(r"\bpersonally\b", re.I)
 _REFLEXIVE = re.compile(r"\b(?:him|her|them)sel(?:f|ves)\b|\bon (?:his|her|their) own\b", re.I)
 
 
@@ -410,11 +412,17 @@ def sentence_features(sentence: str, source: str) -> tuple[dict[str, float], flo
     claims = _actors(sentence)
     if _REFLEXIVE.search(sentence):
         claims.append(("customer", ""))
+    elif m := _PERSONALLY.search(sentence):  # "the agent will follow up personally"
+        actors = _ACTOR.findall(sentence[: m.start()])
+        if actors:
+            last = actors[-1][0].lower().split()[-1]
+            claims.append(("agent" if last in lex.AGENT_WORDS else "customer", ""))
     for who, verb in claims:
         said = [u for u in _near(src, best_i) if (not verb or verb in src.units[u])]
-        if not verb:
-            u = unit_for(sentence_stems)
-            said = [u] if u is not None else []
+        if not verb:  # "herself": the call's sentences that best match this one say who
+            shared = {u: len(sentence_stems & src.units[u]) for u in _near(src, best_i)}
+            top = max(shared.values(), default=0)
+            said = [u for u in shared if shared[u] == top >= 2][:REFLEXIVE_UNITS]
         doers = {src.speakers[u] for u in said if src.first_person[u]}
         if doers and who not in doers and ({"agent", "customer"} & doers):
             f["actor"] += 1
