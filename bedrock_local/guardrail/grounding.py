@@ -41,6 +41,7 @@ from bedrock_local.guardrail.grounding_text import (
     Token,
     Unit,
     normalise,
+    normalise_sentence,
     sentences,
     source_units,
     stem,
@@ -213,6 +214,7 @@ def clear_cache() -> None:
     """Forget prepared calls (the engine keeps the last 64: grounding and relevance of one
     summary read its call once); benchmarks clear it to time a call read from scratch."""
     _prepare.cache_clear()
+    normalise_sentence.cache_clear()
 
 
 @dataclass(frozen=True)
@@ -285,6 +287,8 @@ def _quantifier_stems() -> frozenset[str]:
     return frozenset(stem(w) for w in lex.QUANTIFIERS)
 
 
+_NO_ACTOR_VERBS = lex.PROCEDURAL_STEMS | lex.STOP | lex.CHOICE | lex.SHARED_ACTIONS
+_NOT_AN_OPTION = lex.PROCEDURAL_STEMS | lex.CHOICE  # words of a choice that name no option
 _LAST_WORD = re.compile(r"([A-Za-z']+)\s*$")  # the word before a clause (none after punctuation)
 _CLAUSE_OPENERS = frozenset(
     "and then so but that when after before once since because while as if though although "
@@ -301,7 +305,7 @@ def _actors(sentence: str) -> list[tuple[str, str]]:
             continue  # "the laptop she ordered": a relative clause tells the past, not who acts
         who = "agent" if m.group(1).lower().split()[-1] in lex.AGENT_WORDS else "customer"
         verb = stem(m.group(2).lower())
-        if verb not in lex.PROCEDURAL_STEMS | lex.STOP | lex.CHOICE | lex.SHARED_ACTIONS:
+        if verb not in _NO_ACTOR_VERBS:
             out.append((who, verb))
     return out
 
@@ -471,9 +475,7 @@ def sentence_features(sentence: str, source: str) -> tuple[dict[str, float], flo
         named = {
             t.stem: t.kind in FACT_KINDS
             for t in tokens(lex.CHOICE_END.split(sentence[chose.end() :])[0], mark_names=True)
-            if not t.light
-            and t.stem in src.stems
-            and t.stem not in lex.PROCEDURAL_STEMS | lex.CHOICE
+            if not t.light and t.stem in src.stems and t.stem not in _NOT_AN_OPTION
         }
         chosen: frozenset[str] = frozenset().union(*(src.units[u] for r in regions for u in r))
         offered: frozenset[str] = frozenset().union(

@@ -111,6 +111,13 @@ def normalise(text: str) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=4096)
+def normalise_sentence(text: str) -> str:
+    """``normalise`` for a summary sentence, remembered: one sentence is tokenised several
+    times while it is scored (its features, its choices)."""
+    return normalise(text)
+
+
 def tokens(text: str, mark_names: bool = False, normalised: bool = False) -> list[Token]:
     """The content tokens of ``text`` in order, with their kinds and negation scope.
 
@@ -128,7 +135,7 @@ def tokens(text: str, mark_names: bool = False, normalised: bool = False) -> lis
         out.append(Token(stem_, kind, cue if left > 0 else 0, light))
         left = max(0, left - 1)
 
-    for m in _RAW.finditer(text if normalised else normalise(text)):
+    for m in _RAW.finditer(text if normalised else normalise_sentence(text)):
         if m.group("ellipsis"):  # a trailing-off, not the end of the clause
             continue
         if m.group("stop"):
