@@ -311,3 +311,19 @@ def test_personally_claims_the_subject_as_the_one_who_acts() -> None:
     changed = "The agent will personally call the carrier and file the claim."
     assert passes(faithful, source), explain_grounding(faithful, source)
     assert not passes(changed, source), explain_grounding(changed, source)
+
+
+@pytest.mark.parametrize(
+    ("written", "said"),
+    [
+        ("The parcel is due the following day.", "The parcel is due tomorrow."),
+        ("A confirmation email would follow.", "A confirmation email later."),
+    ],
+)
+def test_follow_in_other_senses_is_no_callback(written: str, said: str) -> None:
+    """ "the following day" is the next day and "an email would follow" is later: neither is
+    the follow-up call a summary may promise ("will follow up" still is one)."""
+    assert [t.stem for t in tokens(written)] == [t.stem for t in tokens(said)]
+    assert [t.stem for t in tokens("The agent will follow up.")] == [
+        t.stem for t in tokens("The agent will call back.")
+    ]

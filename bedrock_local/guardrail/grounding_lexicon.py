@@ -130,6 +130,10 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"bucks|usd", "dollars"),
     (r"money back", "refund"),
     (r"half an hour|half-hour", "30 minutes"),
+    # "due the following day" is the next day; "a refund to follow", "an email would follow",
+    # "hard to follow" say later or understand, not a follow-up (run before the callback rule).
+    (r"(?:on |by )?the following (?:day|morning)", "nextday"),
+    (r"(?<=\bhard )to follow|(?:to|would|will|should) follow(?![- ]up)", "later"),
     # "Following verification, ..." is "after", not a follow-up.
     (r"following(?= (?:the|a|an|his|her|their|this|that|verification|confirmation)\b)", "after"),
     (r"(\d+(?::\d\d)?)\s*(?:[ap]\.m\.|[ap]m)(?!\w)", r"\1"),  # "8 PM", "8 p.m." = "8"
