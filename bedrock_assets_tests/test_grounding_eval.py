@@ -18,15 +18,15 @@ pytestmark = pytest.mark.skipif(
 )
 
 # split -> (AUC, faithful passed, tampered flagged) floors at the policy threshold, all four
-# fitted on. Measured: dev 0.955 / 97.5% / 90.0%, test 0.864 / 85.0% / 67.5%, holdout
-# 0.748 / 62.5% / 75.0%, holdout2 0.863 / 72.9% / 81.2%. Leave one split out
-# (benchmarks/fit_grounding.py): dev 0.952, test 0.859, holdout 0.750, holdout2 0.862 AUC.
+# fitted on. Measured: dev 0.955 / 97.5% / 90.0%, test 0.863 / 85.0% / 67.5%, holdout
+# 0.744 / 62.5% / 72.9%, holdout2 0.871 / 70.8% / 83.3%. Leave one split out
+# (benchmarks/fit_grounding.py): dev 0.952, test 0.860, holdout 0.747, holdout2 0.872 AUC.
 # All below the targets (0.95 / 90% / 90%) except dev's AUC and flag rate.
 FLOORS = {
     "dev": (0.93, 0.95, 0.87),
-    "test": (0.84, 0.80, 0.67),
-    "holdout": (0.72, 0.62, 0.72),
-    "holdout2": (0.83, 0.70, 0.78),
+    "test": (0.84, 0.80, 0.65),
+    "holdout": (0.72, 0.60, 0.70),
+    "holdout2": (0.84, 0.68, 0.80),
 }
 
 

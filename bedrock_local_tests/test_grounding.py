@@ -327,3 +327,19 @@ def test_follow_in_other_senses_is_no_callback(written: str, said: str) -> None:
     assert [t.stem for t in tokens("The agent will follow up.")] == [
         t.stem for t in tokens("The agent will call back.")
     ]
+
+
+def test_a_negation_denies_the_word_it_governs_not_its_objects() -> None:
+    """ "had never been entered on the website" denies the entering; the call affirming that
+    the customer shops on the website is no contradiction."""
+    source = "\n".join(
+        [
+            "Customer: I shop on your website every week and my new card was declined.",
+            "Agent: I see the new card details were missing from your account.",
+        ]
+    )
+    summary = "The new card details had never been entered on the website."
+    score = explain_grounding(summary, source)[0]
+    assert not any("negated" in r for r in score.reasons), score
+    changed = "The customer had not shopped on the website before."
+    assert any("negated" in r for r in explain_grounding(changed, source)[0].reasons)

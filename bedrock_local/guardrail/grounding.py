@@ -390,9 +390,12 @@ def sentence_features(sentence: str, source: str) -> tuple[dict[str, float], flo
 
     negated_anywhere = frozenset().union(*src.negated)
     for scope in {t.scope for t in toks if t.negated}:
-        words = {
+        # The word the cue governs first is what is denied ("had never been entered on the
+        # site": entering, not the site); later words of the scope are its objects.
+        head = [
             t.stem for t in toks if t.scope == scope and not t.light and t.kind not in PLACED_KINDS
-        }
+        ][:1]
+        words = set(head)
         said = [u for u, unit in enumerate(src.units) if words & unit]
         if said and not words & negated_anywhere and not any(src.negated[u] for u in said):
             f["negated_affirmed"] += 1
