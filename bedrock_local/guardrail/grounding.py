@@ -331,11 +331,16 @@ def sentence_features(sentence: str, source: str) -> tuple[dict[str, float], flo
     f = dict.fromkeys(FEATURES, 0.0)
     reasons: list[str] = []
 
-    best_i, best_cov = 0, -1.0
+    # Each present word scores ELSEWHERE_CREDIT anywhere, the rest of a point inside a window:
+    # the best window has the most weight of the sentence's words in it.
+    weighted = [(t.stem, _weight(t)) for t in present]
+    anywhere = ELSEWHERE_CREDIT * sum(w for _, w in weighted)
+    best_i, best_in = 0, -1.0
     for i, window in enumerate(src.windows):
-        hits = sum(_weight(t) * (1.0 if t.stem in window else ELSEWHERE_CREDIT) for t in present)
-        if hits > best_cov:
-            best_i, best_cov = i, hits
+        inside = sum([w for s, w in weighted if s in window])
+        if inside > best_in:
+            best_i, best_in = i, inside
+    best_cov = anywhere + (1 - ELSEWHERE_CREDIT) * best_in
     coverage = (best_cov + COVERAGE_PRIOR) / (total + COVERAGE_PRIOR)
     f["uncovered"] = 1 - coverage
     unsupported = sorted(
