@@ -9,7 +9,9 @@ time word, code, capitalised name, or a product / role / outcome word) is also c
 - absent from the call: the sentence states something the call does not (capped low);
 - present, but only where the rest of the sentence does not match (a number the call uses
   for something else): capped by how much worse that place matches than the best one;
-- negation: the sentence negates what the call affirms there, or the reverse (capped low).
+- negation: the sentence negates what the call affirms there, or the reverse (capped low);
+- who and which: the other side doing a step the call has one side say "I'll" do, and the
+  option the customer did not choose where the call offered two.
 
 Sentences made only of courtesy and meta-vocabulary ("The agent thanked the customer.") state
 no fact and are not scored. The response scores as its weakest scored sentence: one invented
