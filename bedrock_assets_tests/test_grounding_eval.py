@@ -1,8 +1,8 @@
 """The local grounding check under the project's policy, on the independent hand-written set
 (bedrock_local/evaluation/data: faithful abstractive summaries of real corpus calls and
 one-fact-tampered copies). The floors sit a little below what the engine reaches, so a
-regression fails; the weights and the threshold were fitted on dev, test and holdout. holdout2
-was written after the engine was frozen and measured once (its floor guards that figure)."""
+regression fails; the weights and the threshold were fitted on dev, test, holdout and holdout2.
+holdout3, written after this engine was frozen, is its held-out figure: no floor here."""
 
 from __future__ import annotations
 
@@ -17,16 +17,16 @@ pytestmark = pytest.mark.skipif(
     not default_corpus_zip().exists(), reason="the corpus zip is not beside the repository"
 )
 
-# split -> (AUC, faithful passed, tampered flagged) floors at the policy threshold, all three
-# fitted on. Measured: dev 0.927 / 92.5% / 77.5%, test 0.852 / 90.0% / 70.0%, holdout
-# 0.698 / 47.9% / 72.9%. Leave one split out (benchmarks/fit_grounding.py): dev 0.913,
-# test 0.834, holdout 0.694 AUC. Held out, measured once when frozen: holdout2 0.804 / 60.4% /
-# 83.3%. All below the issue's targets (0.95 / 90% / 90%).
+# split -> (AUC, faithful passed, tampered flagged) floors at the policy threshold, all four
+# fitted on. Measured: dev 0.955 / 97.5% / 90.0%, test 0.863 / 85.0% / 67.5%, holdout
+# 0.744 / 62.5% / 72.9%, holdout2 0.871 / 70.8% / 83.3%. Leave one split out
+# (benchmarks/fit_grounding.py): dev 0.952, test 0.860, holdout 0.747, holdout2 0.872 AUC.
+# All below the issue's targets (0.95 / 90% / 90%) except dev's AUC and flag rate.
 FLOORS = {
-    "dev": (0.90, 0.90, 0.75),
-    "test": (0.83, 0.85, 0.67),
-    "holdout": (0.67, 0.45, 0.70),
-    "holdout2": (0.78, 0.55, 0.79),
+    "dev": (0.93, 0.95, 0.87),
+    "test": (0.84, 0.80, 0.65),
+    "holdout": (0.72, 0.60, 0.70),
+    "holdout2": (0.84, 0.68, 0.80),
 }
 
 

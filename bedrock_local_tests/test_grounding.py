@@ -191,9 +191,169 @@ def test_the_published_figures_say_when_the_corpus_is_missing(
     assert figures["measured"].startswith("no") and "AUC" not in figures
     splits = published_splits(grounding_score, THRESHOLD)
     assert list(splits) == [
-        "holdout2 (held out)",
+        "holdout3 (held out)",
         "dev (fitted on)",
         "test (fitted on)",
         "holdout (fitted on)",
+        "holdout2 (fitted on)",
     ]
     assert all(v["measured"].startswith("no") for v in splits.values())
+
+
+OPTIONS_CALL = "\n".join(
+    [
+        "Customer: My new laptop keeps freezing and I need a working one this week.",
+        "Agent: I'm sorry about that. I can send a replacement by overnight shipping for $25.",
+        "Agent: Or I can send it by 2-day shipping for $15. Which would you prefer?",
+        "Customer: Hmm, the 2-day shipping sounds more reasonable. I'll go with that.",
+        "Agent: Alright, I've placed the replacement order with 2-day shipping.",
+        "Agent: The $15 fee will be added to your original order.",
+        "Customer: Thanks.",
+    ]
+)
+
+
+def test_the_option_the_customer_chose_is_checked() -> None:
+    """Both options are in the call, so every word of either is "supported": what decides is
+    which one the customer's choosing turn (and the agent's confirmation) names."""
+    chose = "The customer picked 2-day shipping for $15 for the replacement laptop."
+    other = "The customer picked overnight shipping for $25 for the replacement laptop."
+    assert passes(chose, OPTIONS_CALL), explain_grounding(chose, OPTIONS_CALL)
+    assert not passes(other, OPTIONS_CALL), explain_grounding(other, OPTIONS_CALL)
+    reasons = explain_grounding(other, OPTIONS_CALL)[0].reasons
+    assert any("chose otherwise" in r for r in reasons)
+
+
+def test_who_acts_reads_clauses_not_relative_clauses() -> None:
+    """ "the laptop she ordered" tells the past, not who does a step; the agent saying "I've
+    placed the order" does not contradict it. A reflexive still claims the actor."""
+    source = "\n".join(
+        [
+            "Customer: My laptop still hasn't arrived and I need it for work.",
+            "Agent: I see. I've placed a new order for the same laptop for you.",
+            "Agent: I'll also open a claim with the carrier for the lost one.",
+        ]
+    )
+    past = "The laptop she ordered had not arrived, so the agent placed a new order."
+    assert passes(past, source), explain_grounding(past, source)
+    herself = "The customer was asked to open a claim with the carrier herself."
+    assert not passes(herself, source), explain_grounding(herself, source)
+
+
+def test_narration_and_refusal_wording_are_not_new_facts() -> None:
+    """How a summary tells the call ("complained", "despite") is no claim; "refused to waive
+    it" says the call's "I can't waive" in other words."""
+    source = "\n".join(
+        [
+            "Customer: I was charged a $15 restocking fee and I think that's unfair.",
+            "Agent: I understand, but I can't waive the restocking fee, it's in our policy.",
+        ]
+    )
+    summary = (
+        "The customer complained about the $15 restocking fee despite the policy, and the "
+        "agent refused to waive it."
+    )
+    score = explain_grounding(summary, source)[0]
+    assert passes(summary, source), score
+    assert not any("complain" in r or "affirmed" in r for r in score.reasons)
+
+
+def test_without_governs_its_object_only() -> None:
+    """ "arrived without the charger" says the package arrived: only the charger is denied."""
+    source = "Customer: The package arrived yesterday but the charger was not in the box."
+    toks = {t.stem: t.negated for t in tokens("The package arrived without the charger.")}
+    assert toks[tokens("arrived")[0].stem] is False
+    assert toks[tokens("charger")[0].stem] is True
+    assert passes("The package arrived without the charger.", source)
+
+
+@pytest.mark.parametrize(
+    ("said", "written"),
+    [("30 minutes", "half an hour"), ("by 8 tonight", "by 8 PM tonight")],
+)
+def test_times_compare_normalised(said: str, written: str) -> None:
+    assert {t.stem for t in tokens(said)} == {t.stem for t in tokens(written)}
+
+
+def test_fixing_a_glitch_is_resolving_it() -> None:
+    source = "Agent: It was a temporary glitch in our payment system and it has been resolved."
+    summary = "The agent said a temporary glitch in the payment system had been fixed."
+    assert passes(summary, source), explain_grounding(summary, source)
+
+
+def test_a_neighbouring_word_is_looser_wording_not_a_new_fact() -> None:
+    """ "the charge went through" for the call's "the payment went through" costs a little (a
+    looser word), not what a product or outcome the call never names costs."""
+    source = "Agent: I tried your card again and the payment went through this time."
+    related = explain_grounding("The agent retried the card and the charge went through.", source)
+    assert related[0].score is not None and related[0].score >= THRESHOLD, related
+    assert any("related to the call's words: charg" in r for r in related[0].reasons)
+    invented = explain_grounding("The agent retried the card and the refund went through.", source)
+    assert invented[0].score is not None and invented[0].score < THRESHOLD, invented
+
+
+def test_following_as_a_preposition_is_not_a_follow_up() -> None:
+    assert [t.stem for t in tokens("Following verification, the order shipped.")] == [
+        t.stem for t in tokens("After verification, the order shipped.")
+    ]
+
+
+def test_personally_claims_the_subject_as_the_one_who_acts() -> None:
+    """ "The agent will personally file it" where the customer says "I'll file it" is a person
+    change; the faithful wording passes."""
+    source = "\n".join(
+        [
+            "Agent: The carrier only takes the claim from the account holder, I'm afraid.",
+            "Customer: Okay, I'll call the carrier tomorrow and file the claim myself.",
+        ]
+    )
+    faithful = "The customer will call the carrier and file the claim."
+    changed = "The agent will personally call the carrier and file the claim."
+    assert passes(faithful, source), explain_grounding(faithful, source)
+    assert not passes(changed, source), explain_grounding(changed, source)
+
+
+@pytest.mark.parametrize(
+    ("written", "said"),
+    [
+        ("The parcel is due the following day.", "The parcel is due tomorrow."),
+        ("A confirmation email would follow.", "A confirmation email later."),
+    ],
+)
+def test_follow_in_other_senses_is_no_callback(written: str, said: str) -> None:
+    """ "the following day" is the next day and "an email would follow" is later: neither is
+    the follow-up call a summary may promise ("will follow up" still is one)."""
+    assert [t.stem for t in tokens(written)] == [t.stem for t in tokens(said)]
+    assert [t.stem for t in tokens("The agent will follow up.")] == [
+        t.stem for t in tokens("The agent will call back.")
+    ]
+
+
+def test_a_negation_denies_the_word_it_governs_not_its_objects() -> None:
+    """ "had never been entered on the website" denies the entering; the call affirming that
+    the customer shops on the website is no contradiction."""
+    source = "\n".join(
+        [
+            "Customer: I shop on your website every week and my new card was declined.",
+            "Agent: I see the new card details were missing from your account.",
+        ]
+    )
+    summary = "The new card details had never been entered on the website."
+    score = explain_grounding(summary, source)[0]
+    assert not any("negated" in r for r in score.reasons), score
+    changed = "The customer had not shopped on the website before."
+    assert any("negated" in r for r in explain_grounding(changed, source)[0].reasons)
+
+
+def test_the_held_out_split_reads_not_measured_where_this_copy_lacks_it() -> None:
+    """holdout3 is written after this engine was frozen; a copy whose loader does not know it
+    yet shows it as not measured instead of failing (and never scores another split)."""
+    from bedrock_local.evaluation.datasets import GROUNDING_SPLITS
+    from bedrock_local.evaluation.grounding import FITTED, HELD_OUT, published
+
+    assert HELD_OUT == "holdout3" and HELD_OUT not in FITTED
+    assert set(FITTED) == {"dev", "test", "holdout", "holdout2"}
+    if HELD_OUT in GROUNDING_SPLITS:
+        pytest.skip("this copy has the held-out split")
+    figures = published(grounding_score, THRESHOLD)
+    assert figures["split"] == "holdout3" and figures["measured"].startswith("no")

@@ -7,9 +7,10 @@ rate per tamper kind, the threshold curve (threshold -> faithful passed, tampere
 for both scorers, the threshold that calibrates best on this split, and throughput
 (summaries scored per second).
 
-Splits: dev, test and holdout (the scorer's weights and the policy threshold were fitted on
-all three, benchmarks/fit_grounding.py); any later split the loader knows is held out: it is
-scored once, after the scorer was frozen. ``all`` runs every split the loader knows.
+Splits: dev, test, holdout and holdout2 (the scorer's weights and the policy threshold were
+fitted on all four, benchmarks/fit_grounding.py); any later split the loader knows (holdout3)
+is held out: it is scored once, after the scorer was frozen. ``all`` runs every split the
+loader knows.
 
 python benchmarks/grounding_eval.py [--split NAME|all] [--pairs FILE.jsonl] [--curve OUT.md]
 """

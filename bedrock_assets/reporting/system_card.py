@@ -79,9 +79,10 @@ def _evaluation_sections(evaluation: dict[str, Any] | None) -> list[str]:
         "date, product, outcome, promise, person, a contradiction built from the call's own "
         "words, or an invented detail). A summary is flagged when its score is below the "
         "threshold; AUC is threshold-free. The scorer's weights and the threshold were fitted "
-        "on dev, test (40 pairs each) and holdout (48 pairs, another author, other phrasing); "
-        "holdout2, written after the scorer was frozen, was first scored then and is the "
-        "held-out figure. With 40-48 pairs each rate is uncertain by roughly ten points.",
+        "on dev, test (40 pairs each), holdout and holdout2 (48 pairs each, other authors and "
+        "phrasing; each was held out from an earlier engine, scored once, then fitted on); "
+        "holdout3, written after this scorer was frozen, is the held-out figure (not measured "
+        "where the copy lacks it). With 40-48 pairs each rate is uncertain by roughly ten points.",
         *_grounding_table(evaluation["grounding"]),
         "",
         "## Evaluation of local PII masking",

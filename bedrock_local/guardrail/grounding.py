@@ -9,7 +9,9 @@ time word, code, capitalised name, or a product / role / outcome word) is also c
 - absent from the call: the sentence states something the call does not (capped low);
 - present, but only where the rest of the sentence does not match (a number the call uses
   for something else): capped by how much worse that place matches than the best one;
-- negation: the sentence negates what the call affirms there, or the reverse (capped low).
+- negation: the sentence negates what the call affirms there, or the reverse (capped low);
+- who and which: the other side doing a step the call has one side say "I'll" do, and the
+  option the customer did not choose where the call offered two.
 
 Sentences made only of courtesy and meta-vocabulary ("The agent thanked the customer.") state
 no fact and are not scored. The response scores as its weakest scored sentence: one invented
@@ -39,7 +41,9 @@ from bedrock_local.guardrail.grounding_text import (
     TIME,
     WORD,
     Token,
+    Unit,
     normalise,
+    normalise_sentence,
     sentences,
     source_units,
     stem,
@@ -65,6 +69,9 @@ VALUE_KINDS = frozenset({NUMBER, CODE, TIME, DATE, NAME})  # values, not context
 
 
 PREFIX = 5  # letters two stems share to count as related words
+REFLEXIVE_UNITS = 3  # the call's best-matching sentences that say who does a "herself" step
+CHOICE_REPLY = 3  # the agent's sentences after a customer's choice that confirm it
+CHOICE_OFFER = 4  # at most this many sentences of the agent's turn before a choice: the offer
 PAIR_SENTENCES = 3  # two words of a sentence "go together" in the call within this many
 WEIGHTS = Path(__file__).with_name("grounding_weights.json")  # fitted: benchmarks/fit_grounding.py
 FEATURES = (
@@ -82,6 +89,7 @@ FEATURES = (
     "outcome_reversed",  # a positive decision next to a refusal in the call, or the reverse
     "quantifier",  # all / every / only / one-time words the call does not use nearby
     "pairs_apart",  # share of nearby word pairs the call never states close together
+    "unchosen",  # what the sentence says was chosen: the call's other option, not the choice
 )
 QUANTIFIER_STEMS = frozenset(stem(w) for w in lex.QUANTIFIERS)
 _ACTOR = re.compile(
@@ -98,6 +106,7 @@ def _model() -> tuple[float, dict[str, float]]:
     return float(data["bias"]), {k: float(v) for k, v in data["weights"].items()}
 
 
+_PERSONALLY = re.compile(r"\bpersonally\b", re.I)
 _REFLEXIVE = re.compile(r"\b(?:him|her|them)sel(?:f|ves)\b|\bon (?:his|her|their) own\b", re.I)
 
 
@@ -114,6 +123,7 @@ class _Source:
     refuses: tuple[bool, ...] = ()  # per sentence: "I can't", "unable to", "I'm afraid"
     speakers: tuple[str, ...] = ()  # per sentence: "agent", "customer", ...
     first_person: tuple[bool, ...] = ()  # per sentence: "I'll ...", "let me ..."
+    chosen: tuple[frozenset[int], ...] = ()  # the customer's choices: their turn and the reply
     where: dict[str, tuple[int, ...]] = field(default_factory=dict)  # stem -> its sentences
     prefixes: frozenset[str] = frozenset()  # the first PREFIX letters of the call's stems
 
@@ -153,9 +163,45 @@ def _prepare(source: str) -> _Source:
         refuses=tuple(bool(lex.REFUSAL.search(u.text)) for u in units),
         speakers=tuple(u.speaker for u in units),
         first_person=tuple(u.first_person for u in units),
+        chosen=_choices(units),
         where=_where(src.units),
         prefixes=frozenset(s[:PREFIX] for s in src.stems if len(s) >= PREFIX),
     )
+
+
+def _choices(units: list[Unit]) -> tuple[frozenset[int], ...]:
+    """Where the customer chooses ("the 2-day shipping sounds more reasonable, I'll go with
+    that"): that sentence, the one before it in the same turn, and the agent's reply (up to
+    CHOICE_REPLY sentences), which confirms the choice."""
+    out = []
+    for i, u in enumerate(units):
+        if u.speaker == "agent" or not lex.CHOOSES.search(u.text):
+            continue
+        region = {i} | ({i - 1} if i and units[i - 1].speaker == u.speaker else set())
+        reply = [j for j in range(i + 1, min(len(units), i + 1 + CHOICE_REPLY))]
+        region |= set(
+            reply[
+                : next(
+                    (n for n, j in enumerate(reply) if units[j].speaker != "agent" and n),
+                    len(reply),
+                )
+            ]
+        )
+        out.append(frozenset(region))
+    return tuple(out)
+
+
+def _offer(src: _Source, choice: int) -> list[int]:
+    """The agent's turn just before the customer's choice (the options offered)."""
+    before = range(choice - 1, max(-1, choice - 1 - CHOICE_OFFER), -1)
+    offer: list[int] = []
+    for u in before:
+        if src.speakers[u] != "agent":
+            if offer:
+                break
+            continue
+        offer.append(u)
+    return offer
 
 
 def _where(units: tuple[frozenset[str], ...]) -> dict[str, tuple[int, ...]]:
@@ -170,6 +216,7 @@ def clear_cache() -> None:
     """Forget prepared calls (the engine keeps the last 64: grounding and relevance of one
     summary read its call once); benchmarks clear it to time a call read from scratch."""
     _prepare.cache_clear()
+    normalise_sentence.cache_clear()
 
 
 @dataclass(frozen=True)
@@ -242,13 +289,25 @@ def _quantifier_stems() -> frozenset[str]:
     return frozenset(stem(w) for w in lex.QUANTIFIERS)
 
 
+_NO_ACTOR_VERBS = lex.PROCEDURAL_STEMS | lex.STOP | lex.CHOICE | lex.SHARED_ACTIONS
+_NOT_AN_OPTION = lex.PROCEDURAL_STEMS | lex.CHOICE  # words of a choice that name no option
+_LAST_WORD = re.compile(r"([A-Za-z']+)\s*$")  # the word before a clause (none after punctuation)
+_CLAUSE_OPENERS = frozenset(
+    "and then so but that when after before once since because while as if though although "
+    "until where said says told asked added explained confirmed promised agreed noted".split()
+)
+
+
 def _actors(sentence: str) -> list[tuple[str, str]]:
     """(who, verb stem) for each "the agent will file ..." / "she would call ..." clause."""
     out = []
     for m in _ACTOR.finditer(sentence):
+        before = _LAST_WORD.search(sentence[: m.start()])
+        if before and before.group(1).lower() not in _CLAUSE_OPENERS:
+            continue  # "the laptop she ordered": a relative clause tells the past, not who acts
         who = "agent" if m.group(1).lower().split()[-1] in lex.AGENT_WORDS else "customer"
         verb = stem(m.group(2).lower())
-        if verb not in lex.PROCEDURAL_STEMS and verb not in lex.STOP:
+        if verb not in _NO_ACTOR_VERBS:
             out.append((who, verb))
     return out
 
@@ -274,11 +333,16 @@ def sentence_features(sentence: str, source: str) -> tuple[dict[str, float], flo
     f = dict.fromkeys(FEATURES, 0.0)
     reasons: list[str] = []
 
-    best_i, best_cov = 0, -1.0
+    # Each present word scores ELSEWHERE_CREDIT anywhere, the rest of a point inside a window:
+    # the best window has the most weight of the sentence's words in it.
+    weighted = [(t.stem, _weight(t)) for t in present]
+    anywhere = ELSEWHERE_CREDIT * sum(w for _, w in weighted)
+    best_i, best_in = 0, -1.0
     for i, window in enumerate(src.windows):
-        hits = sum(_weight(t) * (1.0 if t.stem in window else ELSEWHERE_CREDIT) for t in present)
-        if hits > best_cov:
-            best_i, best_cov = i, hits
+        inside = sum([w for s, w in weighted if s in window])
+        if inside > best_in:
+            best_i, best_in = i, inside
+    best_cov = anywhere + (1 - ELSEWHERE_CREDIT) * best_in
     coverage = (best_cov + COVERAGE_PRIOR) / (total + COVERAGE_PRIOR)
     f["uncovered"] = 1 - coverage
     unsupported = sorted(
@@ -304,6 +368,12 @@ def sentence_features(sentence: str, source: str) -> tuple[dict[str, float], flo
         if t.stem not in src.stems:
             if t.stem in lex.NEGATIVE_OUTCOME and _refusal_near(src, best_i):
                 continue  # "declined" for the call's "I'm unable to offer that"
+            if lex.RELATED.get(t.stem, frozenset()) & src.stems:
+                # "the charge went through" for the call's "the payment went through": a
+                # neighbouring word, not a new fact; it counts as half an unsupported word.
+                f["unsupported_words"] += 0.5
+                reasons.append(f"{t.kind} related to the call's words: {t.stem}")
+                continue
             group = {NUMBER: "value", CODE: "value", DATE: "value", TIME: "time"}.get(
                 t.kind, t.kind
             )
@@ -327,15 +397,20 @@ def sentence_features(sentence: str, source: str) -> tuple[dict[str, float], flo
 
     negated_anywhere = frozenset().union(*src.negated)
     for scope in {t.scope for t in toks if t.negated}:
-        words = {
+        # The word the cue governs first is what is denied ("had never been entered on the
+        # site": entering, not the site); later words of the scope are its objects.
+        head = [
             t.stem for t in toks if t.scope == scope and not t.light and t.kind not in PLACED_KINDS
-        }
+        ][:1]
+        words = set(head)
         said = [u for u, unit in enumerate(src.units) if words & unit]
         if said and not words & negated_anywhere and not any(src.negated[u] for u in said):
             f["negated_affirmed"] += 1
             reasons.append(f"negated, the call affirms: {', '.join(sorted(words))}")
+    # "refused to waive it" negates in other words: no claim that the call's "can't" is denied.
+    says_no = any(x.negated or x.stem in lex.NEGATIVE_OUTCOME for x in toks)
     for t in toks:
-        if t.kind != KEY or any(x.negated for x in toks):
+        if t.kind != KEY or says_no:
             continue
         said = [u for u in units if t.stem in src.units[u]]
         shared = {u: len(sentence_stems & src.units[u]) for u in said}
@@ -351,11 +426,17 @@ def sentence_features(sentence: str, source: str) -> tuple[dict[str, float], flo
     claims = _actors(sentence)
     if _REFLEXIVE.search(sentence):
         claims.append(("customer", ""))
+    elif m := _PERSONALLY.search(sentence):  # "the agent will follow up personally"
+        actors = _ACTOR.findall(sentence[: m.start()])
+        if actors:
+            last = actors[-1][0].lower().split()[-1]
+            claims.append(("agent" if last in lex.AGENT_WORDS else "customer", ""))
     for who, verb in claims:
         said = [u for u in _near(src, best_i) if (not verb or verb in src.units[u])]
-        if not verb:
-            u = unit_for(sentence_stems)
-            said = [u] if u is not None else []
+        if not verb:  # "herself": the call's sentences that best match this one say who
+            shared = {u: len(sentence_stems & src.units[u]) for u in _near(src, best_i)}
+            top = max(shared.values(), default=0)
+            said = [u for u in shared if shared[u] == top >= 2][:REFLEXIVE_UNITS]
         doers = {src.speakers[u] for u in said if src.first_person[u]}
         if doers and who not in doers and ({"agent", "customer"} & doers):
             f["actor"] += 1
@@ -377,7 +458,7 @@ def sentence_features(sentence: str, source: str) -> tuple[dict[str, float], flo
             for u in units
             if src.units[u] & (lex.POSITIVE_OUTCOME | lex.GRANTED) or src.affirmed[u] & objects
         ]
-        if granting and not any(src.refuses[u] for u in units):
+        if granting and not any(src.refuses):
             f["outcome_reversed"] = closeness(granting)
             reasons.append("refusal where the call grants")
     positive = [
@@ -396,6 +477,25 @@ def sentence_features(sentence: str, source: str) -> tuple[dict[str, float], flo
             u = max(refusing, key=lambda u: len(sentence_stems & src.units[u]))
             f["outcome_reversed"] = max(f["outcome_reversed"], closeness([u]))
             reasons.append("positive outcome near a refusal in the call")
+    # A choice the customer made: the option the sentence says was chosen must be what the
+    # customer's choosing turn (or the agent's confirmation of it) names, not the other one.
+    chose = lex.CHOSE.search(sentence)
+    regions = [r for r in src.chosen if any(u in r for u in _near(src, best_i))]
+    if chose and regions:
+        named = {
+            t.stem: t.kind in FACT_KINDS
+            for t in tokens(lex.CHOICE_END.split(sentence[chose.end() :])[0], mark_names=True)
+            if not t.light and t.stem in src.stems and t.stem not in _NOT_AN_OPTION
+        }
+        chosen: frozenset[str] = frozenset().union(*(src.units[u] for r in regions for u in r))
+        offered: frozenset[str] = frozenset().union(
+            *(src.units[u] for r in regions for u in _offer(src, min(r)))
+        )
+        other = sorted(set(named) & offered - chosen)  # the offer's words the choice left out
+        if other:  # a value or key word of the other option decides; other words count a share
+            fact = any(named[s] for s in other)
+            f["unchosen"] = 1.0 if fact else len(other) / len(named)
+            reasons.append(f"chosen, but the customer chose otherwise: {', '.join(other)}")
     # Quantifiers ("all future purchases" for "a one-time code") the nearby call lacks.
     quants = sorted({t.stem for t in toks if t.stem in QUANTIFIER_STEMS} - near)
     f["quantifier"] = float(len(quants))

@@ -68,7 +68,8 @@ SYNONYMS: tuple[str, ...] = (
     "sneakers shoes",
     "hold wait waited waiting",
     "talk speak spoke spoken",
-    "fix fixed repair repaired",
+    # Fixing a glitch is resolving it; a repair outcome stays checked against replace/refund.
+    "fix fixed fixing repair repaired resolve resolved resolution solution sort sorted",
     "free complimentary",
     "start begin initiate initiated started began",
     "finish complete completed finished",
@@ -81,7 +82,6 @@ SYNONYMS: tuple[str, ...] = (
     "arrange arranged schedule scheduled",
     "option options choice choices choose chose chosen select selected prefer preferred pick",
     "store shop location outlet",
-    "resolve resolved resolution solution",
     "poor bad spotty choppy weak terrible",
     "unsure uncertain confused",
     "try tried retry retried attempt attempted",
@@ -129,6 +129,21 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\$\s?(\d+(?:\.\d+)?)", r"\1 dollars"),
     (r"bucks|usd", "dollars"),
     (r"money back", "refund"),
+    (r"half an hour|half-hour", "30 minutes"),
+    # "due the following day" is the next day; "a refund to follow", "an email would follow",
+    # "hard to follow" say later or understand, not a follow-up (run before the callback rule).
+    (r"(?:on |by )?the following (?:day|morning)", "nextday"),
+    (r"(?<=\bhard )to follow|(?:to|would|will|should) follow(?![- ]up)", "later"),
+    # "Following verification, ..." is "after", not a follow-up.
+    (r"following(?= (?:the|a|an|his|her|their|this|that|verification|confirmation)\b)", "after"),
+    (r"(\d+(?::\d\d)?)\s*(?:[ap]\.m\.|[ap]m)(?!\w)", r"\1"),  # "8 PM", "8 p.m." = "8"
+    (r"phone numbers?|telephone numbers?|contact numbers?", "number"),
+    (
+        r"return(?:s|ed|ing)? to ((?:the )?(?:checkout|cart|page|site|website|screen|app))",
+        r"go back to \1",
+    ),
+    (r"(?:exchanged|exchanging) thanks|thanks were exchanged", "thanked"),
+    (r"\bin full\b|\bfull of\b", ""),
     (r"(?:go|goes|went|gone|going) through", "succeeded"),
     (r"show(?:s|ed)? up|turn(?:s|ed)? up", "arrived"),
     (
@@ -238,7 +253,8 @@ KEY_STEMS = _stems(_PRODUCTS + _ROLES + _OUTCOMES)
 ITEM_STEMS = _stems(_PRODUCTS + _ROLES)  # things and people; the rest are outcome words
 # A decision the call reports: a positive word is supported by any positive word of the call
 # ("approved" by "we can initiate a full refund"), but not where the call says it was denied.
-POSITIVE_OUTCOME = _stems("approve accept grant authorize agree honor allow")
+# "accept" is the customer's word as often as the company's ("which the caller accepted").
+POSITIVE_OUTCOME = _stems("approve grant authorize agree honor allow")
 NEGATIVE_OUTCOME = _stems("deny reject decline refuse")
 REFUSAL = re.compile(
     r"\b(?:can(?:no|'|\u2019)?t|cannot|could(?:n'|n\u2019| no)t|unable|not able|won'?t be able"
@@ -270,6 +286,22 @@ suggest suggested propose proposed recommend recommended report reported respond
 reply replied acknowledge acknowledged admit admitted share shared remain remained listen
 listened walk walked guide guided outline outlined
 """
+    # Narration: how a summary tells the call (who felt, noticed or went on to do what), not
+    # what the call states; a paraphrase brings these words in without adding a fact.
+    + """
+complain complained complaint despite although several later earlier sooner soon whether
+remember remembered remind reminded direct directed directions open opened add added allow
+allowed insist insisted insistence repeat repeated bring brought spend spent small little
+struggle struggled consult consulted suspect suspected judge judged judging realize realized
+notice noticed discover discovered learn learned wonder wondered seek sought press pressed
+deal dealt anyway apparent apparently plenty length side outside close closer fast faster slow
+slower left leave manage managed plan planned hope hoped worry worried anxious relief relieved
+review reviewed investigate investigation trace traced determine determined identify identified
+establish established include included including involve involved regard regarding step steps
+case hassle trouble difficulty arrangement arrangements outcome result reason cause caused
+point pointed clarify clarified emphasize emphasized stress stressed insist keen willing
+prompt prompted lead led result resulted turn turned instead meantime meanwhile throughout
+"""
 )
 PROCEDURAL_STEMS = LIGHT_STEMS | _stems(
     """
@@ -289,3 +321,50 @@ QUANTIFIERS = _words(
     "permanently future unlimited lifetime nextday sameday immediately"
 )
 AGENT_WORDS = _words("agent representative rep")
+# Choosing is the customer's part even where the agent says "I can offer you two options":
+# who chose is no actor claim to check against the call's "I".
+CHOICE = _stems("choose option select prefer pick opt decide")
+# Neighbouring words (WordNet-style "see also", not synonyms): a key word of a sentence whose
+# neighbour the call uses is no new fact, only a looser word. Symmetric.
+_RELATED_GROUPS = (
+    "charge pay transaction",
+    "damage dent dented scratch scratched scuffed crush crushed",
+    "wrong problem",
+    "miss forgot forget overlook overlooked",
+    "twice double duplicate",
+)
+
+
+def _related() -> dict[str, frozenset[str]]:
+    table: dict[str, set[str]] = {}
+    for group in _RELATED_GROUPS:
+        stems = {canonical_stem(w) for w in group.split()}
+        for s in stems:
+            table.setdefault(s, set()).update(stems - {s})
+    return {k: frozenset(v) for k, v in table.items()}
+
+
+RELATED = _related()
+# Steps both sides take in a call (the customer orders and ships back, the agent orders and
+# ships a replacement; either can turn a request down): no actor claim.
+SHARED_ACTIONS = _stems("order ship send mail return deny expect restore")
+# A summary's "chose / opted for / went with X" (the customer's choice: "the agent agreed to" is
+# no choice), and the customer's "I'll go with ...", "... would be great" in a call.
+CHOSE = re.compile(
+    r"\b(?:cho(?:se|sen|oses?)|opt(?:s|ed)? for|opted|picked|pick(?:s)?|went (?:with|for)|goes with"
+    r"|preferred|decided on|settled on|selected|took up)\b",
+    re.IGNORECASE,
+)
+# Where the chosen option's words end: a clause break after the choice.
+CHOICE_END = re.compile(
+    r"[,.;:!?\u2014]|\b(?:and|which|but|rather|instead|so|because|while|as|since)\b", re.I
+)
+CHOOSES = re.compile(
+    r"\b(?:I'?ll (?:take|go with|go for|do|choose|pick|stick with)|I think I'?ll"
+    r"|I guess (?:a|the|that)|let'?s (?:do|go with|go for|try)"
+    r"|I(?:'d| would) (?:prefer|rather|like|go with|choose)|I (?:prefer|choose|pick|want the)"
+    r"|would be (?:great|best|the easiest|easiest|better|perfect)"
+    r"|(?:sounds|seems) (?:good|better|more reasonable|great)|works (?:better|for me)"
+    r"|that'?s better|go ahead with)\b",
+    re.IGNORECASE,
+)

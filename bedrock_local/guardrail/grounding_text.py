@@ -57,6 +57,7 @@ _RAW = re.compile(
     r"|(?P<stop>[.;:!?,()\u2014\u2013]|\s-\s|\s--\s)"
 )
 _NEGATION_SCOPE = 5  # content tokens after a cue that it governs, up to a clause boundary
+_WITHOUT_SCOPE = 1  # "without" governs its object only
 # ("not a discount or credit" negates both: "or" does not end the scope)
 _CLAUSE_BREAK = frozenset(
     "but although though however while whereas yet and so because since when after before "
@@ -110,6 +111,13 @@ def normalise(text: str) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=4096)
+def normalise_sentence(text: str) -> str:
+    """``normalise`` for a summary sentence, remembered: one sentence is tokenised several
+    times while it is scored (its features, its choices)."""
+    return normalise(text)
+
+
 def tokens(text: str, mark_names: bool = False, normalised: bool = False) -> list[Token]:
     """The content tokens of ``text`` in order, with their kinds and negation scope.
 
@@ -127,7 +135,7 @@ def tokens(text: str, mark_names: bool = False, normalised: bool = False) -> lis
         out.append(Token(stem_, kind, cue if left > 0 else 0, light))
         left = max(0, left - 1)
 
-    for m in _RAW.finditer(text if normalised else normalise(text)):
+    for m in _RAW.finditer(text if normalised else normalise_sentence(text)):
         if m.group("ellipsis"):  # a trailing-off, not the end of the clause
             continue
         if m.group("stop"):
@@ -151,7 +159,9 @@ def tokens(text: str, mark_names: bool = False, normalised: bool = False) -> lis
         word, contracted_not = _split_contraction(raw)
         if contracted_not or word in lex.NEGATION:
             cue += 1
-            left = _NEGATION_SCOPE  # "didn't get" -> "get" negated
+            # "didn't get" -> "get" negated; "without" takes only its object ("arrived without
+            # one of the items ordered" does not deny the order).
+            left = _WITHOUT_SCOPE if word == "without" else _NEGATION_SCOPE
             if not contracted_not:
                 continue
         if word in _CLAUSE_BREAK:
