@@ -2,7 +2,7 @@
 (bedrock_local/evaluation/data: faithful abstractive summaries of real corpus calls and
 one-fact-tampered copies). The floors sit a little below what the engine reaches, so a
 regression fails; the weights and the threshold were fitted on dev, test, holdout and holdout2.
-holdout3, written after this engine was frozen, is its held-out figure: no floor here."""
+holdout3, written after this engine was frozen, was scored once then; its floor guards that figure."""
 
 from __future__ import annotations
 
@@ -21,12 +21,14 @@ pytestmark = pytest.mark.skipif(
 # fitted on. Measured: dev 0.955 / 97.5% / 90.0%, test 0.863 / 85.0% / 67.5%, holdout
 # 0.744 / 62.5% / 72.9%, holdout2 0.871 / 70.8% / 83.3%. Leave one split out
 # (benchmarks/fit_grounding.py): dev 0.952, test 0.860, holdout 0.747, holdout2 0.872 AUC.
+# Held out, scored once when the engine was frozen: holdout3 0.730 / 54.2% / 77.1%.
 # All below the issue's targets (0.95 / 90% / 90%) except dev's AUC and flag rate.
 FLOORS = {
     "dev": (0.93, 0.95, 0.87),
     "test": (0.84, 0.80, 0.65),
     "holdout": (0.72, 0.60, 0.70),
     "holdout2": (0.84, 0.68, 0.80),
+    "holdout3": (0.70, 0.50, 0.72),
 }
 
 
