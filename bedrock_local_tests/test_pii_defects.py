@@ -220,3 +220,20 @@ def test_fillers_and_button_words_are_not_names(text: str) -> None:
     """Seen as NAME on the local model's summaries of corpus calls ("responded: Hmm, ...",
     "clicked 'Place Order'")."""
     assert detect_pii(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Her burglar alarm code is 2290 and the engineer has it.", "2290"),
+        ("The intercom code 4471 opens the lobby door.", "4471"),
+        ("Key safe code: 0613, by the back door.", "0613"),
+        ("The door entry code, 98231, was changed on Friday.", "98231"),
+    ],
+)
+def test_home_keypad_codes_are_pins(text: str, value: str) -> None:
+    assert ("PIN", value) in found(text)
+
+
+def test_a_year_after_a_keypad_code_cue_is_no_pin() -> None:
+    assert [t for t, _ in found("The door code was last changed in 2024.")] == []

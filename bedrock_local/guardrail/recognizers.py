@@ -946,6 +946,9 @@ _PIN_CUES: list[Cue] = [
     r"personal\s+identification\s+number",
     r"(?:voicemail|voice\s+mail)\s+(?:access\s+)?(?:code|pin|passcode|password)",
     r"(?:code|pin)\s+for\s+the\s+(?:phone|handset|voicemail|sim|alarm|door|garage|safe)",
+    # Codes people key in at home: "the alarm panel code", "gate keypad code", "key safe code".
+    r"(?:alarm|burglar\s+alarm|keypad|gate|door|door\s+entry|entry|garage|key\s?safe|lockbox|"
+    r"lock\s?box|intercom)(?:\s+(?:panel|keypad|entry|access))?\s+(?:code|pin|number)",
 ]
 # A digit read as a word ("two five eight one"); "oh" is how callers say zero.
 _DIGIT_WORD = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)"
@@ -955,6 +958,18 @@ _MONTH_BEFORE = re.compile(rf"(?i)\b{_MONTHS},?\s+(?:of\s+)?$")
 def _in_month_year(text: str, start: int, end: int) -> bool:
     """Digits that are the year of a written month ("January 2031"), an expiry date's part."""
     return bool(_MONTH_BEFORE.search(text, max(0, start - 16), start))
+
+
+_YEAR_AFTER_PREP = re.compile(r"(?i)\b(?:in|since|by|until|from|of|during|before|after)\s+$")
+
+
+def _year_not_pin(text: str, start: int, end: int) -> bool:
+    """A year after a preposition ("the gate code changed in 2024") is no PIN."""
+    value = text[start:end]
+    return bool(
+        re.fullmatch(r"(?:19|20)\d\d", value)
+        and _YEAR_AFTER_PREP.search(text, max(0, start - 10), start)
+    )
 
 
 _DEVICE_BEFORE = re.compile(
@@ -994,6 +1009,10 @@ def _card_ok(value: str) -> bool:
         return False
     groups = [len(g) for g in re.split(r"[ -]", value)]
     if len(groups) == 1:
+        return True
+    digits = re.sub(r"\D", "", value)
+    # An Amex number (IIN 34/37, 15 digits) read out in any grouping: "375522 629063 447".
+    if len(digits) == 15 and digits[:2] in ("34", "37") and min(groups) >= 3:
         return True
     return groups in ([4, 6, 5], [4, 6, 4]) or (
         all(g == 4 for g in groups[:-1]) and 1 <= groups[-1] <= 4
@@ -1200,6 +1219,7 @@ def build_recognizers() -> list[EntityRecognizer]:
             before=45,
             after=30,
             reach=90,
+            reject=_year_not_pin,
         ),
         CueRecognizer(
             "PIN",
