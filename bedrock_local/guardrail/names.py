@@ -205,6 +205,8 @@ _LOWER_CUE = re.compile(
     r"(?i:\b(?:it's|its|it\s+is|this\s+is|cust(?:omer)?\s+is|caller\s+is|spoke\s+(?:to|with)|"
     r"talked\s+to|speaking\s+(?:to|with))\s+)([a-z][a-z'’-]+(?:\s+[a-z][a-z'’-]+)?)\b"
 )
+# The strongest lower-case cue: "cust is rahim chowdhury".
+_CUSTOMER_IS = re.compile(r"(?i)\b(?:cust|customer|caller|client)\s+is\s+$")
 # Two to four ALL-CAPS words, e.g. the name as printed on a card: "DEV PRAKASH SHARMA".
 _ALL_CAPS = re.compile(r"\b([A-Z][A-Z'’-]+(?:\s+[A-Z][A-Z'’-]+){1,3})\b")
 # A unit after a number ("0.3 ms jitter") is no title.
@@ -462,7 +464,9 @@ class NameRecognizer(EntityRecognizer):
                         and any(in_gazetteer(w) for w in words)
                         # Both parts known, or one known and spaCy reads a proper noun.
                         and (
-                            all(in_gazetteer(w) for w in words) or _proper_reading(doc, start, end)
+                            all(in_gazetteer(w) for w in words)
+                            or _proper_reading(doc, start, end)
+                            or _CUSTOMER_IS.search(text, max(0, start - 16), start)
                         )
                     ):
                         spans.append((start, end, score))
