@@ -323,3 +323,14 @@ def test_codes_and_counting_that_are_no_phone_or_expiry(text: str) -> None:
 )
 def test_more_cue_phrasings(text: str, etype: str, value: str) -> None:
     assert (etype, value) in found(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("pls deliver to 12 king st, newtown nsw 2042 thx", "12 king st, newtown nsw 2042"),
+        ("chat: 14 bay rd, brighton vic 3186 pls", "14 bay rd, brighton vic 3186"),
+    ],
+)
+def test_lower_case_australian_addresses_in_chat(text: str, value: str) -> None:
+    assert ("ADDRESS", value) in found(text)
