@@ -220,3 +220,117 @@ def test_fillers_and_button_words_are_not_names(text: str) -> None:
     """Seen as NAME on the local model's summaries of corpus calls ("responded: Hmm, ...",
     "clicked 'Place Order'")."""
     assert detect_pii(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Her burglar alarm code is 2290 and the engineer has it.", "2290"),
+        ("The intercom code 4471 opens the lobby door.", "4471"),
+        ("Key safe code: 0613, by the back door.", "0613"),
+        ("The door entry code, 98231, was changed on Friday.", "98231"),
+    ],
+)
+def test_home_keypad_codes_are_pins(text: str, value: str) -> None:
+    assert ("PIN", value) in found(text)
+
+
+def test_a_year_after_a_keypad_code_cue_is_no_pin() -> None:
+    assert [t for t, _ in found("The door code was last changed in 2024.")] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "etype", "value"),
+    [
+        (
+            "His Amex is 378282 246310 005, the only card on file.",
+            "CREDIT_DEBIT_CARD_NUMBER",
+            "378282 246310 005",
+        ),
+        ("Caller (Ines Duarte, 71) asked about the pension.", "AGE", "71"),
+        ("She has been a member since she was 19 and is now 58.", "AGE", "58"),
+        ("She said she is in her seventies and is 74 exactly.", "AGE", "74"),
+        ("He was born in '68 and wants the senior rate.", "AGE", "'68"),
+        ("Her son, Tevita, is 15 and needs his own plan.", "AGE", "15"),
+        ("Not 3318207, it's 3318270, the number on her learner permit.", "DRIVER_ID", "3318207"),
+        (
+            "Not W3318207, it's W3318270 — she had misread her driving licence.",
+            "DRIVER_ID",
+            "W3318270",
+        ),
+    ],
+)
+def test_ages_corrections_and_amex_groupings(text: str, etype: str, value: str) -> None:
+    assert (etype, value) in found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The price went up and is now 60.",
+        "He bought two and is now 3 short.",
+        "Not 7, it's 8 items in the order.",
+        "Order 700-2291843-8812 shipped on Monday.",
+    ],
+)
+def test_numbers_near_the_new_cues_that_are_no_pii(text: str) -> None:
+    assert found(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "etype", "value"),
+    [
+        (
+            "Her mobile is four one five, five five five, two six seven one.",
+            "PHONE",
+            "four one five, five five five, two six seven one",
+        ),
+        (
+            "The card expires oh-four thirty, she said.",
+            "CREDIT_DEBIT_CARD_EXPIRY",
+            "oh-four thirty",
+        ),
+        (
+            "Expiry date eleven twenty-eight, read twice.",
+            "CREDIT_DEBIT_CARD_EXPIRY",
+            "eleven twenty-eight",
+        ),
+    ],
+)
+def test_spoken_phone_numbers_and_expiry_dates(text: str, etype: str, value: str) -> None:
+    assert (etype, value) in found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tracking number 1Z 92A 483 01 6620 1184 is still in transit.",
+        "I counted one two three four five six seven eight nine ten.",
+        "She had twelve twenty-nine dollar items in the basket.",
+    ],
+)
+def test_codes_and_counting_that_are_no_phone_or_expiry(text: str) -> None:
+    assert found(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "etype", "value"),
+    [
+        ("Month and year on the card: 08 and 29, so 08/29.", "CREDIT_DEBIT_CARD_EXPIRY", "08/29"),
+        ("Verification digits: 772, read off the back.", "CREDIT_DEBIT_CARD_CVV", "772"),
+        ("note: cust is karim talukdar, wants a refund", "NAME", "karim talukdar"),
+    ],
+)
+def test_more_cue_phrasings(text: str, etype: str, value: str) -> None:
+    assert (etype, value) in found(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("pls deliver to 12 king st, newtown nsw 2042 thx", "12 king st, newtown nsw 2042"),
+        ("chat: 14 bay rd, brighton vic 3186 pls", "14 bay rd, brighton vic 3186"),
+    ],
+)
+def test_lower_case_australian_addresses_in_chat(text: str, value: str) -> None:
+    assert ("ADDRESS", value) in found(text)

@@ -160,8 +160,9 @@ _LIST = re.compile(
 )
 _LOWER = re.compile(
     rf"(?i)\b\d{{1,6}}\s+(?:[a-z0-9]+\s+){{1,3}}?{_SUFFIX}\b\.?"
-    rf"(?:,?\s+(?:apt|unit|suite|ste|#)\.?\s*#?\w+)?(?:,?\s+[a-z]+){{1,3}}?,?\s+{_STATE_CODES}"
-    rf",?\s+\d{{5}}(?:-\d{{4}})?\b"
+    rf"(?:,?\s+(?:apt|unit|suite|ste|#)\.?\s*#?\w+)?(?:,?\s+[a-z]+){{1,3}}?,?\s+"
+    # US and Canadian state codes with a ZIP, or an Australian state with its 4-digit code.
+    rf"(?:{_STATE_CODES},?\s+\d{{5}}(?:-\d{{4}})?|(?:NSW|VIC|QLD|WA|SA|TAS|ACT|NT),?\s+\d{{4}})\b"
 )
 # A postcode with its city, or a code under an address cue.
 _CITY_CODE = re.compile(

@@ -10,7 +10,10 @@ Once a name is found, its other mentions in the same text are masked too.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
+from functools import lru_cache
 from typing import Any
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
@@ -140,6 +143,81 @@ _LOWER_TITLE = re.compile(
     r"(?<![\w.])(?:mr|mrs|ms|mx)\.?\s+(?!(?:teams|word|excel|office|outlook|access|paint|"
     r"edge|dos|sql|project|forms)\b)([a-z][\w'’]*(?:-[\w'’]+)*)"
 )
+# Person contexts for names spaCy's small model does not know (rare given names): the
+# context offers a capitalised word, and the word counts when it passes the place and
+# product guards (and, for the weaker contexts, is on the name gazetteer).
+# Vocative at the end of a greeting or thanks: "Thanks so much, Makoa, ...", "Bye, Magnus."
+_VOCATIVE = re.compile(
+    rf"(?i:\b(?:thanks|thank\s+you|bye|goodbye|cheers|hi|hello|hey|morning|evening)\b"
+    rf"(?:\s+(?:so|very|again|much|for|waiting|your|patience|now|and|calling|holding)){{0,3}}"
+    rf"\s*,\s+)({_CAP_WORD}(?:\s+{_CAP_WORD})?)(?=\s*(?:[,.!?;]|$))"
+)
+# A person from a team: "this is Astrid from accounts", "Kekoa from the second-line team".
+_FROM_TEAM = re.compile(
+    rf"\b({_CAP_WORD})\s+(?:from|in|on)\s+(?:(?:our|the|your)\s+)?(?:[a-z][\w-]*\s+){{0,2}}?"
+    r"(?:team|department|dept|desk|accounts|billing|payments|retentions|collections|"
+    r"support|sales|complaints|fraud|escalations|dispatch|tier\s+\w+)\b"
+)
+# Hand-offs and "is this X?": "passed from Shirin to ...", "hand-off note for Shoira",
+# "handed the call over to Solveig", "Is this Anahí Quispe Mamani?", "signed off as 'X'".
+_HANDOFF = re.compile(
+    rf"(?i:\b(?:(?:passed|handed|transferred|escalated|put)\s+(?:the\s+(?:call|case|customer)\s+)?"
+    rf"(?:over\s+|back\s+)?(?:from|to)|hand-?(?:off|over)\s+(?:to|from)|(?:[\w-]+\s+)?note\s+for|"
+    rf"is\s+(?:this|that)|signed\s+off\s+as|signs\s+off\s+as|known\s+as)\s+)['‘\"“]?"
+    rf"({_CAP_NAME})(?=['’\"”]?\s*(?:[,.!?;:]|$|\s+(?:to|in|at|from|on|for|and|who)\b))"
+)
+# A capitalised word joined by "and"/"or" to a name or a {NAME}: "{NAME} and Caoimhe".
+_LIST_AFTER = re.compile(rf"\s+(?:and|or|&)\s+({_CAP_WORD})\b(?![\w-])")
+_LIST_BEFORE = re.compile(rf"\b({_CAP_WORD})\s+(?:and|or|&)\s+$")
+# A subject and a verb people do, at a sentence or clause start: "Caoimhe will stay as ...",
+# "that Mirela would try", "Farhan runs a small shop", "Oksana says". Gazetteer words only.
+_SUBJECT_GAZ = re.compile(
+    rf"(?:^|(?<=[.!?;:]\s)|(?<=\bthat\s)|(?<=\bso\s)|(?<=\band\s)|(?<=\bbut\s))({_CAP_WORD})"
+    r"\s+(?:will|would|says|said|runs|ran|wants|needs|agreed|asked|told|lives|works|called|"
+    r"is\s+(?:the|a|an|my|his|her|our)\s+\w+)\b"
+)
+# A sentence opening on a name set off by a role on both sides: "Pania, the store manager,
+# said ...". ("Scotland, the customer joked" lacks the closing comma.)
+_APPOSITIVE_OPENING = re.compile(
+    rf"(?:^|(?<=[.!?;]\s))({_CAP_NAME}),\s+(?:the|our|your|his|her|their)\s+(?:[\w-]+\s+){{0,2}}"
+    r"(?:agent|engineer|technician|rep|representative|manager|supervisor|driver|owner|"
+    r"advisor|adviser|specialist|courier|nurse|doctor|tenant|landlord|accountant|director|"
+    r"lead|assistant|son|daughter|wife|husband|partner),"
+)
+# A possessor that is a known given name: "Solveig's card", "Sung-min Park's assistant".
+_POSSESSOR_GAZ = re.compile(
+    rf"(?<!\bSt\.\s)(?<!\bSt\s)(?<!\bSaint\s)(?<!\bof\s)\b({_CAP_WORD}(?:\s+{_CAP_WORD})?)['’]s\s+"
+    r"(?!(?:\w+\s+)?(?:store|shop|team|website|app|brand|policy|office|branch|outlet|"
+    r"restaurant|cafe|product|range|bottle|day|eve)\b)(?=[a-z])(?!(?:for|to|of|in|on|at|and|or|"
+    r"with|from|is|was|are|were|has|had|the|a|an)\b)"
+)
+# Relatives and roles set off by commas: "her nephew, Emeka Nwachukwu, ...".
+_RELATIVE_APPOSED = re.compile(
+    rf"(?i:\b(?:nephew|niece|cousin|uncle|aunt|partner|husband|wife|son|daughter|mother|"
+    rf"father|brother|sister|grandson|granddaughter|carer|caregiver|flatmate|housemate|"
+    rf"assistant|accountant|landlord|tenant|friend|neighbou?r|attorney|solicitor)\s*,\s+)"
+    rf"({_CAP_NAME})(?=\s*[,.;])"
+)
+# "(Rustam Nazarov, 67)": a name and an age in brackets.
+_NAME_AGE = re.compile(rf"\(({_CAP_NAME}),\s*\d{{1,3}}\s*\)")
+# Lower-case names after a strong cue: "it's lerato mokoena", "cust is rahim chowdhury".
+_LOWER_CUE = re.compile(
+    r"(?i:\b(?:it's|its|it\s+is|this\s+is|cust(?:omer)?\s+is|caller\s+is|spoke\s+(?:to|with)|"
+    r"talked\s+to|speaking\s+(?:to|with))\s+)([a-z][a-z'’-]+(?:\s+[a-z][a-z'’-]+)?)\b"
+)
+# The strongest lower-case cue: "cust is rahim chowdhury".
+_CUSTOMER_IS = re.compile(r"(?i)\b(?:cust|customer|caller|client)\s+is\s+$")
+# Two to four ALL-CAPS words, e.g. the name as printed on a card: "DEV PRAKASH SHARMA".
+_ALL_CAPS = re.compile(r"\b([A-Z][A-Z'’-]+(?:\s+[A-Z][A-Z'’-]+){1,3})\b")
+# A unit after a number ("0.3 ms jitter") is no title.
+_AFTER_NUMBER = re.compile(r"\d[\d.,]*\s*$")
+# A place after "the store in", "a branch at", ...: "The store in Galway had no stock".
+_VENUE_BEFORE = re.compile(
+    r"(?i)\b(?:store|shop|branch|outlet|office|depot|warehouse|site|hub|centre|center|"
+    r"clinic|hospital|hotel|airport|mall|restaurant|stores|shops|branches|offices)\s+"
+    r"(?:in|at|near|on|outside)\s+$"
+)
+
 _NOT_NAME_POS = frozenset(
     {"VERB", "AUX", "ADV", "ADP", "DET", "PRON", "CCONJ", "SCONJ", "PART", "NUM"}
 )
@@ -200,7 +278,7 @@ _NOT_NAMES = frozenset(
 # A state before a document word is the issuing state ("Texas DL", "Ohio license").
 _DOCUMENT_AFTER = re.compile(r"(?i)\s+(?:dl|license|licence|id|plates?|permit|driver)\b")
 # A candidate glued to a symbol or digit, or a field label ("Expiry:").
-_GLUED_AFTER = re.compile(r"[\w#@$%&*+=/:_]")
+_GLUED_AFTER = re.compile(r"[\w#@$%&*+=/:_]|-[A-Z\d](?![a-z])")
 _GLUED_BEFORE = re.compile(r"[\w@#_./:-]")
 _PLACE_AFTER = re.compile(r"\s*,\s*[A-Z]")
 _COMMA_BEFORE = re.compile(r",\s*$")
@@ -253,9 +331,15 @@ class NameRecognizer(EntityRecognizer):
         super().__init__(supported_entities=["NAME"], name="Name")
 
     def load(self) -> None:
-        pass
+        """Read the name gazetteer with the analyzer (~0.3 s), not on the first text."""
+        gazetteer()
 
-    def _person_ok(self, text: str, start: int, end: int, label_of: dict[str, str]) -> bool:
+    def _person_ok(
+        self, text: str, start: int, end: int, label_of: dict[str, str], clause: bool = False
+    ) -> bool:
+        """Guards against places, products, units and labels. ``clause``: the context itself
+        ends in "that"/"this" ("agreed that Mirela would", "is this Anahí?") or a note
+        label ("note for Shoira:"), so neither a determiner before nor a colon after counts."""
         value = text[start:end]
         lower = value.lower()
         if not any(c.isalpha() for c in value) or any(c in value for c in "{@/"):
@@ -267,7 +351,7 @@ class NameRecognizer(EntityRecognizer):
         if _MENU_BEFORE.search(text, max(0, start - 12), start) or _MENU_AFTER.match(text, end):
             return False
         # "owns a Honda Civic", "the Lincoln Navigator": a determiner introduces a thing.
-        if _DETERMINER_BEFORE.search(text, max(0, start - 8), start):
+        if not clause and _DETERMINER_BEFORE.search(text, max(0, start - 8), start):
             return False
         if " " in lower and lower.split()[0] in _PLACE_FIRST:
             return False
@@ -275,8 +359,13 @@ class NameRecognizer(EntityRecognizer):
             return False
         if _PRODUCT_WORDS.match(text[end : end + 25]):
             return False
+        if _VENUE_BEFORE.search(text, max(0, start - 30), start):
+            return False
         # Glued to digits or symbols ("Kilimanjaro#1", "live:amina") or a label ("Expiry:").
-        if _GLUED_AFTER.match(text, end) or (start and _GLUED_BEFORE.match(text, start - 1)):
+        glued = _GLUED_AFTER.match(text, end)
+        if (glued and not (clause and glued.group(0) == ":")) or (
+            start and _GLUED_BEFORE.match(text, start - 1)
+        ):
             return False
         if label_of.get(lower) in ("GPE", "LOC", "ORG", "PRODUCT", "FAC", "NORP"):
             return False
@@ -322,6 +411,7 @@ class NameRecognizer(EntityRecognizer):
             (_ROLE_NOUN, 0.7, "noun"),
             (_SPEAKING, 0.8, ""),
             (_APPOSITIVE, 0.75, "strict"),
+            (_APPOSITIVE_OPENING, 0.75, "cue"),
             (_PERSON_CUE, 0.75, "cue"),
             (_SUBJECT, 0.7, "cue"),
             (_SUBJECT_ONE, 0.65, "strict-weak"),
@@ -332,14 +422,58 @@ class NameRecognizer(EntityRecognizer):
             (_LOWER_FOR, 0.7, "lower-proper"),
             (_LABELLED_PART, 0.8, "lower"),
             (_LOWER_TITLE, 0.8, "lower"),
+            (_VOCATIVE, 0.7, "cue"),
+            (_FROM_TEAM, 0.7, "cue"),
+            (_HANDOFF, 0.7, "cue"),
+            (_RELATIVE_APPOSED, 0.75, "cue"),
+            (_NAME_AGE, 0.75, "cue"),
+            (_SUBJECT_GAZ, 0.7, "gaz"),
+            (_POSSESSOR_GAZ, 0.7, "gaz"),
+            (_LOWER_CUE, 0.7, "lower-gaz"),
+            (_ALL_CAPS, 0.7, "caps-gaz"),
         ):
             for m in pattern.finditer(text):
                 start, end = _clean(text, *m.span(1))
                 if end <= start:
                     continue
-                if check and not self._person_ok(
-                    text, start, end, label_of if check == "labels" else {}
+                if pattern in (_TITLE_NAME, _LOWER_TITLE) and (
+                    # "0.3 ms jitter" is a unit; "Dr. Martens boots" a product.
+                    _AFTER_NUMBER.search(text, max(0, m.start() - 12), m.start())
+                    or _PRODUCT_WORDS.match(text[end : end + 25])
                 ):
+                    continue
+                if check and not self._person_ok(
+                    text,
+                    start,
+                    end,
+                    label_of if check == "labels" else {},
+                    clause=pattern in (_SUBJECT_GAZ, _HANDOFF, _FROM_TEAM),
+                ):
+                    continue
+                if check == "gaz":
+                    # A weak context: the word must be a known name, read as no place.
+                    if _known_name(text[start:end]) and not _modifies_noun(doc, start, end):
+                        spans.append((start, end, score))
+                    continue
+                if check == "lower-gaz":
+                    words = text[start:end].split()
+                    if (
+                        len(words) == 2
+                        and text[start:end].islower()
+                        and _plain_name_words(doc, text, start, end)
+                        and any(in_gazetteer(w) for w in words)
+                        # Both parts known, or one known and spaCy reads a proper noun.
+                        and (
+                            all(in_gazetteer(w) for w in words)
+                            or _proper_reading(doc, start, end)
+                            or _CUSTOMER_IS.search(text, max(0, start - 16), start)
+                        )
+                    ):
+                        spans.append((start, end, score))
+                    continue
+                if check == "caps-gaz":
+                    if _caps_name(text[start:end]):
+                        spans.append((start, end, score))
                     continue
                 if check == "noun":
                     # Read as a noun of any kind, not a verb or adjective ("agent Dolores").
@@ -367,6 +501,7 @@ class NameRecognizer(EntityRecognizer):
                     continue
                 spans.append((start, end, score))
         spans = [self._grow(text, doc, s, e, score) for s, e, score in spans]
+        spans += self._listed(text, doc, spans)
         for m in _PLACEHOLDER_NAME.finditer(text):
             s, e, _ = self._grow(text, doc, m.start(), m.end(), 0.75)
             if s < m.start():
@@ -388,6 +523,26 @@ class NameRecognizer(EntityRecognizer):
                 if word in parts and not _GLUED_AFTER.match(text, m.start() + len(word)):
                     spans.append((m.start(), m.start() + len(word), 0.7))
         return [RecognizerResult("NAME", s, e, score) for s, e, score in spans]
+
+    def _listed(
+        self, text: str, doc: Any, spans: list[tuple[int, int, float]]
+    ) -> list[tuple[int, int, float]]:
+        """Capitalised words joined by "and"/"or" to a found name or a {NAME} placeholder
+        ("{NAME} and Caoimhe share the flat"), when they are known names or proper nouns."""
+        anchors = [(s, e) for s, e, _ in spans]
+        anchors += [(m.start(), m.end()) for m in _PLACEHOLDER_NAME.finditer(text)]
+        out: list[tuple[int, int, float]] = []
+        for s, e in anchors:
+            found = [_LIST_AFTER.match(text, e), _LIST_BEFORE.search(text, max(0, s - 40), s)]
+            for m in found:
+                if m is None:
+                    continue
+                start, end = m.span(1)
+                if self._person_ok(text, start, end, {}) and (
+                    _known_name(text[start:end]) or _proper_noun(doc, start, end)
+                ):
+                    out.append((start, end, 0.7))
+        return out
 
     def _part_ok(self, text: str, doc: Any, start: int, end: int) -> bool:
         """A capitalised word next to a name is another part of it when it is no known
@@ -422,6 +577,30 @@ class NameRecognizer(EntityRecognizer):
                 break
             start = m.start(1)
         return start, end, score
+
+
+def _known_name(value: str) -> bool:
+    """A capitalised candidate whose first word is on the name gazetteer (no state or
+    non-name word): "Caoimhe", "Sung-min Park" (surname known), not "Virginia"."""
+    words = value.split()
+    if not words or any(w.lower() in _STATES or w.lower() in _NOT_NAMES for w in words):
+        return False
+    return any(in_gazetteer(w) for w in words) and not text_is_acronym(value)
+
+
+def _caps_name(value: str) -> bool:
+    """An ALL-CAPS run reads as a name when every word is on the gazetteer, the first as a
+    given name and the last as a surname ("DEV PRAKASH SHARMA", not "JORDAN SNEAKERS")."""
+    words = value.split()
+    if len(words) < 2 or any(len(w) < 2 or w.lower() in _NOT_NAMES for w in words):
+        return False
+    if any(w.lower() in _STATES for w in words):
+        return False
+    return (
+        in_gazetteer(words[0], "first")
+        and in_gazetteer(words[-1], "last")
+        and all(in_gazetteer(w) for w in words)
+    )
 
 
 def _plain_name_words(doc: Any, text: str, start: int, end: int) -> bool:
@@ -531,3 +710,62 @@ def _after_place(doc: Any, start: int) -> bool:
 
 def text_is_acronym(value: str) -> bool:
     return value.isupper() and len(value) > 1
+
+
+# Cyrillic given names and surnames (Russian, Ukrainian, Bulgarian, Uzbek ...) written the
+# way English summaries spell them: "Оксана" -> "oksana", "Назаров" -> "nazarov".
+_CYRILLIC = dict(
+    zip(
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюяієїґў",
+        "a b v g d e e zh z i y k l m n o p r s t u f kh ts ch sh shch _ y _ e yu ya i ye yi g u".split(),
+        strict=True,
+    )
+)
+_LATIN = re.compile(r"^[a-zà-öø-ɏḀ-ỿ'’ -]+$")
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> tuple[frozenset[str], frozenset[str]]:
+    """Given names and surnames from Faker's person providers, every locale, lower-case.
+
+    Faker (pinned, MIT, pure Python) keeps first- and last-name lists for ~80 locales in
+    its wheel; Latin-script lists are read as they are and Cyrillic ones transliterated,
+    so Nordic, Irish, Andean, Nigerian, Indian and Central Asian names are known without a
+    download. A hit alone never masks ("Jordan", "Virginia" are on the lists): it only
+    confirms a candidate that a person context or the casing rules already offer.
+    """
+    from faker.providers import person
+
+    first: set[str] = set()
+    last: set[str] = set()
+    for info in pkgutil.iter_modules(person.__path__):
+        module = importlib.import_module(f"{person.__name__}.{info.name}")
+        provider = getattr(module, "Provider", None)
+        for attr in dir(provider) if provider is not None else ():
+            if not attr.startswith(("first_names", "last_names")):
+                continue
+            values = getattr(provider, attr)
+            if not isinstance(values, (tuple, list, dict)):
+                continue
+            target = first if attr.startswith("first") else last
+            for value in values:
+                if not isinstance(value, str):
+                    continue
+                word = value.lower()
+                if not _LATIN.match(word):
+                    word = "".join(_CYRILLIC.get(c, c) for c in word).replace("_", "")
+                    if not _LATIN.match(word):
+                        continue
+                target.update(p for p in word.split() if len(p) > 1)
+    return frozenset(first - _NOT_NAMES), frozenset(last - _NOT_NAMES)
+
+
+def in_gazetteer(value: str, part: str = "any") -> bool:
+    """Whether a word (any case, possessive trimmed) is a known given name or surname."""
+    first, last = gazetteer()
+    word = _POSSESSIVE.sub("", value.lower())
+    if part == "first":
+        return word in first
+    if part == "last":
+        return word in last
+    return word in first or word in last

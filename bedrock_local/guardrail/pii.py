@@ -155,13 +155,45 @@ def safe_for_nlp(text: str) -> str:
     return _PUNCT_RUN.sub(lambda m: " " * len(m.group(0)), text)
 
 
+# "Not 11/31, it's 12/31", "not D8812440 but D8812404": a corrected value and its correction.
+_CORRECTION = re.compile(
+    r"(?i)\bnot\s+([^\s,;]+?)\s*(?:,|;|—|–|--?)\s*(?:it's|it\s+is|but|rather|it\s+was)\s+"
+    r"([^\s,;]+?)(?=[\s,.;!?—–]|$)"
+)
+_SHAPE = re.compile(r"[A-Za-z]+|\d+|\W")
+
+
+def _shape(value: str) -> list[str]:
+    return [
+        ("a" if part[0].isalpha() else "9" if part[0].isdigit() else part)
+        for part in _SHAPE.findall(value)
+    ]
+
+
+def _corrections(text: str, spans: list[Span]) -> list[Span]:
+    """A value and its correction share a type: when one side of "not X, it's Y" is
+    detected and the other has the same shape (letters, digits, separators), it is masked
+    as the same type, so the misread value does not survive beside the masked one."""
+    extra: list[Span] = []
+    for m in _CORRECTION.finditer(text):
+        sides = [m.span(1), m.span(2)]
+        if _shape(m.group(1)) != _shape(m.group(2)):
+            continue
+        for (s, e), (os_, oe) in (sides, sides[::-1]):
+            hit = [sp for sp in spans if sp.start <= s and e <= sp.end]
+            covered = any(sp.start < oe and os_ < sp.end for sp in spans + extra)
+            if hit and not covered:
+                extra.append(Span(os_, oe, hit[0].type))
+    return sorted(spans + extra, key=lambda sp: sp.start) if extra else spans
+
+
 def detect_pii(text: str, types: set[str] | None = None) -> list[Span]:
     """Non-overlapping PII spans in text order, typed with Bedrock's entity names."""
     wanted = [t for t in TYPES if types is None or t in types]
     if not wanted or not text.strip():
         return []
     results = analyzer().analyze(text=safe_for_nlp(text), language="en", entities=wanted)
-    return _resolve(_candidates(text, results, wanted))
+    return _corrections(text, _resolve(_candidates(text, results, wanted)))
 
 
 def _candidates(text: str, results: Any, wanted: list[str]) -> list[tuple[int, int, str, float]]:
@@ -193,7 +225,7 @@ def detect_pii_batch(texts: list[str], types: set[str] | None = None) -> list[li
         results = engine.analyze(
             text=read, language="en", entities=wanted, nlp_artifacts=nlp_artifacts
         )
-        out.append(_resolve(_candidates(text, results, wanted)))
+        out.append(_corrections(text, _resolve(_candidates(text, results, wanted))))
     return out
 
 

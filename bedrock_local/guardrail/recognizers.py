@@ -197,6 +197,11 @@ _PHONE_CUE = re.compile(
 )
 
 
+_CODE_GROUPS = re.compile(
+    r"(?:(?<![\w-])[A-Z\d]*\d[A-Z\d]*[A-Z][A-Z\d]*[ \t-]+|(?<![\w-])[A-Z]+\d[A-Z\d]*[ \t-]+)+$"
+)
+
+
 class PhoneRecognizer(EntityRecognizer):
     """Phone numbers found and validated by Google's libphonenumber, US and international.
 
@@ -232,6 +237,11 @@ class PhoneRecognizer(EntityRecognizer):
                     continue
                 run = re.search(r"[\d][\d \t().-]*$", text[:start])
                 run_start = run.start() if run else start
+                # Letter-and-digit groups before the digits belong to the same code: UPS's
+                # "1Z 84F 921 03 5518 7720" puts its negative cue before "1Z".
+                code = _CODE_GROUPS.search(text, max(0, run_start - 30), run_start)
+                if code:
+                    run_start = code.start()
                 tail = re.match(r"[\d \t().-]*", text[end:])
                 whole = text[run_start : end + (tail.end() if tail else 0)]
                 if sum(c.isdigit() for c in whole) > 15:
@@ -793,7 +803,8 @@ _RECORDED = (
 )
 _PERSON_ROLE = (
     r"customer|caller|client|member|patient|applicant|account\s+holder|policy\s?holder|"
-    r"card\s?holder|insured|borrower|tenant|passenger|subscriber|claimant"
+    r"card\s?holder|insured|borrower|tenant|passenger|subscriber|claimant|son|daughter|"
+    r"husband|wife|partner|mother|father|nephew|niece|grandson|granddaughter|child"
 )
 # A person noun right before the verb overrules a thing word further back ("policy holder").
 _PERSON_BEFORE_VERB = re.compile(
@@ -899,6 +910,16 @@ class AgeRecognizer(EntityRecognizer):
             r"\b(?:[A-Z][a-z'’-]+\s+[A-Z][a-z'’-]+|\{NAME\}),\s+(\d{1,3}),\s+(?=[a-z])",
             0.65,
         ),
+        # A name and an age in brackets: "Caller (Rustam Nazarov, 67) said ...".
+        (r"\((?:[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,3}|\{NAME\}),\s*(\d{1,3})\)", 0.7),
+        # A second statement of a person's age: "... since she was 20 and is now 60."
+        (
+            r"(?i)\b(?:she|he|they|i)\b[^.;]{0,60}?\band\s+(?:is|was)\s+(?:now\s+)?(\d{1,3})"
+            r"(?:\s+exactly)?(?=\s*(?:[.,;!?]|$))",
+            0.7,
+        ),
+        # A two-digit birth year: "born in '71".
+        (r"(?i)\bborn\s+in\s+(['’]\d{2})(?!\w)", 0.75),
     ]
 
     def __init__(self) -> None:
@@ -946,6 +967,9 @@ _PIN_CUES: list[Cue] = [
     r"personal\s+identification\s+number",
     r"(?:voicemail|voice\s+mail)\s+(?:access\s+)?(?:code|pin|passcode|password)",
     r"(?:code|pin)\s+for\s+the\s+(?:phone|handset|voicemail|sim|alarm|door|garage|safe)",
+    # Codes people key in at home: "the alarm panel code", "gate keypad code", "key safe code".
+    r"(?:alarm|burglar\s+alarm|keypad|gate|door|door\s+entry|entry|garage|key\s?safe|lockbox|"
+    r"lock\s?box|intercom)(?:\s+(?:panel|keypad|entry|access))?\s+(?:code|pin|number)",
 ]
 # A digit read as a word ("two five eight one"); "oh" is how callers say zero.
 _DIGIT_WORD = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)"
@@ -955,6 +979,18 @@ _MONTH_BEFORE = re.compile(rf"(?i)\b{_MONTHS},?\s+(?:of\s+)?$")
 def _in_month_year(text: str, start: int, end: int) -> bool:
     """Digits that are the year of a written month ("January 2031"), an expiry date's part."""
     return bool(_MONTH_BEFORE.search(text, max(0, start - 16), start))
+
+
+_YEAR_AFTER_PREP = re.compile(r"(?i)\b(?:in|since|by|until|from|of|during|before|after)\s+$")
+
+
+def _year_not_pin(text: str, start: int, end: int) -> bool:
+    """A year after a preposition ("the gate code changed in 2024") is no PIN."""
+    value = text[start:end]
+    return bool(
+        re.fullmatch(r"(?:19|20)\d\d", value)
+        and _YEAR_AFTER_PREP.search(text, max(0, start - 10), start)
+    )
 
 
 _DEVICE_BEFORE = re.compile(
@@ -986,6 +1022,24 @@ def _phone_not_account(text: str, start: int, end: int) -> bool:
     )
 
 
+_EXPIRY_CUES: list[Cue] = [
+    r"expir\w*",
+    r"exp\.?",
+    r"exp(?:iry|iration)?\s+date",
+    r"valid[\s-]+(?:thru|through|until|till|to)(?:\s+date)?",
+    r"good\s+(?:thru|through|until|till)",
+    r"expires?",
+    r"runs\s+out",
+    r"runs\s+(?:until|till|through|thru|to)",
+    r"good\s+(?:to|until|till)",
+    r"end\s+date",
+    r"date\s+on\s+the\s+(?:front\s+of\s+the\s+)?card",
+    r"expiry\s+month\s+and\s+year",
+    r"(?:month\s+and\s+)?year\s+on\s+the\s+card",
+]
+_MONTH_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+
+
 def _card_ok(value: str) -> bool:
     """A card number passing Luhn and, when grouped, grouped as cards are printed: fours
     (the last group shorter on 19-digit cards) or Amex/Diners 4-6-5 / 4-6-4. An order
@@ -994,6 +1048,10 @@ def _card_ok(value: str) -> bool:
         return False
     groups = [len(g) for g in re.split(r"[ -]", value)]
     if len(groups) == 1:
+        return True
+    digits = re.sub(r"\D", "", value)
+    # An Amex number (IIN 34/37, 15 digits) read out in any grouping: "375522 629063 447".
+    if len(digits) == 15 and digits[:2] in ("34", "37") and min(groups) >= 3:
         return True
     return groups in ([4, 6, 5], [4, 6, 4]) or (
         all(g == 4 for g in groups[:-1]) and 1 <= groups[-1] <= 4
@@ -1095,7 +1153,7 @@ def build_recognizers() -> list[EntityRecognizer]:
                 r"(?<!social\s)(?:verification|security)\s+number",
                 r"card'?s?\s+(?:(?:security|verification)\s+)?code",
                 r"signature\s+(?:strip|panel|box)",
-                r"security\s+digits",
+                r"(?:security|verification)\s+digits",
                 (r"code", 0.2),
             ],
             before=45,
@@ -1111,23 +1169,38 @@ def build_recognizers() -> list[EntityRecognizer]:
             + _MONTHS
             + r",?\s+(?:of\s+)?(?:20\d{2}|'\d{2})|(?:20\d{2})[/-](?:0[1-9]|1[0-2])|"
             + r"(?:0[1-9]|1[0-2])\s(?:20\d{2}))(?![\w/])",
-            [
-                r"expir\w*",
-                r"exp\.?",
-                r"exp(?:iry|iration)?\s+date",
-                r"valid[\s-]+(?:thru|through|until|till|to)(?:\s+date)?",
-                r"good\s+(?:thru|through|until|till)",
-                r"expires?",
-                r"runs\s+out",
-                r"runs\s+(?:until|till|through|thru|to)",
-                r"good\s+(?:to|until|till)",
-                r"end\s+date",
-                r"date\s+on\s+the\s+(?:front\s+of\s+the\s+)?card",
-                r"expiry\s+month\s+and\s+year",
-            ],
+            _EXPIRY_CUES,
             before=40,
             after=25,
             reach=90,  # "Expiry 05/29 was entered wrong as 05/26"
+        ),
+        # Read out in words: "twelve twenty-nine", "oh-four thirty".
+        CueRecognizer(
+            "CREDIT_DEBIT_CARD_EXPIRY",
+            rf"(?i)\b(?:(?:oh|zero)[\s-]+{_DIGIT_WORD}|{_MONTH_WORD})[\s,-]+"
+            r"(?:twenty|thirty)(?:[\s-]+(?:one|two|three|four|five|six|seven|eight|nine))?\b",
+            _EXPIRY_CUES,
+            before=40,
+            after=25,
+        ),
+        # A phone number read out digit by digit: "two-oh-six, five-five-five, ...".
+        CueRecognizer(
+            "PHONE",
+            rf"(?i)\b{_DIGIT_WORD}(?:[\s,-]+{_DIGIT_WORD}){{9,11}}\b",
+            [
+                r"phone",
+                r"number",
+                r"cell",
+                r"mobile",
+                r"landline",
+                r"call\s+(?:me|her|him|back)",
+                r"reach",
+                r"text",
+                r"whatsapp",
+                r"contact",
+            ],
+            before=40,
+            after=25,
         ),
         RegexRecognizer(
             "US_SOCIAL_SECURITY_NUMBER",
@@ -1200,6 +1273,7 @@ def build_recognizers() -> list[EntityRecognizer]:
             before=45,
             after=30,
             reach=90,
+            reject=_year_not_pin,
         ),
         CueRecognizer(
             "PIN",
@@ -1308,7 +1382,7 @@ def build_recognizers() -> list[EntityRecognizer]:
             near=0.97,
             far=0.72,
             before=50,
-            after=30,
+            after=45,  # "D8812404 — the customer misread her licence"
             flags=re.I,
         ),
         AgeRecognizer(),
