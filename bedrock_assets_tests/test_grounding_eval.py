@@ -2,7 +2,8 @@
 (bedrock_local/evaluation/data: faithful abstractive summaries of real corpus calls and
 one-fact-tampered copies). The floors sit a little below what the engine reaches, so a
 regression fails; the weights and the threshold were fitted on dev, test, holdout and holdout2.
-holdout3, written after this engine was frozen, was scored once then; its floor guards that figure."""
+holdout3, written after this engine was frozen, was scored once then; its floor guards that
+figure."""
 
 from __future__ import annotations
 

@@ -74,6 +74,8 @@ def test_catches_values_said_in_other_orders_and_words(text: str, kind: str) -> 
         "The statement dated 11/04/2025 was re-sent.",
         "He attached scan_0042.pdf to the email thread.",
         "Incident INC7723104 was linked to the outage.",
+        "The agent responded: Hmm, it looks like the refund takes a week.",
+        "I filled in the form and clicked 'Submit Request.' Then it froze.",
     ],
 )
 def test_quiet_on_numbers_and_words_that_are_not_pii(text: str) -> None:

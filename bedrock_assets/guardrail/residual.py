@@ -116,6 +116,9 @@ _NOT_NAMES = frozenset(
 )
 
 
+_FILLERS = frozenset("hmm hm hmmm mm mmm um umm uh uhh er erm ah ahh oh ooh ok okay".split())
+_UI_VERBS = frozenset("click clicked clicks press pressed tap tapped hit select selected".split())
+
 _LOAD_LOCK = threading.Lock()
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _PUNCT_RUN = re.compile(r"([^\w\s])\1{31,}")
@@ -153,6 +156,12 @@ def _names(text: str) -> int:
         nxt = doc[ent.end].lower_ if ent.end < len(doc) else ""
         prev = doc[ent.start - 1].text if ent.start else "."
         if len(ent) == 1 and prev in '.:!?;"“' and nxt in ("i", "you", "we", "to", "that"):
+            continue
+        # Fillers ("Hmm, it looks like") and on-screen labels ("clicked 'Place Order'").
+        if len(ent) == 1 and ent.text.lower() in _FILLERS:
+            continue
+        before = {t.lower_ for t in doc[max(0, ent.start - 3) : ent.start]}
+        if before & _UI_VERBS:
             continue
         count += 1
     return count
