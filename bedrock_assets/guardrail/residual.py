@@ -117,6 +117,7 @@ _NOT_NAMES = frozenset(
 
 
 _FILLERS = frozenset("hmm hm hmmm mm mmm um umm uh uhh er erm ah ahh oh ooh ok okay".split())
+_DETERMINERS = frozenset("a an the your my our their his her this that".split())
 _UI_VERBS = frozenset("click clicked clicks press pressed tap tapped hit select selected".split())
 
 _LOAD_LOCK = threading.Lock()
@@ -162,6 +163,10 @@ def _names(text: str) -> int:
             continue
         before = {t.lower_ for t in doc[max(0, ent.start - 3) : ent.start]}
         if before & _UI_VERBS:
+            continue
+        # "your Zenbook Pro purchase": a determiner before and a common noun after make a
+        # product or brand modifier; people are not written that way.
+        if prev.lower() in _DETERMINERS and nxt.isalpha() and nxt == doc[ent.end].text:
             continue
         count += 1
     return count
