@@ -334,3 +334,13 @@ def test_more_cue_phrasings(text: str, etype: str, value: str) -> None:
 )
 def test_lower_case_australian_addresses_in_chat(text: str, value: str) -> None:
     assert ("ADDRESS", value) in found(text)
+
+
+def test_a_run_of_capitalised_words_is_read_and_a_city_with_code_still_found() -> None:
+    """The city-and-code pattern once backtracked without end on a run of capitalised words
+    (55 s for 4,000 characters); the bounded place pattern reads it and still finds cities."""
+    from bedrock_local.guardrail.pii import mask_pii
+
+    assert mask_pii("ABC DEF " * 300).strip().startswith("ABC DEF")
+    masked = mask_pii("Send it to 12 Harbour Road, Stratford-upon-Avon CV37 6BB please.")
+    assert "CV37" not in masked and "Stratford" not in masked

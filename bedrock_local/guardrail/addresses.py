@@ -59,10 +59,11 @@ _COUNTRY = (
     r"Brazil|Brasil|Malaysia|Singapore|Philippines|Belgium|Switzerland|Austria|Portugal|"
     r"Poland|Sweden|Norway|Denmark|Finland)"
 )
-_PLACE = (
-    r"[A-Z][\w'’.-]+(?:[ -](?:[A-Z][\w'’.-]+|upon|on|de|la|le|am|an|der|es|el|al|do|da|di|du)"
-    r"(?=[ -][A-Z]|[ -]?[A-Z]))*(?:[ -][A-Z][\w'’.-]+)*"
-)
+# A place of up to four words, with particles between them ("Stratford-upon-Avon", "Dar es
+# Salaam"). Bounded and unambiguous: a run of capitalised words ("ABC DEF ABC ...") must not
+# make the city-and-code patterns backtrack without end (it took 55 s on 4,000 characters).
+_PARTICLE = r"(?:upon|on|de|la|le|am|an|der|es|el|al|do|da|di|du)"
+_PLACE = rf"[A-Z][\w'’.]*(?:-[A-Z][\w'’.]*)*(?:[ -](?:{_PARTICLE}[ -]){{0,2}}[A-Z][\w'’.]*(?:-[A-Z][\w'’.]*)*){{0,3}}"
 _NOT_PLACE = (
     r"(?!(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|"
     r"April|June|July|August|September|October|November|December|Today|Tomorrow|Please|"
