@@ -63,7 +63,10 @@ _COUNTRY = (
 # Salaam"). Bounded and unambiguous: a run of capitalised words ("ABC DEF ABC ...") must not
 # make the city-and-code patterns backtrack without end (it took 55 s on 4,000 characters).
 _PARTICLE = r"(?:upon|on|de|la|le|am|an|der|es|el|al|do|da|di|du)"
-_PLACE = rf"[A-Z][\w'’.]*(?:-[A-Z][\w'’.]*)*(?:[ -](?:{_PARTICLE}[ -]){{0,2}}[A-Z][\w'’.]*(?:-[A-Z][\w'’.]*)*){{0,3}}"
+_PLACE_WORD = r"[A-Z][\w'’.]*(?:-[A-Z][\w'’.]*){0,3}"  # "Saint-Denis", "Aix-En-Provence"
+_PLACE = (
+    rf"{_PLACE_WORD}(?:(?: (?:{_PARTICLE} ){{0,2}}|-(?:{_PARTICLE}-){{1,2}}){_PLACE_WORD}){{0,3}}"
+)
 _NOT_PLACE = (
     r"(?!(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|"
     r"April|June|July|August|September|October|November|December|Today|Tomorrow|Please|"
